@@ -1,0 +1,15 @@
+/**
+ * @module @honker/core/adapter
+ *
+ * The low-level seam for ORM adapters (ours and third parties'): the executor contract, the
+ * statement helper, and the operations that run inside a caller's transaction. Semver-stable, but
+ * most apps want `@honker/core` instead.
+ */
+export { mapResult, isThenable, type Executor, type Mode, type Result } from './executor/executor.ts'
+export { statement, type Statement } from './sql/statement.ts'
+export { enqueueWith, enqueueParams, type EnqueueOptions, type EnqueueDefaults } from './queue/enqueue.ts'
+export { INSERT_JOB } from './queue/queue.sql.ts'
+export { MIGRATIONS } from './generated/migrations.ts'
+export { migrate, LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './schema/migrate.ts'
+export { CONNECTION_PRAGMAS, isMemoryPath } from './connection/open-connection.ts'
+export { activeWatcherCount } from './watcher/watcher-registry.ts'

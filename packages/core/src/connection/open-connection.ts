@@ -1,0 +1,74 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { HonkerError } from '../errors/honker-error.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { toHonkerError } from '../errors/sqlite-error.ts'
+import type { SqliteConnection, SqliteDriver } from './sqlite-connection.ts'
+
+/**
+ * Connection settings of honker-compat 1.1, applied to connections Honker opens itself (never to a
+ * handle the app passes in: its settings are the app's). WAL lets workers read while a producer
+ * writes; `busy_timeout` absorbs other processes' short write transactions; a 10,000-page
+ * autocheckpoint keeps checkpoints off the enqueue hot path.
+ */
+export const CONNECTION_PRAGMAS = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'foreign_keys = ON',
+  'cache_size = -32000',
+  'temp_store = MEMORY',
+  'wal_autocheckpoint = 10000',
+] as const
+
+let loadedDriver: SqliteDriver | undefined
+
+/** better-sqlite3, loaded from where `@honker/core` is installed (it is a peer dependency). */
+export function defaultDriver(): SqliteDriver {
+  if (loadedDriver === undefined) {
+    try {
+      loadedDriver = createRequire(import.meta.url)('better-sqlite3') as SqliteDriver
+    } catch (error) {
+      throw new HonkerError('invalid_argument', 'better-sqlite3 is not installed: it is a peer dependency of @honker/core', {
+        cause: error,
+      })
+    }
+  }
+  return loadedDriver
+}
+
+/** The driver class that built `connection`, so Honker's own connections use the app's SQLite copy. */
+export function driverOf(connection: SqliteConnection): SqliteDriver {
+  return (connection as object).constructor as SqliteDriver
+}
+
+export function isMemoryPath(file: string): boolean {
+  return file === '' || file === ':memory:' || file.startsWith('file::memory:') || /[?&]mode=memory(&|$)/.test(file)
+}
+
+export function assertFileDatabase(file: string, argument: string): void {
+  if (isMemoryPath(file)) {
+    throw new HonkerError(
+      'memory_database',
+      `${argument}: Honker needs a database file; ':memory:' cannot be shared with the watcher or other processes`,
+    )
+  }
+}
+
+export function openConnection(driver: SqliteDriver, file: string): SqliteConnection {
+  if (typeof file !== 'string') throw new InvalidArgumentError('path', 'must be a string')
+  assertFileDatabase(file, 'path')
+  let connection: SqliteConnection
+  try {
+    connection = new driver(path.resolve(file), { timeout: 5000 })
+  } catch (error) {
+    throw toHonkerError(error)
+  }
+  try {
+    for (const pragma of CONNECTION_PRAGMAS) connection.pragma(pragma)
+  } catch (error) {
+    connection.close()
+    throw toHonkerError(error)
+  }
+  return connection
+}

@@ -1,0 +1,7 @@
+export { HonkerError, type HonkerErrorCode } from './honker-error.ts'
+export { InvalidArgumentError } from './invalid-argument-error.ts'
+export { InvalidPayloadError } from './invalid-payload-error.ts'
+export { DatabaseClosedError } from './database-closed-error.ts'
+export { BusyError } from './busy-error.ts'
+export { WatcherError } from './watcher-error.ts'
+export { toHonkerError } from './sqlite-error.ts'

@@ -1,0 +1,70 @@
+import { ACK_JOBS, CLAIM_JOBS, INSERT_DEAD, NEXT_CLAIM_AT, TAKE_EXHAUSTED, TAKE_EXPIRED } from './queue.sql.ts'
+import { deadParams, toNumber, type LiveJobRow } from './job-row.ts'
+import type { JobStore } from './job-store.ts'
+
+export const MAX_ATTEMPTS_EXCEEDED = 'max attempts exceeded'
+export const EXPIRED = 'expired'
+
+/**
+ * Claim up to `limit` jobs of `queue` for `workerId` in one write transaction: first dead-letter
+ * exhausted claimable jobs (honker-compat 2.3 step 1), then claim in priority, run_at, id order.
+ * Rows come back sorted in that order (SQLite's RETURNING order is its visiting order).
+ */
+export function claimRows(
+  store: JobStore,
+  queue: string,
+  workerId: string,
+  limit: number,
+  visibilityTimeoutS: number,
+): LiveJobRow[] {
+  const { executor } = store
+  return store.write(() => {
+    const now = store.nowS()
+    const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
+    for (const row of exhausted) {
+      executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
+    }
+    const rows = executor.all<LiveJobRow>(
+      CLAIM_JOBS,
+      CLAIM_JOBS.bind({ worker_id: workerId, claim_expires_at: now + visibilityTimeoutS, queue, now, limit }),
+    )
+    if (rows.length > 1) rows.sort(claimOrder)
+    return rows
+  })
+}
+
+function claimOrder(a: LiveJobRow, b: LiveJobRow): number {
+  return (
+    toNumber(b.priority) - toNumber(a.priority) ||
+    toNumber(a.run_at) - toNumber(b.run_at) ||
+    toNumber(a.id) - toNumber(b.id)
+  )
+}
+
+/** Ack many jobs in one statement; returns how many were still owned by `workerId`. */
+export function ackMany(store: JobStore, ids: readonly number[], workerId: string): number {
+  store.assertOpen()
+  if (ids.length === 0) return 0
+  return store.executor.run(ACK_JOBS, [JSON.stringify(ids), workerId, store.nowS()]).changes
+}
+
+/** Move expired jobs of `queue` to `_honker_dead` with last_error 'expired'; returns the count. */
+export function sweepExpired(store: JobStore, queue: string): number {
+  const { executor } = store
+  return store.write(() => {
+    const now = store.nowS()
+    const rows = executor.all<LiveJobRow>(TAKE_EXPIRED, TAKE_EXPIRED.bind({ queue, now }))
+    for (const row of rows) executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, EXPIRED, now)))
+    return rows.length
+  })
+}
+
+/** Unix second at which a claim on `queue` could next succeed, or null when nothing is waiting. */
+export function nextClaimAt(store: JobStore, queue: string): number | null {
+  store.assertOpen()
+  const row = store.executor.get<{ next_at: number | bigint | null }>(
+    NEXT_CLAIM_AT,
+    NEXT_CLAIM_AT.bind({ queue, now: store.nowS() }),
+  )
+  return row?.next_at == null ? null : toNumber(row.next_at)
+}

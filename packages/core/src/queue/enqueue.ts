@@ -1,0 +1,88 @@
+import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { encodePayload } from '../payload.ts'
+import { optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { INSERT_JOB } from './queue.sql.ts'
+import { toNumber } from './job-row.ts'
+
+/** Per-job options of `enqueue`. Times are whole seconds (honker-compat 1.5). */
+export interface EnqueueOptions {
+  /** Higher runs first. Default 0. */
+  priority?: number
+  /** Run no earlier than this many seconds from now. Wins over `runAt` (honker's rule). */
+  delayS?: number
+  /** Run no earlier than this moment (a Date, or unix seconds). */
+  runAt?: Date | number
+  /** Executions allowed before the job is dead-lettered. Default: the queue's. */
+  maxAttempts?: number
+  /** Drop the job (to `_honker_dead` as 'expired') if it has not run this many seconds from now. */
+  expiresS?: number
+}
+
+export interface EnqueueDefaults {
+  maxAttempts: number
+}
+
+const MAX_SECONDS = 100 * 365 * 24 * 3600
+
+/**
+ * Validate and normalise once, in core, so every executor binds the same values: integers only,
+ * JSON text payloads, no Dates or booleans.
+ * @internal
+ */
+export function enqueueParams(
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): Record<string, unknown> {
+  requireName(queue, 'queue')
+  requireObject(options, 'options')
+  const priority = optionalInteger(options?.priority, 'priority') ?? 0
+  const delayS = optionalInteger(options?.delayS, 'delayS', { min: 0, max: MAX_SECONDS })
+  const runAt = options?.runAt === undefined ? undefined : toUnixSeconds(options.runAt, 'runAt')
+  const maxAttempts = optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaults.maxAttempts
+  const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS })
+  const text = encodePayload(payload)
+  return {
+    queue,
+    payload: text,
+    priority,
+    run_at: delayS !== undefined ? now + delayS : (runAt ?? now),
+    max_attempts: maxAttempts,
+    now,
+    expires_at: expiresS === undefined ? null : now + expiresS,
+  }
+}
+
+/**
+ * Insert one job through any executor: returns the id synchronously on a sync executor (call it
+ * inside the transaction callback, without `await`) and a promise on an async one.
+ */
+export function enqueueWith<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): Result<M, number> {
+  const params = INSERT_JOB.bind(enqueueParams(queue, payload, options, defaults, now))
+  return mapResult(executor.all<{ id: number | bigint }>(INSERT_JOB, params), (rows) => {
+    const row = rows[0]
+    if (row === undefined) throw new InvalidArgumentError('queue', 'insert returned no id')
+    return toNumber(row.id)
+  })
+}
+
+export function requireQueueDefaults(options: { maxAttempts?: number; visibilityTimeoutS?: number } | undefined): {
+  maxAttempts: number
+  visibilityTimeoutS: number
+} {
+  requireObject(options, 'options')
+  return {
+    maxAttempts: optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? 3,
+    visibilityTimeoutS: optionalInteger(options?.visibilityTimeoutS, 'visibilityTimeoutS', { min: 1 }) ?? 300,
+  }
+}

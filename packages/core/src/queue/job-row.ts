@@ -1,0 +1,113 @@
+/** A `_honker_live` row as SQLite returns it (integers may be bigint on safe-integer handles). */
+export interface LiveJobRow {
+  id: number | bigint
+  queue: string
+  payload: string
+  state: 'pending' | 'processing'
+  priority: number | bigint
+  run_at: number | bigint
+  worker_id: string | null
+  claim_expires_at: number | bigint | null
+  attempts: number | bigint
+  max_attempts: number | bigint
+  created_at: number | bigint
+  expires_at: number | bigint | null
+}
+
+/** A `_honker_dead` row. */
+export interface DeadJobRow {
+  id: number | bigint
+  queue: string
+  payload: string
+  priority: number | bigint
+  run_at: number | bigint
+  attempts: number | bigint
+  max_attempts: number | bigint
+  last_error: string | null
+  created_at: number | bigint
+  died_at: number | bigint
+}
+
+/** Where a job is, as `getJob` reports it. Acked and cancelled jobs leave no trace (honker). */
+export type JobState = 'pending' | 'processing' | 'dead'
+
+/** A snapshot of one job, live or dead. Times are unix seconds. */
+export interface JobInfo {
+  id: number
+  queue: string
+  /** The stored JSON text; parse with `JSON.parse` (kept raw so a foreign non-JSON row still reads). */
+  payloadText: string
+  state: JobState
+  priority: number
+  runAt: number
+  workerId: string | null
+  claimExpiresAt: number | null
+  attempts: number
+  maxAttempts: number
+  createdAt: number
+  expiresAt: number | null
+  lastError: string | null
+  diedAt: number | null
+}
+
+export function toNumber(value: number | bigint): number {
+  return typeof value === 'bigint' ? Number(value) : value
+}
+
+export function toNullableNumber(value: number | bigint | null): number | null {
+  return value === null ? null : toNumber(value)
+}
+
+export function liveRowToInfo(row: LiveJobRow): JobInfo {
+  return {
+    id: toNumber(row.id),
+    queue: row.queue,
+    payloadText: row.payload,
+    state: row.state,
+    priority: toNumber(row.priority),
+    runAt: toNumber(row.run_at),
+    workerId: row.worker_id,
+    claimExpiresAt: toNullableNumber(row.claim_expires_at),
+    attempts: toNumber(row.attempts),
+    maxAttempts: toNumber(row.max_attempts),
+    createdAt: toNumber(row.created_at),
+    expiresAt: toNullableNumber(row.expires_at),
+    lastError: null,
+    diedAt: null,
+  }
+}
+
+export function deadRowToInfo(row: DeadJobRow): JobInfo {
+  return {
+    id: toNumber(row.id),
+    queue: row.queue,
+    payloadText: row.payload,
+    state: 'dead',
+    priority: toNumber(row.priority),
+    runAt: toNumber(row.run_at),
+    workerId: null,
+    claimExpiresAt: null,
+    attempts: toNumber(row.attempts),
+    maxAttempts: toNumber(row.max_attempts),
+    createdAt: toNumber(row.created_at),
+    expiresAt: null,
+    lastError: row.last_error,
+    diedAt: toNumber(row.died_at),
+  }
+}
+
+/** Parameters of INSERT_DEAD for a row leaving `_honker_live`. */
+export function deadParams(row: LiveJobRow, lastError: string, now: number): Record<string, unknown> {
+  return {
+    id: row.id,
+    queue: row.queue,
+    payload: row.payload,
+    priority: row.priority,
+    run_at: row.run_at,
+    attempts: row.attempts,
+    max_attempts: row.max_attempts,
+    last_error: lastError,
+    created_at: row.created_at,
+    now,
+  }
+}

@@ -1,0 +1,165 @@
+import { statement } from '../sql/statement.ts'
+
+/**
+ * Every statement of the job queue. Semantics are honker 0.5's (honker-compat.md 2.3 and 2.12):
+ * `>=` owns a claim, `<` reclaims it; attempts count claims; times are whole seconds passed in as
+ * `:now` so one clock rules every comparison in a call.
+ */
+
+/** The job columns every reader gets back, in one place so rows map the same everywhere. */
+const JOB_COLUMNS = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,
+  attempts, max_attempts, created_at, expires_at`
+
+/** Insert one job; single statement so it is safe inside any ORM transaction. */
+export const INSERT_JOB = statement(
+  'insert_job',
+  `INSERT INTO _honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
+   VALUES (:queue, :payload, 'pending', :priority, :run_at, 0, :max_attempts, :now, :expires_at)
+   RETURNING id`,
+)
+
+/**
+ * Dead-letter step that runs before every claim: a claimable job whose attempts are used up (its
+ * worker crashed on the last attempt) would otherwise be reclaimed forever. Without statistics the
+ * planner prefers the deadline indexes and walks every due row (honker's O(backlog) claim), so the
+ * partial index `_honker_live_exhausted` is named: the step is a seek over the few exhausted rows.
+ */
+export const TAKE_EXHAUSTED = statement(
+  'take_exhausted',
+  `DELETE FROM _honker_live INDEXED BY _honker_live_exhausted
+   WHERE queue = :queue AND attempts >= max_attempts
+     AND (expires_at IS NULL OR expires_at > :now)
+     AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
+   RETURNING ${JOB_COLUMNS}`,
+)
+
+/**
+ * Claim up to :limit jobs. The inner SELECT walks `_honker_live_claim` in its own order (priority
+ * DESC, run_at, id) and stops at the limit; `state IN (...)` is repeated literally or the planner
+ * ignores the partial index and sorts with a temp B-tree (pitfall 8.3.19).
+ */
+export const CLAIM_JOBS = statement(
+  'claim_jobs',
+  `UPDATE _honker_live
+   SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1
+   WHERE id IN (
+     SELECT id FROM _honker_live
+     WHERE queue = :queue AND state IN ('pending', 'processing')
+       AND attempts < max_attempts
+       AND (expires_at IS NULL OR expires_at > :now)
+       AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
+     ORDER BY priority DESC, run_at ASC, id ASC
+     LIMIT :limit
+   )
+   RETURNING ${JOB_COLUMNS}`,
+)
+
+/** Finish a job: delete it iff this worker still owns an unexpired claim. */
+export const ACK_JOB = statement(
+  'ack_job',
+  `DELETE FROM _honker_live WHERE id = :id AND worker_id = :worker_id AND claim_expires_at >= :now`,
+)
+
+/** Finish many jobs at once; `:ids` is a JSON array. Returns the count through `changes`. */
+export const ACK_JOBS = statement(
+  'ack_jobs',
+  `DELETE FROM _honker_live
+   WHERE id IN (SELECT value FROM json_each(:ids)) AND worker_id = :worker_id AND claim_expires_at >= :now`,
+)
+
+/** Retry with attempts left: back to pending after a delay; attempts stay as counted by the claim. */
+export const RETRY_JOB = statement(
+  'retry_job',
+  `UPDATE _honker_live
+   SET state = 'pending', run_at = :run_at, worker_id = NULL, claim_expires_at = NULL
+   WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now
+     AND attempts < max_attempts`,
+)
+
+/** Take an owned job out of the live table (fail, or retry with no attempts left). */
+export const TAKE_OWNED_JOB = statement(
+  'take_owned_job',
+  `DELETE FROM _honker_live
+   WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now
+   RETURNING ${JOB_COLUMNS}`,
+)
+
+/** Record a terminal job; the id is the one it had in `_honker_live`. */
+export const INSERT_DEAD = statement(
+  'insert_dead',
+  `INSERT INTO _honker_dead (id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at)
+   VALUES (:id, :queue, :payload, :priority, :run_at, :attempts, :max_attempts, :last_error, :created_at, :now)`,
+)
+
+/** Extend an owned claim to now + :extend_s (absolute); a lapsed claim cannot be taken back. */
+export const HEARTBEAT_JOB = statement(
+  'heartbeat_job',
+  `UPDATE _honker_live SET claim_expires_at = :claim_expires_at
+   WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now`,
+)
+
+/**
+ * Hand an owned job back without counting the interrupted attempt (graceful shutdown). It keeps
+ * its run_at, so it goes back to its place in the queue.
+ */
+export const RELEASE_JOB = statement(
+  'release_job',
+  `UPDATE _honker_live
+   SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = max(attempts - 1, 0)
+   WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now`,
+)
+
+/** Delete a live job whatever its owner; no dead row (honker_cancel). */
+export const CANCEL_JOB = statement('cancel_job', `DELETE FROM _honker_live WHERE id = :id`)
+
+export const GET_LIVE_JOB = statement('get_live_job', `SELECT ${JOB_COLUMNS} FROM _honker_live WHERE id = :id`)
+
+export const GET_DEAD_JOB = statement(
+  'get_dead_job',
+  `SELECT id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at
+   FROM _honker_dead WHERE id = :id`,
+)
+
+/**
+ * Expired jobs that can no longer run: pending past `expires_at`, and (closing honker's gap 2.12)
+ * processing rows whose claim lapsed after `expires_at` passed, which honker leaves in
+ * `_honker_live` forever.
+ */
+export const TAKE_EXPIRED = statement(
+  'take_expired',
+  `DELETE FROM _honker_live
+   WHERE queue = :queue AND expires_at <= :now
+     AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < :now))
+   RETURNING ${JOB_COLUMNS}`,
+)
+
+/**
+ * The earliest future moment a claim could succeed: the next delayed job, or one second after the
+ * earliest claim expiry (a claim is owned while `claim_expires_at >= now`, so it is reclaimable at
+ * +1). Each half is an ordered index walk that stops at its first row.
+ */
+export const NEXT_CLAIM_AT = statement(
+  'next_claim_at',
+  `SELECT min(at) AS next_at FROM (
+     SELECT * FROM (
+       SELECT run_at AS at FROM _honker_live
+       WHERE queue = :queue AND state = 'pending' AND run_at > :now
+         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > :now)
+       ORDER BY run_at LIMIT 1)
+     UNION ALL
+     SELECT * FROM (
+       SELECT claim_expires_at + 1 AS at FROM _honker_live
+       WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now
+         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > :now)
+       ORDER BY claim_expires_at LIMIT 1))`,
+)
+
+/** Counts by state for one queue (status and tests). */
+export const QUEUE_COUNTS = statement(
+  'queue_counts',
+  `SELECT
+     (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'pending' AND run_at <= :now) AS ready,
+     (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'pending' AND run_at > :now) AS delayed,
+     (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'processing') AS processing,
+     (SELECT count(*) FROM _honker_dead WHERE queue = :queue) AS dead`,
+)

@@ -1,0 +1,285 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { WatcherError } from '../errors/watcher-error.ts'
+import type { SqliteConnection, SqliteDriver, SqliteStatement } from '../connection/sqlite-connection.ts'
+import { WakeSubscription } from './wake-subscription.ts'
+
+/**
+ * How commits from other connections and processes are noticed.
+ * - `events` (default): a file-event hint (inotify through `fs.watch` on the database's directory),
+ *   confirmed by `PRAGMA data_version`, with a short burst of re-checks after each event because
+ *   SQLite updates the `-shm` index just after the `-wal` write; plus a slow fallback check so a
+ *   lost event delays a wake by at most `fallbackIntervalMs`, never forever.
+ * - `poll`: honker's fixed poll of `data_version` every `pollIntervalMs`.
+ */
+export type WatcherMode = 'events' | 'poll'
+
+export interface WatcherOptions {
+  mode?: WatcherMode
+  /** `poll` mode cadence. Default 1 ms. */
+  pollIntervalMs?: number
+  /** `events` mode safety check. Default 100 ms. */
+  fallbackIntervalMs?: number
+  /** How long to keep re-checking after a file event that did not (yet) show a commit. Default 2 ms. */
+  burstMs?: number
+}
+
+/** Stat the file this often to notice it being replaced (restore, rename over, VACUUM INTO + swap). */
+const IDENTITY_CHECK_MS = 1000
+/** Consecutive reconnect failures after which the watcher gives up and fails its consumers. */
+const MAX_RECONNECT_FAILURES = 20
+
+interface FileIdentity {
+  dev: number
+  ino: number
+}
+
+/**
+ * One `data_version` watcher per database file per process, on its own connection opened with the
+ * app's driver, fanned out to every subscriber. It never opens or closes the database file or
+ * `-shm` except through SQLite (closing any descriptor on them drops the process's POSIX locks);
+ * it only stats the file and watches the directory.
+ *
+ * Detection runs only while someone is subscribed; an idle process with no consumer costs nothing.
+ */
+export class CommitWatcher {
+  readonly file: string
+  readonly mode: WatcherMode
+  readonly #driver: SqliteDriver
+  readonly #pollIntervalMs: number
+  readonly #fallbackIntervalMs: number
+  readonly #burstMs: number
+  readonly #subscribers = new Set<WakeSubscription>()
+  readonly #identity: FileIdentity
+  #connection: SqliteConnection | null = null
+  #version: SqliteStatement | null = null
+  #baseline: unknown = undefined
+  #reconnectFailures = 0
+  #fsWatcher: fs.FSWatcher | null = null
+  #timer: NodeJS.Timeout | null = null
+  #burstUntil = 0
+  #bursting = false
+  #lastIdentityCheck = 0
+  #dead: Error | null = null
+  #closed = false
+  /** Counters for tests and benchmarks. */
+  readonly stats = { checks: 0, wakes: 0, events: 0 }
+
+  constructor(file: string, driver: SqliteDriver, options: WatcherOptions = {}) {
+    this.file = file
+    this.#driver = driver
+    this.mode = options.mode ?? 'events'
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1
+    this.#fallbackIntervalMs = options.fallbackIntervalMs ?? 100
+    this.#burstMs = options.burstMs ?? 2
+    this.#identity = identityOf(file)
+    this.#connect()
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size
+  }
+
+  /** Subscribe before reading state: any commit after this call wakes the subscription. */
+  subscribe(): WakeSubscription {
+    const subscription = new WakeSubscription((s) => this.#unsubscribe(s))
+    if (this.#dead !== null) {
+      subscription.fail(this.#dead)
+      return subscription
+    }
+    if (this.#subscribers.size === 0) {
+      // Re-baseline now, synchronously, before the caller's first read: a commit landing between
+      // arming and that read must not be absorbed into the baseline (pitfall 8.3.11).
+      this.#check()
+      this.#arm()
+    }
+    this.#subscribers.add(subscription)
+    return subscription
+  }
+
+  /** Check `data_version` now; wakes subscribers if it moved. Returns whether it moved. */
+  check(): boolean {
+    return this.#check()
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#disarm()
+    for (const subscription of this.#subscribers) subscription.fail(new WatcherError('watcher_died', 'the database was closed'))
+    this.#subscribers.clear()
+    this.#disconnect()
+  }
+
+  #unsubscribe(subscription: WakeSubscription): void {
+    if (this.#subscribers.delete(subscription) && this.#subscribers.size === 0) this.#disarm()
+  }
+
+  #connect(): void {
+    // No busy timeout: the watcher runs on the app's thread and must never block it; a busy read
+    // is simply retried on the next tick (re-baselining on BUSY lost wakes upstream, pitfall 8.3.10).
+    const connection = new this.#driver(this.file, { fileMustExist: true, timeout: 0 })
+    try {
+      this.#version = connection.prepare('PRAGMA data_version').pluck()
+      this.#baseline = this.#version.get()
+    } catch (error) {
+      connection.close()
+      throw error
+    }
+    this.#connection = connection
+  }
+
+  #disconnect(): void {
+    this.#version = null
+    const connection = this.#connection
+    this.#connection = null
+    connection?.close()
+  }
+
+  #arm(): void {
+    if (this.mode === 'events') {
+      try {
+        this.#watchDirectory()
+      } catch {
+        // No inotify (limit reached, unsupported filesystem): polling still delivers every wake.
+        this.#fsWatcher = null
+      }
+    }
+    this.#schedule()
+  }
+
+  #disarm(): void {
+    this.#fsWatcher?.close()
+    this.#fsWatcher = null
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+
+  #schedule(): void {
+    const interval = this.mode === 'poll' || this.#fsWatcher === null ? this.#pollIntervalMs : this.#fallbackIntervalMs
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      if (this.#subscribers.size === 0 || this.#dead !== null || this.#closed) return
+      this.#check()
+      this.#checkIdentity()
+      if (this.#subscribers.size > 0 && this.#dead === null && !this.#closed) this.#schedule()
+    }, interval)
+  }
+
+  #watchDirectory(): void {
+    const dir = path.dirname(this.file)
+    const base = path.basename(this.file)
+    const related = new Set([base, `${base}-wal`, `${base}-journal`])
+    this.#fsWatcher = fs.watch(dir, { persistent: true }, (_event, filename) => {
+      if (filename !== null && !related.has(filename.toString())) return
+      this.stats.events++
+      if (!this.#check()) this.#startBurst()
+    })
+    this.#fsWatcher.on('error', () => {
+      // The directory went away or inotify failed: fall back to polling at full cadence.
+      this.#fsWatcher?.close()
+      this.#fsWatcher = null
+      if (this.#timer !== null) clearTimeout(this.#timer)
+      if (this.#subscribers.size > 0 && this.#dead === null && !this.#closed) this.#schedule()
+    })
+  }
+
+  /** A file event arrived before the commit was visible: re-check for a short while. */
+  #startBurst(): void {
+    this.#burstUntil = performance.now() + this.#burstMs
+    if (this.#bursting) return
+    this.#bursting = true
+    const step = (): void => {
+      if (this.#closed || this.#dead !== null || this.#subscribers.size === 0) {
+        this.#bursting = false
+        return
+      }
+      if (this.#check() || performance.now() >= this.#burstUntil) {
+        this.#bursting = false
+        return
+      }
+      setImmediate(step)
+    }
+    setImmediate(step)
+  }
+
+  #check(): boolean {
+    if (this.#closed || this.#dead !== null) return false
+    this.stats.checks++
+    if (this.#connection === null) return this.#reconnect()
+    let version: unknown
+    try {
+      version = this.#version!.get()
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? ''
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return false
+      // Anything else: drop the connection and wake everyone conservatively; the next tick
+      // reconnects and re-baselines (a wake is only a hint, so a spurious one costs a re-read).
+      this.#disconnect()
+      this.#wakeAll()
+      return true
+    }
+    if (version === this.#baseline) return false
+    this.#baseline = version
+    this.#wakeAll()
+    return true
+  }
+
+  #reconnect(): boolean {
+    try {
+      this.#connect()
+      this.#reconnectFailures = 0
+    } catch (error) {
+      if (++this.#reconnectFailures >= MAX_RECONNECT_FAILURES) {
+        this.#die(new WatcherError('watcher_died', `commit watcher cannot reopen ${this.file}`, { cause: error }))
+      }
+      return false
+    }
+    this.#wakeAll()
+    return true
+  }
+
+  #checkIdentity(): void {
+    const now = performance.now()
+    if (now - this.#lastIdentityCheck < IDENTITY_CHECK_MS) return
+    this.#lastIdentityCheck = now
+    let current: FileIdentity | null
+    try {
+      current = identityOf(this.file)
+    } catch {
+      current = null
+    }
+    if (current === null || current.dev !== this.#identity.dev || current.ino !== this.#identity.ino) {
+      this.#die(
+        new WatcherError(
+          'database_replaced',
+          `database file ${this.file} was ${current === null ? 'removed' : 'replaced'} while open; close the database and reopen it`,
+        ),
+      )
+    }
+  }
+
+  #wakeAll(): void {
+    this.stats.wakes++
+    for (const subscription of this.#subscribers) subscription.deliver()
+  }
+
+  #die(error: Error): void {
+    if (this.#dead !== null) return
+    this.#dead = error
+    this.#disarm()
+    for (const subscription of this.#subscribers) subscription.fail(error)
+    this.#subscribers.clear()
+    this.#disconnect()
+  }
+
+  /** The error that stopped this watcher, if any. */
+  get error(): Error | null {
+    return this.#dead
+  }
+}
+
+function identityOf(file: string): FileIdentity {
+  const stat = fs.statSync(file)
+  return { dev: stat.dev, ino: stat.ino }
+}

@@ -1,0 +1,96 @@
+import { DatabaseClosedError } from '../errors/database-closed-error.ts'
+
+export type WakeResult = 'wake' | 'timeout' | 'aborted'
+
+export interface WaitOptions {
+  /** Give up after this many milliseconds (null or undefined: wait for a wake). */
+  timeoutMs?: number | null
+  signal?: AbortSignal
+}
+
+/** setTimeout's limit; longer waits are cut and the caller's loop simply waits again. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * One consumer's view of the commit watcher: a capacity-one mailbox, so a burst of commits
+ * coalesces into one pending wake (honker-compat 3.2). Wakes are hints: after one, re-read.
+ *
+ * Create it before the first read of state, then loop read → `wait()`; a commit that lands
+ * between the read and the wait leaves a pending wake and `wait()` returns at once.
+ */
+export class WakeSubscription {
+  #pending = false
+  #settle: ((result: WakeResult) => void) | null = null
+  #reject: ((error: Error) => void) | null = null
+  #error: Error | null = null
+  readonly #unsubscribe: (subscription: WakeSubscription) => void
+
+  /** @internal */
+  constructor(unsubscribe: (subscription: WakeSubscription) => void) {
+    this.#unsubscribe = unsubscribe
+  }
+
+  /** @internal Called by the watcher on every detected commit. */
+  deliver(): void {
+    if (this.#settle !== null) this.#settle('wake')
+    else this.#pending = true
+  }
+
+  /** @internal Called by the watcher when it dies or the database closes: waiters get `error`. */
+  fail(error: Error): void {
+    if (this.#error !== null) return
+    this.#error = error
+    this.#reject?.(error)
+  }
+
+  get closed(): boolean {
+    return this.#error !== null
+  }
+
+  /**
+   * Resolve on the next wake (or at once if one is pending), on timeout, or on abort. Rejects with
+   * the watcher's error if it died (file replaced, connection lost) or the subscription closed.
+   */
+  wait(options: WaitOptions = {}): Promise<WakeResult> {
+    if (this.#error !== null) return Promise.reject(this.#error)
+    if (this.#pending) {
+      this.#pending = false
+      return Promise.resolve('wake')
+    }
+    const { signal } = options
+    if (signal?.aborted) return Promise.resolve('aborted')
+    if (this.#settle !== null) return Promise.reject(new Error('WakeSubscription.wait: already waiting'))
+    const timeoutMs = options.timeoutMs
+    return new Promise<WakeResult>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const finish = (): void => {
+        this.#settle = null
+        this.#reject = null
+        if (timer !== undefined) clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onAbort = (): void => {
+        finish()
+        resolve('aborted')
+      }
+      this.#settle = (result) => {
+        finish()
+        resolve(result)
+      }
+      this.#reject = (error) => {
+        finish()
+        reject(error)
+      }
+      if (timeoutMs !== undefined && timeoutMs !== null) {
+        timer = setTimeout(() => this.#settle?.('timeout'), Math.min(Math.max(0, timeoutMs), MAX_TIMER_MS))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** Stop receiving wakes; a pending `wait()` rejects with DatabaseClosedError-like closure. */
+  close(): void {
+    if (this.#error === null) this.fail(new DatabaseClosedError('the wake subscription was closed'))
+    this.#unsubscribe(this)
+  }
+}

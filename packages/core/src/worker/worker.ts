@@ -1,0 +1,339 @@
+import { EventEmitter } from 'node:events'
+import { hostname } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { HonkerError } from '../errors/honker-error.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { errorText } from '../queue/complete.ts'
+import type { Job } from '../queue/job.ts'
+import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { optionalInteger, optionalMilliseconds, optionalSignal, requireFunction, requireObject } from '../validate.ts'
+import { backoffDelayS, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.ts'
+import { RetryLaterError, UnrecoverableError } from './control-errors.ts'
+
+export interface HandlerContext {
+  /** Aborted when the worker gives the job up (claim lost, or shutdown timeout passed). */
+  signal: AbortSignal
+}
+
+export type JobHandler<Payload> = (job: Job<Payload>, context: HandlerContext) => unknown
+
+export interface WorkOptions {
+  /** Identifies this worker's claims. Default `host:pid:random`. */
+  workerId?: string
+  /** Jobs run at once. Default 1. */
+  concurrency?: number
+  /** Stop (gracefully) when this signal aborts: wire it to SIGTERM. */
+  signal?: AbortSignal
+  /** Retry delays for handlers that throw. */
+  backoff?: BackoffOptions
+  /** Renew each running job's claim this often. Default: a third of the visibility timeout. */
+  heartbeatIntervalMs?: number
+  /**
+   * Re-check the queue after this long without a wake, as paranoia. The commit watcher and the
+   * next-deadline timer carry every wake; `null` disables the fallback. Default 5000.
+   */
+  fallbackPollMs?: number | null
+  /** How long `stop()` waits for running handlers before releasing their jobs. Default 30000. */
+  shutdownTimeoutMs?: number
+  /** Move expired jobs to `_honker_dead` this often. Default 60000; `null` disables. */
+  sweepIntervalMs?: number | null
+}
+
+export interface WorkerEvents<Payload> {
+  /** A handler returned and its job was acked. */
+  'job:completed': [job: Job<Payload>, result: unknown]
+  /** A handler threw and its job will run again after `delayS`. */
+  'job:retried': [job: Job<Payload>, error: unknown, delayS: number]
+  /** A handler threw on the last attempt (or threw UnrecoverableError): the job is dead. */
+  'job:dead': [job: Job<Payload>, error: unknown]
+  /** The claim lapsed or the job was cancelled while running; its outcome was not recorded. */
+  'job:lost': [job: Job<Payload>]
+  /** The job was handed back to the queue on shutdown. */
+  'job:released': [job: Job<Payload>]
+  /** A problem the worker recovered from (a busy database, a failed sweep or ack). */
+  'worker:error': [error: unknown]
+  /** The loop ended; `error` is set when it ended because of one (watcher died, file replaced). */
+  'worker:stopped': [error: unknown]
+}
+
+export interface WorkerStats {
+  claimed: number
+  completed: number
+  retried: number
+  dead: number
+  lost: number
+  released: number
+}
+
+/** What the worker needs from its queue. @internal */
+export interface WorkerQueue<Payload> {
+  readonly name: string
+  readonly visibilityTimeoutS: number
+  claimBatch(workerId: string, limit: number): Job<Payload>[]
+  nextClaimAt(): number | null
+  sweepExpired(): number
+  subscribe(): WakeSubscription
+  nowMs(): number
+}
+
+/** Errors after which the worker cannot go on: its database or watcher is gone. */
+function isFatal(error: unknown): boolean {
+  return (
+    HonkerError.isInstance(error, 'closed') ||
+    HonkerError.isInstance(error, 'database_replaced') ||
+    HonkerError.isInstance(error, 'watcher_died')
+  )
+}
+
+interface Running<Payload> {
+  job: Job<Payload>
+  controller: AbortController
+  heartbeat: NodeJS.Timeout
+  settled: Promise<void>
+}
+
+/**
+ * The worker runtime behind `queue.work(handler)`: claims up to `concurrency` jobs, runs the
+ * handler, acks on success, retries with exponential backoff on failure and dead-letters the last
+ * failure with its error text. It sleeps until a commit, the next delayed job or claim expiry, so
+ * it costs nothing while idle and runs a delayed job on time with no other commits.
+ */
+export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload>> {
+  readonly id: string
+  readonly queue: string
+  readonly stats: WorkerStats = { claimed: 0, completed: 0, retried: 0, dead: 0, lost: 0, released: 0 }
+  /** Settles when the worker has stopped: rejects if it stopped because of an error. */
+  readonly done: Promise<void>
+  readonly #source: WorkerQueue<Payload>
+  readonly #handler: JobHandler<Payload>
+  readonly #concurrency: number
+  readonly #backoff: ResolvedBackoff
+  readonly #heartbeatMs: number
+  readonly #fallbackMs: number | null
+  readonly #shutdownTimeoutMs: number
+  readonly #sweepMs: number | null
+  readonly #running = new Map<number, Running<Payload>>()
+  readonly #subscription: WakeSubscription
+  readonly #signal: AbortSignal | undefined
+  #stopping = false
+  #stopPromise: Promise<void> | null = null
+  #lastSweep = 0
+
+  /** @internal */
+  constructor(source: WorkerQueue<Payload>, handler: JobHandler<Payload>, options: WorkOptions = {}) {
+    super()
+    requireFunction(handler, 'handler')
+    requireObject(options, 'options')
+    if (options.workerId !== undefined && (typeof options.workerId !== 'string' || options.workerId === '')) {
+      throw new InvalidArgumentError('workerId', 'must be a non-empty string')
+    }
+    this.#source = source
+    this.#handler = handler
+    this.queue = source.name
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
+    this.#concurrency = optionalInteger(options.concurrency, 'concurrency', { min: 1, max: 10_000 }) ?? 1
+    this.#backoff = resolveBackoff(options.backoff)
+    this.#heartbeatMs =
+      optionalMilliseconds(options.heartbeatIntervalMs, 'heartbeatIntervalMs') ??
+      Math.max(250, (source.visibilityTimeoutS * 1000) / 3)
+    this.#fallbackMs = options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
+    this.#shutdownTimeoutMs = optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? 30_000
+    this.#sweepMs = options.sweepIntervalMs === undefined ? 60_000 : (optionalMilliseconds(options.sweepIntervalMs, 'sweepIntervalMs') ?? null)
+    this.#signal = optionalSignal(options.signal, 'signal')
+    // Subscribe before the first claim: a commit between that claim and the first wait must wake us.
+    this.#subscription = source.subscribe()
+    this.done = this.#loop()
+    this.done.catch(() => {}) // observed through `done` or 'worker:stopped'; never an unhandled rejection
+    if (this.#signal !== undefined) {
+      if (this.#signal.aborted) void this.stop()
+      else this.#signal.addEventListener('abort', () => void this.stop(), { once: true })
+    }
+  }
+
+  /** Jobs currently running. */
+  get running(): number {
+    return this.#running.size
+  }
+
+  /**
+   * Stop claiming, let running handlers finish (up to `timeoutMs`, default the worker's
+   * `shutdownTimeoutMs`), then release what is still running back to the queue.
+   */
+  stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#stopPromise !== null) return this.#stopPromise
+    const timeoutMs = optionalMilliseconds(options.timeoutMs, 'timeoutMs') ?? this.#shutdownTimeoutMs
+    this.#stopping = true
+    this.#subscription.deliver()
+    this.#stopPromise = (async () => {
+      await this.done.catch(() => {})
+      await this.#drain(timeoutMs)
+    })()
+    return this.#stopPromise
+  }
+
+  async #loop(): Promise<void> {
+    let failure: unknown = null
+    try {
+      while (!this.#stopping) {
+        const free = this.#concurrency - this.#running.size
+        if (free > 0) {
+          const jobs = this.#claim(free)
+          if (jobs === null) {
+            // A transient failure (database busy past busy_timeout): pause, then try again.
+            await this.#subscription.wait({ timeoutMs: 100 })
+            continue
+          }
+          for (const job of jobs) this.#start(job)
+          if (jobs.length === free) continue
+        }
+        this.#maybeSweep()
+        await this.#subscription.wait({ timeoutMs: this.#waitMs(free > 0) })
+      }
+    } catch (error) {
+      failure = error
+      this.#stopping = true
+    } finally {
+      this.#subscription.close()
+    }
+    if (failure !== null && !HonkerError.isInstance(failure, 'closed')) {
+      this.emit('worker:stopped', failure)
+      throw failure
+    }
+    this.emit('worker:stopped', null)
+  }
+
+  #claim(limit: number): Job<Payload>[] | null {
+    try {
+      const jobs = this.#source.claimBatch(this.id, limit)
+      this.stats.claimed += jobs.length
+      return jobs
+    } catch (error) {
+      if (isFatal(error)) throw error
+      this.emit('worker:error', error)
+      return null
+    }
+  }
+
+  /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
+  #waitMs(canClaim: boolean): number | null {
+    let wait = this.#fallbackMs
+    if (canClaim) {
+      const next = this.#source.nextClaimAt()
+      if (next !== null) {
+        const untilNext = Math.max(0, next * 1000 - this.#source.nowMs()) + 1
+        wait = wait === null ? untilNext : Math.min(wait, untilNext)
+      }
+    }
+    if (this.#sweepMs !== null) {
+      const untilSweep = Math.max(0, this.#lastSweep + this.#sweepMs - performance.now())
+      wait = wait === null ? untilSweep : Math.min(wait, untilSweep)
+    }
+    return wait
+  }
+
+  #maybeSweep(): void {
+    if (this.#sweepMs === null || performance.now() - this.#lastSweep < this.#sweepMs) return
+    this.#lastSweep = performance.now()
+    try {
+      this.#source.sweepExpired()
+    } catch (error) {
+      if (isFatal(error)) throw error
+      this.emit('worker:error', error)
+    }
+  }
+
+  #start(job: Job<Payload>): void {
+    const controller = new AbortController()
+    const heartbeat = setInterval(() => this.#heartbeat(job, controller), this.#heartbeatMs)
+    const entry: Running<Payload> = { job, controller, heartbeat, settled: Promise.resolve() }
+    this.#running.set(job.id, entry)
+    entry.settled = this.#run(job, controller).finally(() => {
+      clearInterval(heartbeat)
+      this.#running.delete(job.id)
+      this.#subscription.deliver() // a slot is free: claim again
+    })
+  }
+
+  async #run(job: Job<Payload>, controller: AbortController): Promise<void> {
+    let result: unknown
+    try {
+      result = await this.#handler(job, { signal: controller.signal })
+    } catch (error) {
+      if (controller.signal.aborted) return
+      this.#settleFailure(job, error)
+      return
+    }
+    if (controller.signal.aborted) return
+    this.#record(job, () => job.ack(), () => {
+      this.stats.completed++
+      this.emit('job:completed', job, result)
+    })
+  }
+
+  #settleFailure(job: Job<Payload>, error: unknown): void {
+    if (error instanceof UnrecoverableError || job.isLastAttempt) {
+      this.#record(job, () => job.fail(error), () => {
+        this.stats.dead++
+        this.emit('job:dead', job, error)
+      })
+      return
+    }
+    const delayS = error instanceof RetryLaterError ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
+    this.#record(job, () => job.retry({ delayS, error: errorText(error) }), () => {
+      this.stats.retried++
+      this.emit('job:retried', job, error, delayS)
+    })
+  }
+
+  /** Apply a transition; report a lost claim or a database error instead of throwing. */
+  #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): void {
+    try {
+      if (transition()) onDone()
+      else this.#lost(job)
+    } catch (error) {
+      this.emit('worker:error', error)
+    }
+  }
+
+  #lost(job: Job<Payload>): void {
+    this.stats.lost++
+    this.emit('job:lost', job)
+  }
+
+  #heartbeat(job: Job<Payload>, controller: AbortController): void {
+    if (controller.signal.aborted) return
+    let owned: boolean
+    try {
+      owned = job.heartbeat()
+    } catch (error) {
+      this.emit('worker:error', error)
+      return
+    }
+    if (!owned) {
+      controller.abort(new HonkerError('claim_lost', `job ${job.id}: claim lost (lapsed, reclaimed or cancelled)`))
+      this.#lost(job)
+    }
+  }
+
+  async #drain(timeoutMs: number): Promise<void> {
+    const settled = Promise.all([...this.#running.values()].map((entry) => entry.settled))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs)
+      }),
+    ])
+    clearTimeout(timer)
+    if (!timedOut) return
+    for (const entry of this.#running.values()) {
+      entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
+      clearInterval(entry.heartbeat)
+      this.#record(entry.job, () => entry.job.release(), () => {
+        this.stats.released++
+        this.emit('job:released', entry.job)
+      })
+    }
+    this.#running.clear()
+  }
+}
