@@ -61,8 +61,9 @@ export function spawnFixture(script: string, config: Record<string, unknown>): C
       }
     }
   })
+  // 'close', not 'exit': 'exit' can fire before the last stdout lines have been read.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    child.on('close', (code, signal) => resolve({ code, signal })),
   )
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')

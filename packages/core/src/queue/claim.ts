@@ -68,3 +68,13 @@ export function nextClaimAt(store: JobStore, queue: string): number | null {
   )
   return row?.next_at == null ? null : toNumber(row.next_at)
 }
+
+/**
+ * How long an idle consumer may sleep: until the next claimable moment (+1 ms so the whole second
+ * has begun), bounded by the fallback poll; null means until a wake.
+ */
+export function sleepUntilClaimableMs(nextAt: number | null, nowMs: number, fallbackMs: number | null): number | null {
+  if (nextAt === null) return fallbackMs
+  const untilNext = Math.max(0, nextAt * 1000 - nowMs) + 1
+  return fallbackMs === null ? untilNext : Math.min(fallbackMs, untilNext)
+}

@@ -4,7 +4,7 @@ import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requ
 import type { Transaction } from '../transaction.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { Worker, type JobHandler, type WorkOptions, type WorkerQueue } from '../worker/worker.ts'
-import { ackMany, claimRows, nextClaimAt, sweepExpired } from './claim.ts'
+import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
@@ -141,7 +141,8 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
       while (signal?.aborted !== true) {
         pending = this.claimBatch(workerId, batchSize)
         if (pending.length === 0) {
-          if ((await subscription.wait({ timeoutMs: this.#untilNextClaim(fallbackMs), signal })) === 'aborted') return
+          const timeoutMs = sleepUntilClaimableMs(this.nextClaimAt(), this.#host.nowMs(), fallbackMs)
+          if ((await subscription.wait({ timeoutMs, signal })) === 'aborted') return
           continue
         }
         while (pending.length > 0) yield pending.shift()!
@@ -210,13 +211,6 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   /** @internal */
   nowMs(): number {
     return this.#host.nowMs()
-  }
-
-  #untilNextClaim(fallbackMs: number | null): number | null {
-    const next = this.nextClaimAt()
-    if (next === null) return fallbackMs
-    const untilNext = Math.max(0, next * 1000 - this.#host.nowMs()) + 1
-    return fallbackMs === null ? untilNext : Math.min(fallbackMs, untilNext)
   }
 
   #executorFor(tx: Transaction | undefined) {

@@ -156,7 +156,10 @@ export class CommitWatcher {
   }
 
   #schedule(): void {
-    const interval = this.mode === 'poll' || this.#fsWatcher === null ? this.#pollIntervalMs : this.#fallbackIntervalMs
+    const interval = Math.min(
+      this.mode === 'poll' || this.#fsWatcher === null ? this.#pollIntervalMs : this.#fallbackIntervalMs,
+      IDENTITY_CHECK_MS,
+    )
     this.#timer = setTimeout(() => {
       this.#timer = null
       if (this.#subscribers.size === 0 || this.#dead !== null || this.#closed) return
@@ -170,9 +173,11 @@ export class CommitWatcher {
     const dir = path.dirname(this.file)
     const base = path.basename(this.file)
     const related = new Set([base, `${base}-wal`, `${base}-journal`])
-    this.#fsWatcher = fs.watch(dir, { persistent: true }, (_event, filename) => {
+    this.#fsWatcher = fs.watch(dir, { persistent: true }, (event, filename) => {
       if (filename !== null && !related.has(filename.toString())) return
       this.stats.events++
+      // A rename in the directory may be the file being replaced: look now, not a second later.
+      if (event === 'rename') this.#checkIdentity(true)
       if (!this.#check()) this.#startBurst()
     })
     this.#fsWatcher.on('error', () => {
@@ -239,9 +244,9 @@ export class CommitWatcher {
     return true
   }
 
-  #checkIdentity(): void {
+  #checkIdentity(force = false): void {
     const now = performance.now()
-    if (now - this.#lastIdentityCheck < IDENTITY_CHECK_MS) return
+    if (!force && now - this.#lastIdentityCheck < IDENTITY_CHECK_MS) return
     this.#lastIdentityCheck = now
     let current: FileIdentity | null
     try {

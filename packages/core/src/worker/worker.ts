@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { errorText } from '../queue/complete.ts'
+import { sleepUntilClaimableMs } from '../queue/claim.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { optionalInteger, optionalMilliseconds, optionalSignal, requireFunction, requireObject } from '../validate.ts'
@@ -216,14 +217,9 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
   #waitMs(canClaim: boolean): number | null {
-    let wait = this.#fallbackMs
-    if (canClaim) {
-      const next = this.#source.nextClaimAt()
-      if (next !== null) {
-        const untilNext = Math.max(0, next * 1000 - this.#source.nowMs()) + 1
-        wait = wait === null ? untilNext : Math.min(wait, untilNext)
-      }
-    }
+    let wait = canClaim
+      ? sleepUntilClaimableMs(this.#source.nextClaimAt(), this.#source.nowMs(), this.#fallbackMs)
+      : this.#fallbackMs
     if (this.#sweepMs !== null) {
       const untilSweep = Math.max(0, this.#lastSweep + this.#sweepMs - performance.now())
       wait = wait === null ? untilSweep : Math.min(wait, untilSweep)

@@ -1,0 +1,111 @@
+import { renameSync, copyFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import Sqlite from 'better-sqlite3'
+import { open, type WatcherOptions } from '@honker/core'
+import { activeWatcherCount } from '@honker/core/adapter'
+import { onCleanup, sleep, tempDbPath } from './helpers.ts'
+
+const MODES: [string, WatcherOptions][] = [
+  // A fallback of an hour: every wake in these tests must come from file events.
+  ['events', { mode: 'events', fallbackIntervalMs: 3_600_000 }],
+  ['poll', { mode: 'poll', pollIntervalMs: 1 }],
+]
+
+function openDb(watcher: WatcherOptions) {
+  const file = tempDbPath()
+  const db = open(file, { watcher })
+  onCleanup(() => db.close())
+  const other = new Sqlite(file)
+  other.pragma('journal_mode = WAL')
+  onCleanup(() => other.close())
+  return { db, file, other }
+}
+
+describe.each(MODES)('commit watcher (%s)', (_mode, watcher) => {
+  it('wakes a subscriber on a commit by another connection, and not on a rollback', async () => {
+    const { db, other } = openDb(watcher)
+    other.exec('CREATE TABLE t (x)')
+    const subscription = db.subscribe()
+    onCleanup(() => subscription.close())
+    expect(await subscription.wait({ timeoutMs: 50 })).toBe('timeout')
+    other.prepare('INSERT INTO t VALUES (1)').run()
+    expect(await subscription.wait({ timeoutMs: 5_000 })).toBe('wake')
+    try {
+      other.transaction(() => {
+        other.prepare('INSERT INTO t VALUES (2)').run()
+        throw new Error('rollback')
+      })()
+    } catch {}
+    expect(await subscription.wait({ timeoutMs: 200 })).toBe('timeout')
+  })
+
+  it('coalesces a burst of commits into one pending wake', async () => {
+    const { db, other } = openDb(watcher)
+    other.exec('CREATE TABLE t (x)')
+    const subscription = db.subscribe()
+    onCleanup(() => subscription.close())
+    for (let i = 0; i < 20; i++) other.prepare('INSERT INTO t VALUES (?)').run(i)
+    await sleep(100)
+    expect(await subscription.wait({ timeoutMs: 0 })).toBe('wake')
+    expect(await subscription.wait({ timeoutMs: 100 })).toBe('timeout')
+  })
+
+  it('delivers a commit that lands between subscribing and waiting (subscribe before read)', async () => {
+    const { db } = openDb(watcher)
+    const q = db.queue('q')
+    const subscription = db.subscribe()
+    onCleanup(() => subscription.close())
+    expect(q.claimOne('w')).toBeNull() // the "read"
+    q.enqueue('raced in') // commits before the consumer waits
+    expect(await subscription.wait({ timeoutMs: 5_000 })).toBe('wake')
+    expect(q.claimOne('w')?.payload).toBe('raced in')
+  })
+
+  it('fans one watcher out to many subscribers and databases in the process', async () => {
+    const { db, file, other } = openDb(watcher)
+    other.exec('CREATE TABLE t (x)')
+    const second = open(file, { watcher })
+    onCleanup(() => second.close())
+    const first = db.subscribe()
+    const before = activeWatcherCount()
+    const subscriptions = [first, ...Array.from({ length: 99 }, (_, i) => (i % 2 === 0 ? second : db).subscribe())]
+    expect(activeWatcherCount()).toBe(before)
+    other.prepare('INSERT INTO t VALUES (1)').run()
+    const results = await Promise.all(subscriptions.map((s) => s.wait({ timeoutMs: 5_000 })))
+    expect(results.every((r) => r === 'wake')).toBe(true)
+    for (const s of subscriptions) s.close()
+  })
+
+  it('fails waiting consumers with database_replaced when the file is renamed over', async () => {
+    const { db, file } = openDb(watcher)
+    const subscription = db.subscribe()
+    const waiting = subscription.wait()
+    const copy = `${file}.copy`
+    copyFileSync(file, copy)
+    renameSync(copy, file)
+    await expect(waiting).rejects.toMatchObject({ code: 'database_replaced' })
+    // New subscribers learn it at once instead of hanging.
+    await expect(db.subscribe().wait()).rejects.toMatchObject({ code: 'database_replaced' })
+  })
+
+  it('fails waiting consumers with closed when the database closes', async () => {
+    const { db } = openDb(watcher)
+    const subscription = db.subscribe()
+    const waiting = subscription.wait()
+    db.close()
+    await expect(waiting).rejects.toMatchObject({ code: 'closed' })
+  })
+})
+
+describe('wait options', () => {
+  it('returns aborted when the signal aborts, and frees the watcher when the last subscriber leaves', async () => {
+    const { db } = openDb({})
+    const controller = new AbortController()
+    const subscription = db.subscribe()
+    const waiting = subscription.wait({ signal: controller.signal })
+    controller.abort()
+    expect(await waiting).toBe('aborted')
+    subscription.close()
+    await expect(subscription.wait()).rejects.toMatchObject({ code: 'closed' })
+  })
+})

@@ -1,0 +1,213 @@
+import { copyFileSync, renameSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { open, RetryLaterError, UnrecoverableError, type Database, type Job } from '@honker/core'
+import { backoffDelayS, resolveBackoff } from '../src/worker/backoff.ts'
+import { onCleanup, sleep, tempDbPath } from './helpers.ts'
+
+function fresh(): { db: Database; file: string } {
+  const file = tempDbPath()
+  const db = open(file)
+  onCleanup(() => db.close())
+  return { db, file }
+}
+
+function until<T>(predicate: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const tick = (): void => {
+      const value = predicate()
+      if (value) return resolve(value)
+      if (Date.now() - started > timeoutMs) return reject(new Error('condition not met in time'))
+      setTimeout(tick, 5)
+    }
+    tick()
+  })
+}
+
+describe('backoff', () => {
+  it('grows exponentially from baseS, caps at maxS, and jitter only shortens', () => {
+    const backoff = resolveBackoff({ baseS: 5, factor: 2, maxS: 60, jitter: 0.5 })
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelayS(attempt, backoff, () => 0))).toEqual([5, 10, 20, 40, 60])
+    expect(backoffDelayS(3, backoff, () => 1)).toBe(10)
+    expect(() => resolveBackoff({ jitter: 2 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+    expect(() => resolveBackoff({ baseS: -1 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+  })
+})
+
+describe('worker runtime', () => {
+  it('runs every job once and acks it, up to `concurrency` at a time', async () => {
+    const { db } = fresh()
+    const q = db.queue<{ n: number }>('q')
+    const seen: number[] = []
+    let running = 0
+    let peak = 0
+    const worker = q.work(
+      async (job) => {
+        running++
+        peak = Math.max(peak, running)
+        await sleep(20)
+        seen.push(job.payload.n)
+        running--
+      },
+      { concurrency: 8, fallbackPollMs: null },
+    )
+    q.enqueueMany(Array.from({ length: 40 }, (_, n) => ({ n })))
+    await until(() => worker.stats.completed === 40)
+    await worker.stop()
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n))
+    expect(peak).toBe(8)
+    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+  })
+
+  it('retries a throwing handler, then dead-letters the last failure with its error text', async () => {
+    const { db } = fresh()
+    const q = db.queue('q', { maxAttempts: 3 })
+    const attempts: number[] = []
+    const retried: number[] = []
+    const worker = q.work(
+      (job) => {
+        attempts.push(job.attempts)
+        throw new Error(`smtp refused (attempt ${job.attempts})`)
+      },
+      { backoff: { baseS: 0 }, fallbackPollMs: null },
+    )
+    worker.on('job:retried', (_job, _error, delayS) => retried.push(delayS))
+    const id = q.enqueue({ to: 'x' })
+    const [deadJob] = await new Promise<[Job]>((resolve) => worker.on('job:dead', (job) => resolve([job])))
+    await worker.stop()
+    expect(deadJob.id).toBe(id)
+    expect(attempts).toEqual([1, 2, 3])
+    expect(retried).toEqual([0, 0])
+    expect(q.getJob(id)).toMatchObject({ state: 'dead', attempts: 3, lastError: 'smtp refused (attempt 3)' })
+    expect(worker.stats).toMatchObject({ retried: 2, dead: 1, completed: 0 })
+  })
+
+  it('honours RetryLaterError delays and UnrecoverableError', async () => {
+    const { db } = fresh()
+    const q = db.queue<string>('q', { maxAttempts: 5 })
+    const runs: { payload: string; attempts: number; at: number }[] = []
+    const worker = q.work(
+      (job) => {
+        runs.push({ payload: job.payload, attempts: job.attempts, at: Date.now() })
+        if (job.payload === 'later' && job.attempts === 1) throw new RetryLaterError(1)
+        if (job.payload === 'hopeless') throw new UnrecoverableError('no such user')
+      },
+      { fallbackPollMs: null },
+    )
+    const hopeless = q.enqueue('hopeless')
+    q.enqueue('later')
+    await until(() => worker.stats.completed === 1 && worker.stats.dead === 1)
+    await worker.stop()
+    expect(q.getJob(hopeless)).toMatchObject({ state: 'dead', attempts: 1, lastError: 'UnrecoverableError: no such user' })
+    const later = runs.filter((run) => run.payload === 'later')
+    expect(later.map((run) => run.attempts)).toEqual([1, 2])
+    // Whole-second resolution: "1 s later" means the next second boundary or the one after.
+    expect(later[1]!.at - later[0]!.at).toBeGreaterThanOrEqual(1)
+    expect(Math.floor(later[1]!.at / 1000)).toBeGreaterThanOrEqual(Math.floor(later[0]!.at / 1000) + 1)
+  })
+
+  it('runs a delayed job at its time with no other commit and no fallback poll', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    const ran: number[] = []
+    const worker = q.work(() => void ran.push(Date.now()), { fallbackPollMs: null, sweepIntervalMs: null })
+    await sleep(50) // the worker is idle and waiting
+    const enqueuedAt = Date.now()
+    q.enqueue('wake me later', { delayS: 1 })
+    await until(() => ran.length === 1, 5_000)
+    await worker.stop()
+    const dueAt = (Math.floor(enqueuedAt / 1000) + 1) * 1000
+    expect(ran[0]!).toBeGreaterThanOrEqual(dueAt)
+  })
+
+  it('keeps a long job owned with heartbeats past its visibility timeout', async () => {
+    const { db } = fresh()
+    const q = db.queue('q', { visibilityTimeoutS: 1 })
+    const id = q.enqueue('long')
+    let thief: Job | null = null
+    const worker = q.work(
+      async () => {
+        for (let i = 0; i < 10; i++) {
+          await sleep(250)
+          thief ??= q.claimOne('thief')
+        }
+      },
+      { heartbeatIntervalMs: 200, fallbackPollMs: null },
+    )
+    await until(() => worker.stats.completed === 1, 10_000)
+    await worker.stop()
+    expect(thief).toBeNull()
+    expect(q.getJob(id)).toBeNull()
+    expect(worker.stats.lost).toBe(0)
+  })
+
+  it('reports a lost claim instead of acking a job another worker took over', async () => {
+    const { db } = fresh()
+    const q = db.queue('q', { visibilityTimeoutS: 1 })
+    const id = q.enqueue('x')
+    let signalAborted = false
+    const worker = q.work(
+      async (_job, { signal }) => {
+        q.cancel(id) // someone cancels it while it runs
+        await sleep(1_500) // the next heartbeat finds the claim gone
+        signalAborted = signal.aborted
+      },
+      { heartbeatIntervalMs: 300, fallbackPollMs: null },
+    )
+    await until(() => worker.stats.lost === 1, 5_000)
+    await worker.stop()
+    expect(signalAborted).toBe(true)
+    expect(worker.stats.completed).toBe(0)
+  })
+
+  it('stops gracefully: running handlers finish and are acked, nothing new is claimed', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    let finished = 0
+    const worker = q.work(async () => {
+      await sleep(200)
+      finished++
+    })
+    q.enqueueMany([1, 2])
+    await until(() => worker.running === 1)
+    await worker.stop()
+    expect(finished).toBe(1)
+    expect(worker.stats.completed).toBe(1)
+    expect(q.counts()).toMatchObject({ ready: 1, processing: 0 })
+  })
+
+  it('releases jobs still running when the shutdown timeout passes, without spending an attempt', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    const id = q.enqueue('stuck')
+    let aborted: unknown = null
+    const worker = q.work((_job, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => {
+      aborted = signal.reason
+      resolve(undefined)
+    })))
+    await until(() => worker.running === 1)
+    await worker.stop({ timeoutMs: 100 })
+    expect(worker.stats.released).toBe(1)
+    expect(aborted).toMatchObject({ code: 'closed' })
+    expect(q.getJob(id)).toMatchObject({ state: 'pending', attempts: 0, workerId: null })
+  })
+
+  it('stops when its signal aborts (wire it to SIGTERM)', async () => {
+    const { db } = fresh()
+    const controller = new AbortController()
+    const worker = db.queue('q').work(() => {}, { signal: controller.signal })
+    controller.abort()
+    await worker.done
+    await expect(worker.stop()).resolves.toBeUndefined()
+  })
+
+  it('ends with database_replaced instead of hanging when the file is replaced', async () => {
+    const { db, file } = fresh()
+    const worker = db.queue('q').work(() => {}, { fallbackPollMs: null })
+    const stopped = new Promise((resolve) => worker.on('worker:stopped', resolve))
+    copyFileSync(file, `${file}.new`)
+    renameSync(`${file}.new`, file)
+    await expect(worker.done).rejects.toMatchObject({ code: 'database_replaced' })
+    expect(await stopped).toMatchObject({ code: 'database_replaced' })
+  })
+})
