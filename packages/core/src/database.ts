@@ -1,14 +1,16 @@
 import path from 'node:path'
 import { systemClock, unixSeconds, type Clock } from './clock.ts'
 import { assertFileDatabase, defaultDriver, driverOf, openConnection } from './connection/open-connection.ts'
-import type { SqliteConnection, SqliteDriver } from './connection/sqlite-connection.ts'
+import type { SqliteConnection, SqliteDriver, SqliteTransactionFunction } from './connection/sqlite-connection.ts'
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
 import { isThenable } from './executor/executor.ts'
-import { Queue, type QueueHost, type QueueOptions } from './queue/queue.ts'
+import { Queue, type QueueOptions } from './queue/queue.ts'
+import type { Host } from './host.ts'
+import type { BetterSqlite3Executor as Executor } from './executor/better-sqlite3-executor.ts'
 import { migrate } from './schema/migrate.ts'
 import { Transaction } from './transaction.ts'
 import { requireFunction, requireObject } from './validate.ts'
@@ -35,7 +37,7 @@ export interface OpenOptions {
  * A Honker database: the app's SQLite file with the `_honker_*` tables, one connection for writes
  * and one watcher connection (opened on first wait) for cross-process wakes.
  */
-export class Database implements QueueHost {
+export class Database implements Host {
   readonly path: string
   /** @internal */
   readonly executor: BetterSqlite3Executor
@@ -47,8 +49,8 @@ export class Database implements QueueHost {
   readonly #clock: Clock
   readonly #watcherOptions: WatcherOptions
   readonly #subscriptions = new Set<WakeSubscription>()
-  readonly #write: { immediate: (fn: () => unknown) => unknown }
-  readonly #userTransaction: { immediate: (fn: (tx: Transaction) => unknown, tx: Transaction) => unknown }
+  readonly #write: SqliteTransactionFunction
+  readonly #userTransaction: SqliteTransactionFunction
   #watcher: WatcherLease | null = null
   #closed = false
 
@@ -141,6 +143,17 @@ export class Database implements QueueHost {
   /** @internal */
   nowMs(): number {
     return this.#clock.now()
+  }
+
+  /** @internal */
+  executorFor(tx: Transaction | undefined): Executor {
+    this.assertOpen()
+    if (tx === undefined) return this.executor
+    if (!(tx instanceof Transaction)) {
+      throw new HonkerError('invalid_argument', 'tx: must be the transaction passed to db.transaction((tx) => ...)')
+    }
+    tx.assertUsableBy(this.owner)
+    return tx.executor
   }
 
   /**

@@ -1,31 +1,15 @@
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { open, type Database } from '@honker/core'
-import { onCleanup, sleep, spawnFixture, tempDbPath } from './helpers.ts'
+import { onCleanup, sleep, tempDbPath } from './helpers.ts'
+import { native, nativeSkipReason as skipReason, type ClaimConfig } from './native.ts'
 
 // One file shared with the published honker 0.5.1 Node binding. The native module only ever runs
 // in a child process (fixtures/honker-native.cjs): it links the system libsqlite3 while
 // better-sqlite3 bundles its own SQLite, and two SQLite copies in one process lose writes.
-
-const NATIVE_MODULE = '@russellthehippo/honker-node-linux-x64-gnu'
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-// The binding ships for Linux x64 only (and needs the system libsqlite3.so.0): probe in a child.
-const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(NATIVE_MODULE)})`], {
-  cwd: packageDir,
-  encoding: 'utf8',
-})
-const skipReason =
-  probe.status === 0
-    ? null
-    : `${NATIVE_MODULE} cannot be loaded on ${process.platform}-${process.arch} (${
-        probe.error?.message ?? probe.stderr.split('\n').find((line) => line.includes('Error')) ?? `exit ${probe.status}`
-      })`
-if (skipReason !== null) console.warn(`skipping honker interop tests: ${skipReason}`)
 
 interface SchemaRow {
   type: string
@@ -42,25 +26,6 @@ interface HonkerClaimedRow {
   attempts: number
   claim_expires_at: number
   worker_id: string
-}
-
-type ClaimConfig = { db: string; queue: string; workerId: string; n: number; visibilityS: number }
-
-type NativeConfig =
-  | { op: 'enqueue'; db: string; queue: string; jobs: { payload: unknown; priority?: number; maxAttempts?: number }[] }
-  | ({ op: 'claim' | 'claim-ack' } & ClaimConfig)
-  | { op: 'schema'; db: string }
-
-/** Run one honker operation in a child to completion; returns its messages keyed by event. */
-async function native(config: NativeConfig): Promise<Record<string, Record<string, unknown>>> {
-  const child = spawnFixture('honker-native.cjs', config)
-  // 'exit' can come before stdout is drained; 'close' comes after every line was read.
-  await new Promise((resolve) => child.process.once('close', resolve))
-  const { code, signal } = await child.exited
-  if (code !== 0) {
-    throw new Error(`honker child failed (${code ?? signal}): ${JSON.stringify(child.messages)} ${child.stderr()}`)
-  }
-  return Object.fromEntries(child.messages.map((message) => [message.event as string, message]))
 }
 
 /** honker_claim_batch in a child, then honker_ack_batch of what it claimed when `ack`. */
@@ -95,7 +60,7 @@ function liveCount(file: string): number {
 }
 
 const HONKER_SCHEMA = JSON.parse(
-  readFileSync(path.join(packageDir, 'test/snapshots/honker-0.5.1-schema.json'), 'utf8'),
+  readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'snapshots', 'honker-0.5.1-schema.json'), 'utf8'),
 ) as SchemaRow[]
 /** Objects only @honker/core creates; honker ignores them. */
 const OUR_OBJECTS = ['_honker_live_exhausted', '_honker_ts_migrations']

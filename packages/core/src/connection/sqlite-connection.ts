@@ -9,6 +9,17 @@ export interface SqliteStatement {
   pluck(toggle?: boolean): this
 }
 
+/**
+ * better-sqlite3's transaction wrapper: call it, or pick the BEGIN flavour. Typed loosely so that
+ * `@types/better-sqlite3`'s generic `Database` stays assignable to `SqliteConnection`.
+ */
+export interface SqliteTransactionFunction {
+  (...args: any[]): any
+  deferred(...args: any[]): any
+  immediate(...args: any[]): any
+  exclusive(...args: any[]): any
+}
+
 export interface SqliteConnection {
   readonly name: string
   readonly open: boolean
@@ -18,7 +29,7 @@ export interface SqliteConnection {
   prepare(source: string): SqliteStatement
   exec(source: string): this
   pragma(source: string, options?: { simple?: boolean }): unknown
-  transaction<F extends (...args: any[]) => any>(fn: F): F & { immediate: F; deferred: F; exclusive: F }
+  transaction(fn: (...args: any[]) => any): SqliteTransactionFunction
   close(): this
 }
 

@@ -1,4 +1,3 @@
-import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
 import type { Transaction } from '../transaction.ts'
@@ -9,7 +8,7 @@ import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueu
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
-import type { JobStore } from './job-store.ts'
+import type { Host } from '../host.ts'
 
 export interface QueueOptions {
   /** Seconds a claim is owned before another worker may reclaim the job. Default 300. */
@@ -41,12 +40,6 @@ export interface QueueCounts {
   dead: number
 }
 
-/** What a queue needs from its database. @internal */
-export interface QueueHost extends JobStore {
-  readonly owner: object
-  subscribe(): WakeSubscription
-  nowMs(): number
-}
 
 /**
  * A named queue on the database. Cheap to create: it holds no state but its defaults, so two
@@ -56,10 +49,10 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   readonly name: string
   readonly visibilityTimeoutS: number
   readonly maxAttempts: number
-  readonly #host: QueueHost
+  readonly #host: Host
 
   /** @internal */
-  constructor(host: QueueHost, name: string, options: QueueOptions = {}) {
+  constructor(host: Host, name: string, options: QueueOptions = {}) {
     this.#host = host
     this.name = requireName(name, 'queue name')
     const defaults = requireQueueDefaults(options)
@@ -80,7 +73,7 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
    */
   enqueue(payload: Payload, options: EnqueueCallOptions = {}): number {
     requireObject(options, 'options')
-    const executor = this.#executorFor(options.tx)
+    const executor = this.#host.executorFor(options.tx)
     return enqueueWith(executor, this.name, payload, options, this, this.#host.nowS())
   }
 
@@ -88,7 +81,7 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   enqueueMany(payloads: readonly Payload[], options: EnqueueCallOptions = {}): number[] {
     if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
     requireObject(options, 'options')
-    const executor = this.#executorFor(options.tx)
+    const executor = this.#host.executorFor(options.tx)
     const insertAll = (): number[] => {
       const now = this.#host.nowS()
       return payloads.map((payload) => enqueueWith(executor, this.name, payload, options, this, now))
@@ -213,13 +206,4 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     return this.#host.nowMs()
   }
 
-  #executorFor(tx: Transaction | undefined) {
-    this.#host.assertOpen()
-    if (tx === undefined) return this.#host.executor
-    if (typeof tx !== 'object' || tx === null || typeof (tx as Transaction).assertUsableBy !== 'function') {
-      throw new HonkerError('invalid_argument', 'tx: must be the transaction passed to db.transaction((tx) => ...)')
-    }
-    tx.assertUsableBy(this.#host.owner)
-    return tx.executor
-  }
 }

@@ -1,0 +1,28 @@
+import type { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
+import type { Transaction } from './transaction.ts'
+import type { WakeSubscription } from './watcher/wake-subscription.ts'
+
+/**
+ * What every feature (queues, streams, notify, scheduler, locks, ...) needs from a database. The
+ * `Database` class implements it; features take it instead of the class so they stay small and
+ * testable on their own.
+ * @internal
+ */
+export interface Host {
+  /** Honker's own connection. */
+  readonly executor: BetterSqlite3Executor
+  /** Identity used to check that a `tx` belongs to this database. */
+  readonly owner: object
+  /** Run `fn` atomically (BEGIN IMMEDIATE, or a savepoint inside an open transaction). */
+  write<T>(fn: () => T): T
+  /** Throws DatabaseClosedError once closed. */
+  assertOpen(): void
+  /** The current unix second. */
+  nowS(): number
+  /** The current time in milliseconds. */
+  nowMs(): number
+  /** A wake subscription on commits to this file; create it before reading state. */
+  subscribe(): WakeSubscription
+  /** The executor to write with: the caller's open `tx` (validated) or Honker's own connection. */
+  executorFor(tx: Transaction | undefined): BetterSqlite3Executor
+}
