@@ -17,6 +17,7 @@ export interface Host {
   write<T>(fn: () => T): T
   /** Throws DatabaseClosedError once closed. */
   assertOpen(): void
+  readonly closed: boolean
   /** The current unix second. */
   nowS(): number
   /** The current time in milliseconds. */

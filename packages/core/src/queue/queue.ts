@@ -142,7 +142,8 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
       }
     } finally {
       subscription.close()
-      for (const job of pending) job.release()
+      // Claimed but never handed out: give them back now rather than after the visibility timeout.
+      if (!this.#host.closed) for (const job of pending) job.release()
     }
   }
 

@@ -81,8 +81,8 @@ export class CommitWatcher {
   }
 
   /** Subscribe before reading state: any commit after this call wakes the subscription. */
-  subscribe(): WakeSubscription {
-    const subscription = new WakeSubscription((s) => this.#unsubscribe(s))
+  subscribe(onClose?: () => void): WakeSubscription {
+    const subscription = new WakeSubscription((s) => this.#unsubscribe(s), onClose)
     if (this.#dead !== null) {
       subscription.fail(this.#dead)
       return subscription

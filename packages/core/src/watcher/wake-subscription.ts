@@ -24,10 +24,12 @@ export class WakeSubscription {
   #reject: ((error: Error) => void) | null = null
   #error: Error | null = null
   readonly #unsubscribe: (subscription: WakeSubscription) => void
+  readonly #onClose: (() => void) | undefined
 
   /** @internal */
-  constructor(unsubscribe: (subscription: WakeSubscription) => void) {
+  constructor(unsubscribe: (subscription: WakeSubscription) => void, onClose?: () => void) {
     this.#unsubscribe = unsubscribe
+    this.#onClose = onClose
   }
 
   /** @internal Called by the watcher on every detected commit. */
@@ -92,5 +94,6 @@ export class WakeSubscription {
   close(): void {
     if (this.#error === null) this.fail(new DatabaseClosedError('the wake subscription was closed'))
     this.#unsubscribe(this)
+    this.#onClose?.()
   }
 }

@@ -176,19 +176,24 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     let failure: unknown = null
     try {
       while (!this.#stopping) {
-        const free = this.#concurrency - this.#running.size
-        if (free > 0) {
-          const jobs = this.#claim(free)
-          if (jobs === null) {
-            // A transient failure (database busy past busy_timeout): pause, then try again.
-            await this.#subscription.wait({ timeoutMs: 100 })
-            continue
+        let timeoutMs: number | null
+        try {
+          const free = this.#concurrency - this.#running.size
+          if (free > 0) {
+            const jobs = this.#source.claimBatch(this.id, free)
+            this.stats.claimed += jobs.length
+            for (const job of jobs) this.#start(job)
+            if (jobs.length === free) continue
           }
-          for (const job of jobs) this.#start(job)
-          if (jobs.length === free) continue
+          this.#maybeSweep()
+          timeoutMs = this.#waitMs(free > 0)
+        } catch (error) {
+          if (isFatal(error)) throw error
+          // Transient (the database stayed busy past busy_timeout): report, pause, try again.
+          this.emit('worker:error', error)
+          timeoutMs = 100
         }
-        this.#maybeSweep()
-        await this.#subscription.wait({ timeoutMs: this.#waitMs(free > 0) })
+        await this.#subscription.wait({ timeoutMs })
       }
     } catch (error) {
       failure = error
@@ -201,18 +206,6 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       throw failure
     }
     this.emit('worker:stopped', null)
-  }
-
-  #claim(limit: number): Job<Payload>[] | null {
-    try {
-      const jobs = this.#source.claimBatch(this.id, limit)
-      this.stats.claimed += jobs.length
-      return jobs
-    } catch (error) {
-      if (isFatal(error)) throw error
-      this.emit('worker:error', error)
-      return null
-    }
   }
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
@@ -230,12 +223,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   #maybeSweep(): void {
     if (this.#sweepMs === null || performance.now() - this.#lastSweep < this.#sweepMs) return
     this.#lastSweep = performance.now()
-    try {
-      this.#source.sweepExpired()
-    } catch (error) {
-      if (isFatal(error)) throw error
-      this.emit('worker:error', error)
-    }
+    this.#source.sweepExpired()
   }
 
   #start(job: Job<Payload>): void {
