@@ -9,7 +9,23 @@ import { toHonkerError } from './errors/sqlite-error.ts'
 import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
 import { isThenable } from './executor/executor.ts'
 import { Queue, type QueueOptions } from './queue/queue.ts'
+import { RateLimit, sweepRateLimits, type RateLimitOptions } from './rate-limit/rate-limit.ts'
+import { getResult, saveResult, sweepResults, type ResultLookup, type SaveResultOptions } from './result/results.ts'
+import { waitResult, type WaitResultOptions } from './result/wait-result.ts'
+import { Outbox, type OutboxDelivery, type OutboxOptions } from './outbox/outbox.ts'
 import type { Host } from './host.ts'
+import { Listener, type ListenOptions } from './notify/listener.ts'
+import { notifyWith } from './notify/notify.ts'
+import {
+  NotificationPruner,
+  pruneNotifications,
+  requirePruneLimits,
+  type AutoPruneOptions,
+  type PruneNotificationsOptions,
+} from './notify/prune.ts'
+import { Stream } from './stream/stream.ts'
+import { Lock, withLock, type LockContext, type LockOptions, type WithLockOptions } from './lock/lock.ts'
+import { Scheduler } from './scheduler/scheduler.ts'
 import type { BetterSqlite3Executor as Executor } from './executor/better-sqlite3-executor.ts'
 import { migrate } from './schema/migrate.ts'
 import { Transaction } from './transaction.ts'
@@ -52,6 +68,7 @@ export class Database implements Host {
   readonly #write: SqliteTransactionFunction
   readonly #userTransaction: SqliteTransactionFunction
   #watcher: WatcherLease | null = null
+  #notificationPruner: NotificationPruner | null = null
   #closed = false
 
   /** @internal Use `open()`. */
@@ -105,6 +122,218 @@ export class Database implements Host {
   }
 
   /**
+   * A fixed-window rate limit shared by every process and honker binding on the file.
+   *
+   * ```ts
+   * const api = db.rateLimit('partner-api', { limit: 100, perS: 60 })
+   * if (api.try()) await callPartner()
+   * ```
+   */
+  rateLimit(name: string, options: RateLimitOptions): RateLimit {
+    this.assertOpen()
+    return new RateLimit(this, name, options)
+  }
+
+  /**
+   * Delete rate-limit windows that started more than `olderThanS` seconds ago; returns how many.
+   *
+   * ```ts
+   * db.sweepRateLimits(3600)
+   * ```
+   */
+  sweepRateLimits(olderThanS: number): number {
+    return sweepRateLimits(this, olderThanS)
+  }
+
+  /**
+   * Save (or replace) a job's result as JSON text; `ttlS` hides it after that many seconds.
+   * Pass `{ tx }` to save it with the rest of a transaction.
+   *
+   * ```ts
+   * db.saveResult(job.id, { url: 'https://cdn.example/thumb.png' }, { ttlS: 3600 })
+   * ```
+   */
+  saveResult(jobId: number, value: unknown, options?: SaveResultOptions): void {
+    saveResult(this, jobId, value, options)
+  }
+
+  /**
+   * A job's saved result; `{ found: false }` when none was saved or it expired. A saved `null`
+   * is found.
+   *
+   * ```ts
+   * const result = db.getResult<{ url: string }>(jobId)
+   * if (result.found) console.log(result.value.url)
+   * ```
+   */
+  getResult<T = unknown>(jobId: number): ResultLookup<T> {
+    return getResult<T>(this, jobId)
+  }
+
+  /**
+   * Wait for a job's result, saved by this or any other process. Rejects with code 'timeout'
+   * after `timeoutMs`, with the signal's reason on abort, and with the coded error if the
+   * database closes or its watcher dies.
+   *
+   * ```ts
+   * const id = thumbnails.enqueue({ image: 'a.png' })
+   * const { url } = await db.waitResult<{ url: string }>(id, { timeoutMs: 30_000 })
+   * ```
+   */
+  waitResult<T = unknown>(jobId: number, options?: WaitResultOptions): Promise<T> {
+    return waitResult<T>(this, jobId, options)
+  }
+
+  /**
+   * Delete expired results; returns how many.
+   *
+   * ```ts
+   * db.sweepResults()
+   * ```
+   */
+  sweepResults(): number {
+    return sweepResults(this)
+  }
+
+  /**
+   * A transactional outbox: enqueue messages inside the business transaction, and `deliver` runs
+   * for each only after it commits, retrying failures (5 s, 10 s, 20 s, ...) and dead-lettering
+   * after `maxAttempts`.
+   *
+   * ```ts
+   * const webhooks = db.outbox('webhooks', async (event) => post(event), { maxAttempts: 5 })
+   * db.transaction((tx) => webhooks.enqueue({ type: 'order.paid', orderId: 42 }, { tx }))
+   * const worker = webhooks.start({ signal })
+   * ```
+   */
+  outbox<Payload = unknown>(name: string, deliver: OutboxDelivery<Payload>, options?: OutboxOptions): Outbox<Payload> {
+    this.assertOpen()
+    return new Outbox<Payload>(this, name, deliver, options)
+  }
+
+  /**
+   * Send a notification on `channel` (Postgres NOTIFY); returns its id. Listeners in any process
+   * receive it once the transaction commits: pass `{ tx }` to send it with the business write
+   * (a rollback drops it); otherwise it is its own transaction.
+   *
+   * ```ts
+   * db.transaction((tx) => {
+   *   tx.run('UPDATE orders SET status = ? WHERE id = ?', ['paid', 7])
+   *   db.notify('orders', { id: 7, status: 'paid' }, { tx })
+   * })
+   * ```
+   */
+  notify(channel: string, payload: unknown, options: { tx?: Transaction } = {}): number {
+    requireObject(options, 'options')
+    return notifyWith(this.executorFor(options.tx), channel, payload, this.nowS())
+  }
+
+  /**
+   * Listen on `channel` (Postgres LISTEN): an async iterable of the notifications committed after
+   * this call, in id order, from any process. No replay of earlier rows. Close it (or abort its
+   * signal, or leave the `for await` loop) to stop.
+   *
+   * ```ts
+   * for await (const n of db.listen<{ id: number }>('orders', { signal })) console.log(n.payload.id)
+   * ```
+   */
+  listen<Payload = unknown>(channel: string, options?: ListenOptions): Listener<Payload> {
+    this.assertOpen()
+    return new Listener<Payload>(this, channel, options)
+  }
+
+  /**
+   * Delete old notifications (honker never does by itself); returns how many. `olderThanS` by
+   * age; `maxKeep` keeps the newest N over all channels. A listener that has not read a pruned row
+   * yet misses it: prune with a margin, and use streams where delivery must be durable.
+   *
+   * ```ts
+   * db.pruneNotifications({ olderThanS: 3600, maxKeep: 100_000 })
+   * ```
+   */
+  pruneNotifications(options: PruneNotificationsOptions): number {
+    const limits = requirePruneLimits(options)
+    return pruneNotifications(this, limits)
+  }
+
+  /**
+   * Prune notifications every `intervalMs` (default 60 s) until `stop()` or `db.close()`. One
+   * policy per database: a new call replaces (stops) the previous one. The timer never keeps the
+   * process alive.
+   *
+   * ```ts
+   * const pruner = db.autoPruneNotifications({ olderThanS: 24 * 3600, intervalMs: 60_000 })
+   * pruner.stop()
+   * ```
+   */
+  autoPruneNotifications(options: AutoPruneOptions): NotificationPruner {
+    this.assertOpen()
+    const pruner = new NotificationPruner(this, options)
+    this.#notificationPruner?.stop()
+    this.#notificationPruner = pruner
+    return pruner
+  }
+
+  /**
+   * A durable topic with per-consumer offsets (honker's `_honker_stream`). Cheap: it holds only the
+   * name.
+   *
+   * ```ts
+   * const orders = db.stream('orders')
+   * orders.publish({ id: 7 }, { key: 'order-7' })
+   * for await (const event of orders.subscribe({ consumer: 'billing', signal })) await bill(event.payload)
+   * ```
+   */
+  stream<Payload = unknown>(topic: string): Stream<Payload> {
+    this.assertOpen()
+    return new Stream<Payload>(this, topic)
+  }
+
+  /**
+   * A named lease shared with every process and honker binding on the file: one holder at a time,
+   * freed after `ttlS` if the holder dies. `acquire()` / `renew()` / `release()`.
+   *
+   * ```ts
+   * const lock = db.lock('nightly-report', { ttlS: 60 })
+   * if (lock.acquire()) {
+   *   try { await buildReport() } finally { lock.release() }
+   * }
+   * ```
+   */
+  lock(name: string, options: LockOptions): Lock {
+    this.assertOpen()
+    return new Lock(this, name, options)
+  }
+
+  /**
+   * Run `fn` holding the named lock, renewing it while `fn` runs and releasing it afterwards.
+   * Rejects with `lock_not_held` if another owner holds it; `signal` aborts if the lease is lost.
+   *
+   * ```ts
+   * await db.withLock('migrate-search-index', { ttlS: 30 }, async ({ signal }) => reindex({ signal }))
+   * ```
+   */
+  withLock<T>(name: string, options: WithLockOptions, fn: (context: LockContext) => T | Promise<T>): Promise<T> {
+    this.assertOpen()
+    return withLock(this, name, options, fn)
+  }
+
+  /**
+   * The periodic schedules on this file (shared with honker's scheduler): register tasks, then
+   * `run()` the leader loop in every process that may fire them.
+   *
+   * ```ts
+   * const scheduler = db.scheduler()
+   * scheduler.add({ name: 'nightly-report', queue: 'reports', schedule: '0 3 * * *' })
+   * const runner = scheduler.run({ signal })
+   * ```
+   */
+  scheduler(): Scheduler {
+    this.assertOpen()
+    return new Scheduler(this)
+  }
+
+  /**
    * Close Honker's connections. A connection passed in with `open({ database })` stays open: it
    * is the app's. Waiting consumers stop; workers end their loop (stop them first to let running
    * jobs finish).
@@ -117,6 +346,7 @@ export class Database implements Host {
     this.#subscriptions.clear()
     this.#watcher?.release()
     this.#watcher = null
+    this.#notificationPruner?.stop()
     if (this.#ownsConnection && this.#connection.open) this.#connection.close()
   }
 
@@ -169,13 +399,8 @@ export class Database implements Host {
         throw toHonkerError(error)
       }
     }
-    const subscription = this.#watcher.watcher.subscribe()
+    const subscription = this.#watcher.watcher.subscribe(() => this.#subscriptions.delete(subscription))
     this.#subscriptions.add(subscription)
-    const close = subscription.close.bind(subscription)
-    subscription.close = () => {
-      this.#subscriptions.delete(subscription)
-      close()
-    }
     return subscription
   }
 }

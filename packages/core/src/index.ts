@@ -11,6 +11,22 @@ export { Queue, type QueueOptions, type EnqueueCallOptions, type ClaimOptions, t
 export type { EnqueueOptions } from './queue/enqueue.ts'
 export { Job, type RetryOptions } from './queue/job.ts'
 export type { JobInfo, JobState } from './queue/job-row.ts'
+export { RateLimit, type RateLimitOptions, type RateLimitTryOptions } from './rate-limit/rate-limit.ts'
+export type { ResultLookup, SaveResultOptions } from './result/results.ts'
+export type { WaitResultOptions } from './result/wait-result.ts'
+export { Outbox, type OutboxDelivery, type OutboxOptions, type OutboxRunOptions } from './outbox/outbox.ts'
+export { Listener, type ListenOptions } from './notify/listener.ts'
+export { Notification } from './notify/notification.ts'
+export { NotificationPruner, type PruneNotificationsOptions, type AutoPruneOptions } from './notify/prune.ts'
+export { Stream, type PublishOptions, type SaveOffsetOptions } from './stream/stream.ts'
+export { StreamEvent } from './stream/stream-event.ts'
+export { StreamSubscription, type SubscribeOptions } from './stream/subscription.ts'
+export { Lock, type LockOptions, type WithLockOptions, type LockContext } from './lock/lock.ts'
+export { Scheduler, type ScheduleDefinition, type ScheduleUpdate } from './scheduler/scheduler.ts'
+export type { ScheduledTask } from './scheduler/task-row.ts'
+export type { FiredJob } from './scheduler/tick.ts'
+export { SchedulerRunner, SCHEDULER_LOCK_NAME, type SchedulerRunOptions, type SchedulerRunnerEvents } from './scheduler/scheduler-runner.ts'
+export { nextAfter, parseSchedule, type Schedule } from './scheduler/cron.ts'
 export {
   Worker,
   type WorkOptions,

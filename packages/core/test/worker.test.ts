@@ -192,6 +192,24 @@ describe('worker runtime', () => {
     expect(q.getJob(id)).toMatchObject({ state: 'pending', attempts: 0, workerId: null })
   })
 
+  it('saves handler results with the ack when asked, and fails a job whose result is not JSON', async () => {
+    const { db } = fresh()
+    const q = db.queue<string>('q', { maxAttempts: 1 })
+    const worker = q.work((job) => (job.payload === 'bad' ? 10n : { echoed: job.payload }), {
+      results: { ttlS: 60 },
+      fallbackPollMs: null,
+    })
+    const good = q.enqueue('hello')
+    const waited = db.waitResult(good, { timeoutMs: 5_000 })
+    const bad = q.enqueue('bad')
+    await until(() => worker.stats.completed === 1 && worker.stats.dead === 1)
+    await worker.stop()
+    expect(await waited).toEqual({ echoed: 'hello' })
+    expect(db.getResult(bad)).toEqual({ found: false })
+    expect(q.getJob(bad)).toMatchObject({ state: 'dead' })
+    expect(q.getJob(bad)?.lastError).toContain('JSON')
+  })
+
   it('stops when its signal aborts (wire it to SIGTERM)', async () => {
     const { db } = fresh()
     const controller = new AbortController()

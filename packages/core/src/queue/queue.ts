@@ -9,6 +9,7 @@ import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sq
 import { Job } from './job.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
 import type { Host } from '../host.ts'
+import { saveResult } from '../result/results.ts'
 
 export interface QueueOptions {
   /** Seconds a claim is owned before another worker may reclaim the job. Default 300. */
@@ -100,6 +101,15 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     requireInteger(limit, 'limit', { min: 1, max: 100_000 })
     const rows = claimRows(this.#host, this.name, workerId, limit, this.visibilityTimeoutS)
     return rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS))
+  }
+
+  /** @internal Ack and save the handler's result in one transaction; nothing is saved if the claim was lost. */
+  ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean {
+    return this.#host.write(() => {
+      if (!job.ack()) return false
+      saveResult(this.#host, job.id, value, { ttlS })
+      return true
+    })
   }
 
   /** Ack jobs this worker owns in one statement; returns how many were still owned. */

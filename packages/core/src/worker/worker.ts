@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { errorText } from '../queue/complete.ts'
+import { encodePayload } from '../payload.ts'
 import { sleepUntilClaimableMs } from '../queue/claim.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
@@ -38,6 +39,12 @@ export interface WorkOptions {
   shutdownTimeoutMs?: number
   /** Move expired jobs to `_honker_dead` this often. Default 60000; `null` disables. */
   sweepIntervalMs?: number | null
+  /**
+   * Save each handler's return value as the job's result (`db.getResult(job.id)`,
+   * `db.waitResult`), in the same transaction as the ack. `ttlS` keeps it that long (default:
+   * forever). A value that is not JSON-serialisable fails the job like a throw would.
+   */
+  results?: boolean | { ttlS?: number }
 }
 
 export interface WorkerEvents<Payload> {
@@ -71,6 +78,7 @@ export interface WorkerQueue<Payload> {
   readonly name: string
   readonly visibilityTimeoutS: number
   claimBatch(workerId: string, limit: number): Job<Payload>[]
+  ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean
   nextClaimAt(): number | null
   sweepExpired(): number
   subscribe(): WakeSubscription
@@ -113,6 +121,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   readonly #fallbackMs: number | null
   readonly #shutdownTimeoutMs: number
   readonly #sweepMs: number | null
+  /** TTL of saved results (0 = forever), or null when results are not saved. */
+  readonly #resultTtlS: number | null
   readonly #running = new Map<number, Running<Payload>>()
   readonly #subscription: WakeSubscription
   readonly #signal: AbortSignal | undefined
@@ -141,6 +151,12 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     this.#shutdownTimeoutMs = optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? 30_000
     this.#sweepMs = options.sweepIntervalMs === undefined ? 60_000 : (optionalMilliseconds(options.sweepIntervalMs, 'sweepIntervalMs') ?? null)
     this.#signal = optionalSignal(options.signal, 'signal')
+    this.#resultTtlS =
+      options.results === undefined || options.results === false
+        ? null
+        : options.results === true
+          ? 0
+          : (optionalInteger(options.results.ttlS, 'results.ttlS', { min: 0 }) ?? 0)
     // Subscribe before the first claim: a commit between that claim and the first wait must wake us.
     this.#subscription = source.subscribe()
     this.done = this.#loop()
@@ -248,10 +264,23 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       return
     }
     if (controller.signal.aborted) return
-    this.#record(job, () => job.ack(), () => {
+    const completed = (): void => {
       this.stats.completed++
       this.emit('job:completed', job, result)
-    })
+    }
+    const ttlS = this.#resultTtlS
+    if (ttlS === null) {
+      this.#record(job, () => job.ack(), completed)
+      return
+    }
+    const value = result === undefined ? null : result
+    try {
+      encodePayload(value, 'result')
+    } catch (error) {
+      this.#settleFailure(job, error)
+      return
+    }
+    this.#record(job, () => this.#source.ackWithResult(job, value, ttlS), completed)
   }
 
   #settleFailure(job: Job<Payload>, error: unknown): void {

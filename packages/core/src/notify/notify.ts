@@ -1,0 +1,34 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { encodePayload } from '../payload.ts'
+import { toNumber } from '../queue/job-row.ts'
+import { requireName } from '../validate.ts'
+import { INSERT_NOTIFICATION } from './notify.sql.ts'
+
+/**
+ * Validate and encode once, before anything is written: a bad channel or a payload JSON cannot
+ * carry throws here and the transaction it was meant for is left untouched.
+ * @internal
+ */
+export function notificationParams(channel: string, payload: unknown, now: number): Record<string, unknown> {
+  return { channel: requireName(channel, 'channel'), payload: encodePayload(payload), now }
+}
+
+/**
+ * Insert one notification through any executor (one statement, so it joins the caller's
+ * transaction); returns its id, synchronously on a sync executor and as a promise on an async one.
+ * Listeners see it once the transaction commits; a rollback drops it.
+ */
+export function notifyWith<M extends Mode>(
+  executor: Executor<M>,
+  channel: string,
+  payload: unknown,
+  now: number,
+): Result<M, number> {
+  const params = INSERT_NOTIFICATION.bind(notificationParams(channel, payload, now))
+  return mapResult(executor.all<{ id: number | bigint }>(INSERT_NOTIFICATION, params), (rows) => {
+    const row = rows[0]
+    if (row === undefined) throw new InvalidArgumentError('channel', 'insert returned no id')
+    return toNumber(row.id)
+  })
+}

@@ -1,0 +1,124 @@
+import { HonkerError } from '../errors/honker-error.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import type { Host } from '../host.ts'
+import { optionalInteger, requireObject } from '../validate.ts'
+import { PRUNE_NOTIFICATIONS_KEEP_NEWEST, PRUNE_NOTIFICATIONS_OLDER_THAN } from './notify.sql.ts'
+
+export interface PruneNotificationsOptions {
+  /** Delete notifications created more than this many whole seconds ago. */
+  olderThanS?: number
+  /** Keep only the newest this many notifications, over all channels together (honker's rule). */
+  maxKeep?: number
+}
+
+export interface AutoPruneOptions extends PruneNotificationsOptions {
+  /** How often to prune. Default 60000. */
+  intervalMs?: number
+  /**
+   * Called when a prune fails for a reason other than a busy database (a busy write lock just
+   * waits for the next interval). Default: a process warning.
+   */
+  onError?: (error: unknown) => void
+}
+
+interface PruneLimits {
+  olderThanS: number | undefined
+  maxKeep: number | undefined
+}
+
+const MAX_SECONDS = 100 * 365 * 24 * 3600
+const DEFAULT_INTERVAL_MS = 60_000
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** @internal */
+export function requirePruneLimits(options: PruneNotificationsOptions | undefined): PruneLimits {
+  requireObject(options, 'options')
+  const olderThanS = optionalInteger(options?.olderThanS, 'olderThanS', { min: 0, max: MAX_SECONDS })
+  const maxKeep = optionalInteger(options?.maxKeep, 'maxKeep', { min: 0 })
+  if (olderThanS === undefined && maxKeep === undefined) {
+    // honker prunes nothing when given neither; a call that can never delete is almost surely a bug.
+    throw new InvalidArgumentError('options', 'give olderThanS, maxKeep or both')
+  }
+  return { olderThanS, maxKeep }
+}
+
+/**
+ * Delete old notifications in one write transaction; returns how many rows went. Both limits
+ * apply when both are given (a row goes if either says so). Each cut-off is computed inside its
+ * DELETE, under the write lock (pitfalls 8.3.8).
+ * @internal
+ */
+export function pruneNotifications(host: Host, limits: PruneLimits): number {
+  return host.write(() => {
+    let deleted = 0
+    if (limits.olderThanS !== undefined) {
+      deleted += host.executor.run(
+        PRUNE_NOTIFICATIONS_OLDER_THAN,
+        PRUNE_NOTIFICATIONS_OLDER_THAN.bind({ now: host.nowS(), older_than_s: limits.olderThanS }),
+      ).changes
+    }
+    if (limits.maxKeep !== undefined) {
+      deleted += host.executor.run(
+        PRUNE_NOTIFICATIONS_KEEP_NEWEST,
+        PRUNE_NOTIFICATIONS_KEEP_NEWEST.bind({ max_keep: limits.maxKeep }),
+      ).changes
+    }
+    return deleted
+  })
+}
+
+/**
+ * A retention policy applied on a timer (honker never prunes notifications by itself). The timer
+ * does not keep the process alive, and the pruner stops with the database.
+ */
+export class NotificationPruner {
+  readonly olderThanS: number | undefined
+  readonly maxKeep: number | undefined
+  readonly intervalMs: number
+  readonly #host: Host
+  readonly #onError: (error: unknown) => void
+  #timer: NodeJS.Timeout | null
+  /** Rows deleted by this pruner so far. */
+  deleted = 0
+
+  /** @internal Use `db.autoPruneNotifications()`. */
+  constructor(host: Host, options: AutoPruneOptions) {
+    const limits = requirePruneLimits(options)
+    this.olderThanS = limits.olderThanS
+    this.maxKeep = limits.maxKeep
+    this.intervalMs = optionalInteger(options.intervalMs, 'intervalMs', { min: 1, max: MAX_TIMER_MS }) ?? DEFAULT_INTERVAL_MS
+    if (options.onError !== undefined && typeof options.onError !== 'function') {
+      throw new InvalidArgumentError('onError', 'must be a function')
+    }
+    this.#onError = options.onError ?? warn
+    this.#host = host
+    host.assertOpen()
+    this.#timer = setInterval(() => this.#tick(), this.intervalMs)
+    this.#timer.unref()
+  }
+
+  get running(): boolean {
+    return this.#timer !== null
+  }
+
+  /** Stop pruning. Idempotent. */
+  stop(): void {
+    if (this.#timer === null) return
+    clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  #tick(): void {
+    try {
+      this.deleted += pruneNotifications(this.#host, this)
+    } catch (error) {
+      if (HonkerError.isInstance(error, 'closed')) return this.stop()
+      if (HonkerError.isInstance(error, 'busy')) return
+      this.#onError(error)
+    }
+  }
+}
+
+function warn(error: unknown): void {
+  process.emitWarning(`honker: pruning notifications failed: ${String(error)}`, { code: 'HONKER_PRUNE_FAILED' })
+}

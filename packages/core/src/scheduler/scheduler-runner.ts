@@ -1,0 +1,221 @@
+import { EventEmitter } from 'node:events'
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
+import { HonkerError } from '../errors/honker-error.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import type { Host } from '../host.ts'
+import { Lock } from '../lock/lock.ts'
+import { optionalInteger, optionalSignal, requireName } from '../validate.ts'
+import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { tickTasks, type FiredJob } from './tick.ts'
+
+/** The lock every honker binding's scheduler loop elects its leader with. */
+export const SCHEDULER_LOCK_NAME = 'honker-scheduler'
+
+export interface SchedulerRunOptions {
+  /** Identifies this process in the lock. Default `host:pid:random`. */
+  owner?: string
+  /** Stop (and release the lock) when this signal aborts. */
+  signal?: AbortSignal
+  /** Seconds the leader's lease lasts without a renewal: how long a dead leader blocks takeover. Default 60. */
+  lockTtlS?: number
+  /** How often a standby re-checks the lock (it also checks on every commit). Default 5. */
+  standbyRetryS?: number
+}
+
+export interface SchedulerRunnerEvents {
+  /** A tick by this process enqueued a job for a task's boundary. */
+  'task:fired': [job: FiredJob]
+  /** This process became the leader and ticks from now on. */
+  'leader:acquired': []
+  /** A renew found the lease gone or taken over (this process was frozen past the TTL): it stopped ticking. */
+  'leader:lost': []
+  /** This process is standing by: another one holds the lock (emitted on each entry into standby). */
+  'scheduler:standby': []
+  /** A problem the loop recovered from (a busy database, an invalid stored task, a throwing listener). */
+  'scheduler:error': [error: unknown]
+  /** The loop ended; `error` is set when it ended because of one (database closed, watcher died). */
+  'scheduler:stopped': [error: unknown]
+}
+
+/** Pause after a recoverable error before trying again. */
+const ERROR_RETRY_MS = 1000
+
+function isFatal(error: unknown): boolean {
+  return (
+    HonkerError.isInstance(error, 'closed') ||
+    HonkerError.isInstance(error, 'database_replaced') ||
+    HonkerError.isInstance(error, 'watcher_died')
+  )
+}
+
+/** What the runner needs from the scheduler. @internal */
+export interface SchedulerSource {
+  soonest(): number | null
+}
+
+/**
+ * The scheduler's leader loop (honker's hot standby, honker-compat 5.1): every running process
+ * competes for the `honker-scheduler` lock; the holder ticks, the rest stand by.
+ *
+ * As leader it sleeps until the next boundary or the next renewal, whichever is first, and wakes
+ * early on any commit (so a task registered elsewhere is picked up at once). Each tick runs in the
+ * same write transaction as the lease renewal: a leader that was frozen past its TTL finds its lease
+ * gone and fires nothing, so two processes never fire the same boundary. Renewal writes a new
+ * whole second at most once per second and an idle wake writes nothing, so the loop never wakes
+ * itself in a cycle (honker-compat 8.4).
+ *
+ * As standby it reads the lock (no write) on every commit and every `standbyRetryS`, and tries to
+ * take it the moment the leader's lease lapses or is released.
+ */
+export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
+  readonly owner: string
+  /** Settles when the loop has stopped: rejects if it stopped because of an error. */
+  readonly done: Promise<void>
+  readonly #host: Host
+  readonly #source: SchedulerSource
+  readonly #lock: Lock
+  readonly #renewIntervalMs: number
+  readonly #standbyRetryMs: number
+  readonly #abort = new AbortController()
+  readonly #subscription: WakeSubscription
+  #leader = false
+  #standbyAnnounced = false
+  #renewDueMs = 0
+  #stopping = false
+
+  /** @internal Use `scheduler.run()`. */
+  constructor(host: Host, source: SchedulerSource, options: SchedulerRunOptions = {}) {
+    super()
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an options object')
+    this.owner = options.owner === undefined ? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` : requireName(options.owner, 'owner')
+    const ttlS = optionalInteger(options.lockTtlS, 'lockTtlS', { min: 1, max: 86_400 }) ?? 60
+    this.#standbyRetryMs = (optionalInteger(options.standbyRetryS, 'standbyRetryS', { min: 1, max: 86_400 }) ?? 5) * 1000
+    // Three renewals per TTL (honker: every 20 s of a 60 s lease), so one slow tick never loses it.
+    this.#renewIntervalMs = Math.max(1, Math.floor((ttlS * 1000) / 3))
+    const signal = optionalSignal(options.signal, 'signal')
+    this.#host = host
+    this.#source = source
+    this.#lock = new Lock(host, SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
+    // Subscribe before the first read: a commit between that read and the first wait must wake us.
+    this.#subscription = host.subscribe()
+    this.done = this.#loop()
+    this.done.catch(() => {}) // observed through `done` or 'scheduler:stopped'; never an unhandled rejection
+    if (signal !== undefined) {
+      if (signal.aborted) void this.stop()
+      else signal.addEventListener('abort', () => void this.stop(), { once: true })
+    }
+  }
+
+  /** Whether this process is the leader, as of its last check. */
+  get isLeader(): boolean {
+    return this.#leader
+  }
+
+  /**
+   * Stop the loop and release the lock (a standby takes over at once, without waiting for the TTL).
+   * Resolves when stopped.
+   *
+   * ```ts
+   * process.on('SIGTERM', () => void runner.stop())
+   * ```
+   */
+  stop(): Promise<void> {
+    this.#stopping = true
+    this.#abort.abort()
+    return this.done.catch(() => {})
+  }
+
+  async #loop(): Promise<void> {
+    let failure: unknown = null
+    try {
+      // Let the constructor return (and listeners attach) before the first event.
+      await Promise.resolve()
+      while (!this.#stopping) {
+        let timeoutMs: number
+        try {
+          timeoutMs = this.#leader ? this.#lead() : this.#standBy()
+        } catch (error) {
+          if (isFatal(error)) throw error
+          this.#emit('scheduler:error', error)
+          timeoutMs = ERROR_RETRY_MS
+        }
+        if ((await this.#subscription.wait({ timeoutMs, signal: this.#abort.signal })) === 'aborted') break
+      }
+    } catch (error) {
+      if (!this.#stopping) failure = error
+    } finally {
+      this.#subscription.close()
+      if (this.#leader) {
+        this.#leader = false
+        try {
+          this.#lock.release()
+        } catch {
+          // The database is closed: the lease lapses after its TTL.
+        }
+      }
+    }
+    this.#emit('scheduler:stopped', failure)
+    if (failure !== null) throw failure
+  }
+
+  /** One leader step; returns how long to sleep. */
+  #lead(): number {
+    const host = this.#host
+    let nowMs = host.nowMs()
+    let soonest = this.#source.soonest()
+    if (nowMs >= this.#renewDueMs || (soonest !== null && soonest * 1000 <= nowMs)) {
+      const fired = host.write(() => (this.#lock.renew() ? tickTasks(host, host.nowS()) : null))
+      if (fired === null) {
+        this.#leader = false
+        this.#standbyAnnounced = false
+        this.#emit('leader:lost')
+        return 0
+      }
+      nowMs = host.nowMs()
+      this.#renewDueMs = nowMs + this.#renewIntervalMs
+      for (const job of fired) this.#emit('task:fired', job)
+      soonest = this.#source.soonest()
+    }
+    // A boundary is due once the clock reaches its whole second.
+    const untilFire = soonest === null ? Infinity : soonest * 1000 - nowMs
+    return Math.max(0, Math.min(this.#renewDueMs - nowMs, untilFire))
+  }
+
+  /** One standby step; returns how long to sleep. */
+  #standBy(): number {
+    const nowMs = this.#host.nowMs()
+    let holder = this.#lock.peek()
+    // Only write when the lock looks free (or is already ours, e.g. after a restart with the same owner).
+    if (holder === null || holder.expiresAt * 1000 <= nowMs || holder.owner === this.owner) {
+      if (this.#lock.acquire()) {
+        this.#leader = true
+        this.#renewDueMs = 0
+        this.#emit('leader:acquired')
+        return 0
+      }
+      holder = this.#lock.peek()
+    }
+    if (!this.#standbyAnnounced) {
+      this.#standbyAnnounced = true
+      this.#emit('scheduler:standby')
+    }
+    // Wake when the holder's lease lapses (a dead leader's, typically), or at the retry interval.
+    const untilFree = holder === null ? 0 : holder.expiresAt * 1000 - nowMs
+    return Math.max(0, Math.min(this.#standbyRetryMs, untilFree))
+  }
+
+  /** Listener errors must not break the loop (or skip the rest of a tick's events). */
+  #emit<K extends keyof SchedulerRunnerEvents>(event: K, ...args: SchedulerRunnerEvents[K]): void {
+    try {
+      ;(this.emit as (event: K, ...args: SchedulerRunnerEvents[K]) => boolean)(event, ...args)
+    } catch (error) {
+      if (event === 'scheduler:error') return
+      try {
+        this.emit('scheduler:error', error)
+      } catch {
+        // A throwing error listener has nowhere left to report to.
+      }
+    }
+  }
+}

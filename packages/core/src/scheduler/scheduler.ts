@@ -1,0 +1,323 @@
+/**
+ * @module scheduler
+ *
+ * Periodic jobs stored in `_honker_scheduler_tasks`, shared with every honker binding: a task is a
+ * schedule expression plus the job to enqueue at each boundary. `tick()` fires what is due;
+ * `run()` is the leader loop that ticks on time in exactly one process at a time.
+ *
+ * Improvements over honker 0.5 (honker-compat 8.4), compatible on the shared table:
+ * - Registering the same definition again (a schedule declared at every process start) leaves
+ *   `next_fire_at` alone, so it neither drops pending catch-up nor pushes `@every` schedules out.
+ *   Only a changed definition recomputes it; `update` recomputes only when the expression changes.
+ * - `maxAttempts` below 1 is rejected (`invalid_argument`) instead of clamped to 1: a 0 is a typo.
+ */
+import type { Host } from '../host.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { toNumber } from '../queue/job-row.ts'
+import { encodePayload } from '../payload.ts'
+import { optionalInteger, requireInteger, requireName } from '../validate.ts'
+import { parseSchedule, type Schedule } from './cron.ts'
+import { SchedulerRunner, type SchedulerRunOptions } from './scheduler-runner.ts'
+import {
+  DELETE_TASK,
+  GET_TASK,
+  LIST_TASKS,
+  PAUSE_TASK,
+  RESUME_TASK,
+  SOONEST_FIRE,
+  UPDATE_TASK,
+  UPSERT_TASK,
+} from './scheduler.sql.ts'
+import { taskRowToTask, type ScheduledTask, type TaskRow } from './task-row.ts'
+import { tickTasks, type FiredJob } from './tick.ts'
+
+/** A schedule to register. */
+export interface ScheduleDefinition<Payload = unknown> {
+  /** Unique task name; registering it again redefines the task. */
+  name: string
+  /** The queue fired jobs go to. */
+  queue: string
+  /** 5 or 6 cron fields (local time) or `@every <n><s|m|h|d>`; see `nextAfter`. */
+  schedule: string
+  /** Every fired job's payload (stored as JSON text). Default null. */
+  payload?: Payload
+  /** Fired jobs' priority. Default 0. */
+  priority?: number
+  /** Fired jobs expire this many seconds after they are enqueued. Default null: never. */
+  expiresS?: number | null
+  /** Fired jobs' executions before dead-lettering. Default 3. */
+  maxAttempts?: number
+}
+
+/** Fields to change with `update`; omitted (or undefined) fields stay as they are. */
+export interface ScheduleUpdate<Payload = unknown> {
+  schedule?: string
+  payload?: Payload
+  priority?: number
+  /** null clears it (fired jobs never expire). */
+  expiresS?: number | null
+  /** null resets it to the default 3. */
+  maxAttempts?: number | null
+}
+
+const DEFAULT_MAX_ATTEMPTS = 3
+const MAX_EXPIRES_S = 100 * 365 * 24 * 3600
+
+function requireExpiresS(value: unknown): number | null {
+  return value === null ? null : requireInteger(value, 'expiresS', { min: 1, max: MAX_EXPIRES_S })
+}
+
+function requireMaxAttempts(value: unknown): number {
+  return requireInteger(value, 'maxAttempts', { min: 1 })
+}
+
+/** Same JSON value, whatever spacing another binding used (Python writes `{"a": 1}`). */
+function samePayload(stored: string, encoded: string): boolean {
+  if (stored === encoded) return true
+  try {
+    return JSON.stringify(JSON.parse(stored)) === encoded
+  } catch {
+    return false
+  }
+}
+
+interface Definition {
+  name: string
+  queue: string
+  schedule: Schedule
+  payload: string
+  priority: number
+  expiresS: number | null
+  maxAttempts: number
+}
+
+function sameDefinition(row: TaskRow, definition: Definition): boolean {
+  const expires = row.expires_s === null ? null : toNumber(row.expires_s)
+  return (
+    row.queue === definition.queue &&
+    row.cron_expr === definition.schedule.expression &&
+    samePayload(row.payload, definition.payload) &&
+    toNumber(row.priority) === definition.priority &&
+    expires === definition.expiresS &&
+    toNumber(row.max_attempts) === definition.maxAttempts
+  )
+}
+
+/**
+ * The schedules on this database. Holds no state of its own: every call reads and writes the
+ * table, so schedules registered by other processes or bindings are visible at once.
+ */
+export class Scheduler {
+  readonly #host: Host
+
+  /** @internal Use `db.scheduler()`. */
+  constructor(host: Host) {
+    this.#host = host
+  }
+
+  /**
+   * Register (create or redefine) a task by name; returns true if anything was written. Calling it
+   * again with the same definition is a no-op, so declaring schedules at every start is safe: the
+   * pending boundary (and any catch-up) is kept. A changed definition restarts the schedule from
+   * now. A paused task stays paused. Throws `invalid_cron` for a bad expression, writing nothing.
+   *
+   * ```ts
+   * const scheduler = db.scheduler()
+   * scheduler.add({ name: 'nightly-report', queue: 'reports', schedule: '0 3 * * *', payload: { kind: 'daily' } })
+   * scheduler.add({ name: 'heartbeat', queue: 'pings', schedule: '@every 30s' })
+   * ```
+   */
+  add<Payload = unknown>(definition: ScheduleDefinition<Payload>): boolean {
+    if (typeof definition !== 'object' || definition === null) {
+      throw new InvalidArgumentError('definition', 'must be an object with name, queue and schedule')
+    }
+    const parsed: Definition = {
+      name: requireName(definition.name, 'name'),
+      queue: requireName(definition.queue, 'queue'),
+      schedule: parseSchedule(definition.schedule),
+      payload: encodePayload(definition.payload === undefined ? null : definition.payload),
+      priority: optionalInteger(definition.priority, 'priority') ?? 0,
+      expiresS: definition.expiresS === undefined ? null : requireExpiresS(definition.expiresS),
+      maxAttempts: definition.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : requireMaxAttempts(definition.maxAttempts),
+    }
+    return this.#host.write(() => {
+      const { executor } = this.#host
+      // Evaluated before any write: an expression that never matches is rejected here.
+      const nextFireAt = parsed.schedule.nextAfter(this.#host.nowS())
+      const existing = executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name: parsed.name }))
+      if (existing !== undefined && sameDefinition(existing, parsed)) return false
+      executor.run(
+        UPSERT_TASK,
+        UPSERT_TASK.bind({
+          name: parsed.name,
+          queue: parsed.queue,
+          cron_expr: parsed.schedule.expression,
+          payload: parsed.payload,
+          priority: parsed.priority,
+          expires_s: parsed.expiresS,
+          next_fire_at: nextFireAt,
+          max_attempts: parsed.maxAttempts,
+        }),
+      )
+      return true
+    })
+  }
+
+  /** Same as `add` (honker's SQL name, `honker_scheduler_register`). */
+  register<Payload = unknown>(definition: ScheduleDefinition<Payload>): boolean {
+    return this.add(definition)
+  }
+
+  /**
+   * Change some fields of a task; false if there is no such task or nothing was given. A new
+   * expression restarts the schedule from now; the other fields apply from the next fire.
+   *
+   * ```ts
+   * scheduler.update('nightly-report', { schedule: '30 3 * * *', expiresS: null })
+   * ```
+   */
+  update<Payload = unknown>(name: string, changes: ScheduleUpdate<Payload>): boolean {
+    requireName(name, 'name')
+    if (typeof changes !== 'object' || changes === null) throw new InvalidArgumentError('changes', 'must be an object')
+    const schedule = changes.schedule === undefined ? undefined : parseSchedule(changes.schedule)
+    const payload = changes.payload === undefined ? undefined : encodePayload(changes.payload)
+    const priority = optionalInteger(changes.priority, 'priority')
+    const expiresS = changes.expiresS === undefined ? undefined : requireExpiresS(changes.expiresS)
+    const maxAttempts =
+      changes.maxAttempts === undefined
+        ? undefined
+        : changes.maxAttempts === null
+          ? DEFAULT_MAX_ATTEMPTS
+          : requireMaxAttempts(changes.maxAttempts)
+    if ([schedule, payload, priority, expiresS, maxAttempts].every((value) => value === undefined)) return false
+    return this.#host.write(() => {
+      const { executor } = this.#host
+      const row = executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name }))
+      if (row === undefined) return false
+      const expressionChanged = schedule !== undefined && schedule.expression !== row.cron_expr
+      executor.run(
+        UPDATE_TASK,
+        UPDATE_TASK.bind({
+          name,
+          cron_expr: schedule?.expression ?? row.cron_expr,
+          payload: payload ?? row.payload,
+          priority: priority ?? row.priority,
+          expires_s: expiresS === undefined ? row.expires_s : expiresS,
+          max_attempts: maxAttempts ?? row.max_attempts,
+          next_fire_at: expressionChanged ? schedule.nextAfter(this.#host.nowS()) : row.next_fire_at,
+        }),
+      )
+      return true
+    })
+  }
+
+  /**
+   * Delete a task; true if it existed. Jobs it already enqueued stay in their queue.
+   *
+   * ```ts
+   * scheduler.remove('heartbeat')
+   * ```
+   */
+  remove(name: string): boolean {
+    requireName(name, 'name')
+    return this.#host.write(() => this.#host.executor.run(DELETE_TASK, DELETE_TASK.bind({ name })).changes === 1)
+  }
+
+  /** Same as `remove` (honker's SQL name, `honker_scheduler_unregister`). */
+  unregister(name: string): boolean {
+    return this.remove(name)
+  }
+
+  /**
+   * Stop firing a task; false if it is missing or already paused. Its next boundary is kept, so
+   * `resume` fires the boundaries missed meanwhile (up to 64) on the next tick.
+   *
+   * ```ts
+   * scheduler.pause('nightly-report')
+   * ```
+   */
+  pause(name: string): boolean {
+    requireName(name, 'name')
+    return this.#host.write(() => this.#host.executor.run(PAUSE_TASK, PAUSE_TASK.bind({ name })).changes === 1)
+  }
+
+  /**
+   * Fire a paused task again; false if it is missing or not paused.
+   *
+   * ```ts
+   * scheduler.resume('nightly-report')
+   * ```
+   */
+  resume(name: string): boolean {
+    requireName(name, 'name')
+    return this.#host.write(() => this.#host.executor.run(RESUME_TASK, RESUME_TASK.bind({ name })).changes === 1)
+  }
+
+  /**
+   * One task, or null.
+   *
+   * ```ts
+   * const next = scheduler.get('nightly-report')?.nextFireAt
+   * ```
+   */
+  get<Payload = unknown>(name: string): ScheduledTask<Payload> | null {
+    requireName(name, 'name')
+    this.#host.assertOpen()
+    const row = this.#host.executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name }))
+    return row === undefined ? null : taskRowToTask<Payload>(row)
+  }
+
+  /**
+   * Every task, ordered by name.
+   *
+   * ```ts
+   * for (const task of scheduler.list()) console.log(task.name, task.schedule, new Date(task.nextFireAt * 1000))
+   * ```
+   */
+  list(): ScheduledTask[] {
+    this.#host.assertOpen()
+    return this.#host.executor.all<TaskRow>(LIST_TASKS, []).map((row) => taskRowToTask(row))
+  }
+
+  /**
+   * The earliest next boundary over enabled tasks (unix seconds), or null when none is enabled.
+   *
+   * ```ts
+   * const due = scheduler.soonest()
+   * ```
+   */
+  soonest(): number | null {
+    this.#host.assertOpen()
+    const row = this.#host.executor.get<{ next_at: number | bigint | null }>(SOONEST_FIRE, [])
+    return row?.next_at == null ? null : toNumber(row.next_at)
+  }
+
+  /**
+   * Fire every enabled task due at `nowS` (default: now) in one write transaction and return the
+   * jobs enqueued: one per missed boundary, at most 64 per task (the rest are skipped). Safe to
+   * call from several processes at once: each boundary fires exactly once. Usually `run()` calls it.
+   *
+   * ```ts
+   * for (const fired of scheduler.tick()) console.log(fired.name, fired.fireAt, fired.jobId)
+   * ```
+   */
+  tick(nowS?: number): FiredJob[] {
+    const now = nowS === undefined ? this.#host.nowS() : requireInteger(nowS, 'nowS')
+    return tickTasks(this.#host, now)
+  }
+
+  /**
+   * Run the scheduler: the process holding the `honker-scheduler` lock ticks on time; the others
+   * stand by and take over within the lock's TTL if the leader dies. Run it in every process that
+   * should be able to schedule; stop it with `signal` or `stop()`.
+   *
+   * ```ts
+   * const runner = db.scheduler().run({ signal })
+   * runner.on('task:fired', (job) => log.info('fired', job))
+   * await runner.done
+   * ```
+   */
+  run(options: SchedulerRunOptions = {}): SchedulerRunner {
+    return new SchedulerRunner(this.#host, this, options)
+  }
+}

@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { encodePayload } from '../payload.ts'
+import { toNumber } from '../queue/job-row.ts'
+import { requireName } from '../validate.ts'
+import { INSERT_EVENT } from './stream.sql.ts'
+
+/**
+ * Validate and encode once, before anything is written, so a bad topic, key or payload leaves the
+ * caller's transaction untouched.
+ * @internal
+ */
+export function eventParams(
+  topic: string,
+  payload: unknown,
+  key: string | null | undefined,
+  now: number,
+): Record<string, unknown> {
+  requireName(topic, 'topic')
+  if (key !== undefined && key !== null && typeof key !== 'string') {
+    throw new InvalidArgumentError('key', `must be a string or null, got ${typeof key}`)
+  }
+  return { topic, key: key ?? null, payload: encodePayload(payload), now }
+}
+
+/**
+ * Append one event through any executor (one statement, so it joins the caller's transaction);
+ * returns its offset, synchronously on a sync executor and as a promise on an async one.
+ */
+export function publishWith<M extends Mode>(
+  executor: Executor<M>,
+  topic: string,
+  payload: unknown,
+  key: string | null | undefined,
+  now: number,
+): Result<M, number> {
+  const params = INSERT_EVENT.bind(eventParams(topic, payload, key, now))
+  return mapResult(executor.all<{ offset: number | bigint }>(INSERT_EVENT, params), (rows) => {
+    const row = rows[0]
+    if (row === undefined) throw new InvalidArgumentError('topic', 'insert returned no offset')
+    return toNumber(row.offset)
+  })
+}

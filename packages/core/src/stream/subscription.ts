@@ -1,0 +1,291 @@
+import { HonkerError } from '../errors/honker-error.ts'
+import type { Host } from '../host.ts'
+import { toNumber } from '../queue/job-row.ts'
+import {
+  optionalInteger,
+  optionalMilliseconds,
+  optionalSignal,
+  requireName,
+} from '../validate.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { saveOffsetWith } from './offsets.ts'
+import { StreamEvent, type StreamEventRow } from './stream-event.ts'
+import { GET_OFFSET, READ_EVENTS } from './stream.sql.ts'
+
+export interface SubscribeOptions {
+  /** Whose offset to resume from and save. */
+  consumer: string
+  /** Start after this offset instead of the saved one (the saved offset still only moves forward). */
+  fromOffset?: number
+  /** Save after this many finished events. Default 1000. */
+  saveEveryN?: number
+  /**
+   * Save finished events at least this often, in seconds, also while waiting for new events;
+   * `null`: only by count and on close. Default 1.
+   */
+  saveEveryS?: number | null
+  /** Events read per query while replaying or catching up. Default 1000. */
+  batchSize?: number
+  /** End the iteration when this signal aborts (finished events are saved; nothing is thrown). */
+  signal?: AbortSignal
+  /** Re-read after this long without a wake; `null` disables it. Default 15000. */
+  fallbackPollMs?: number | null
+}
+
+const DEFAULT_SAVE_EVERY_N = 1000
+const DEFAULT_SAVE_EVERY_S = 1
+const DEFAULT_BATCH_SIZE = 1000
+const DEFAULT_FALLBACK_POLL_MS = 15_000
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
+
+/**
+ * A consumer following one topic: replays from its saved offset, then follows new commits from any
+ * process. Delivery is at-least-once: an event counts as finished once the consumer asks for the
+ * next one (or calls `ack()`), and only finished offsets are ever saved, so after a crash the
+ * consumer sees again at most the events it had not finished or whose offsets were not yet saved
+ * (fewer than `saveEveryN`, and not older than `saveEveryS`). Breaking out of the loop saves the
+ * last finished offset; the event being handled when it broke is delivered again next time unless
+ * it was acked. (honker's Node and Bun bindings save the offset of the event they hand out, which
+ * loses that event if the process dies while handling it.)
+ *
+ * One subscription per consumer at a time: two with the same consumer name both receive every
+ * event (there are no consumer groups).
+ *
+ * ```ts
+ * for await (const event of db.stream('orders').subscribe({ consumer: 'billing', signal })) {
+ *   await bill(event.payload)
+ * }
+ * ```
+ */
+export class StreamSubscription<Payload = unknown> implements AsyncIterableIterator<StreamEvent<Payload>> {
+  readonly topic: string
+  readonly consumer: string
+  readonly #host: Host
+  readonly #subscription: WakeSubscription
+  readonly #signal: AbortSignal | undefined
+  readonly #fallbackMs: number | null
+  readonly #saveEveryN: number
+  readonly #saveEveryMs: number | null
+  readonly #batchSize: number
+  /** Offset of the last event read from the log (the read cursor). */
+  #position: number
+  /** Offset of the event handed out and not yet finished, or null. */
+  #handedOut: number | null = null
+  #finished: number
+  #saved: number
+  #unsaved = 0
+  #lastSaveMs: number
+  #page: StreamEvent<Payload>[] = []
+  #cursor = 0
+  #closed = false
+  /** next() calls run one after another: a wake subscription has room for one waiter. */
+  #tail: Promise<unknown> = Promise.resolve()
+
+  /** @internal Use `stream.subscribe()`. */
+  constructor(host: Host, topic: string, options: SubscribeOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', 'must be an options object with a consumer')
+    }
+    this.topic = requireName(topic, 'topic')
+    this.consumer = requireName(options.consumer, 'consumer')
+    const fromOffset = optionalInteger(options.fromOffset, 'fromOffset', { min: 0 })
+    this.#saveEveryN = optionalInteger(options.saveEveryN, 'saveEveryN', { min: 1 }) ?? DEFAULT_SAVE_EVERY_N
+    this.#saveEveryMs = saveEveryMs(options.saveEveryS)
+    this.#batchSize = optionalInteger(options.batchSize, 'batchSize', { min: 1, max: 100_000 }) ?? DEFAULT_BATCH_SIZE
+    this.#signal = optionalSignal(options.signal, 'signal')
+    this.#fallbackMs =
+      options.fallbackPollMs === undefined
+        ? DEFAULT_FALLBACK_POLL_MS
+        : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
+    this.#host = host
+    host.assertOpen()
+    // Subscribe before the first read (honker-compat 3.7): an event committed between a read that
+    // found nothing and the first wait must still wake this consumer.
+    this.#subscription = host.subscribe()
+    try {
+      const row = host.executor.get<{ offset: number | bigint }>(
+        GET_OFFSET,
+        GET_OFFSET.bind({ consumer: this.consumer, topic: this.topic }),
+      )
+      this.#saved = toNumber(row?.offset ?? 0)
+    } catch (error) {
+      this.#subscription.close()
+      throw error
+    }
+    this.#position = fromOffset ?? this.#saved
+    this.#finished = this.#position
+    this.#lastSaveMs = host.nowMs()
+  }
+
+  /** The offset of the last event finished (handled, or acked). */
+  get finishedOffset(): number {
+    return this.#finished
+  }
+
+  /** The offset this subscription last saved (or found saved when it started). */
+  get savedOffset(): number {
+    return this.#saved
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * The next event, waiting for one if needed; asking for it finishes the previous one. Resolves
+   * `done` after `close()` or an abort; rejects with the coded error if the database closes or the
+   * commit watcher dies (finished offsets are saved first when the database is still open).
+   */
+  next(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
+    const result = this.#tail.then(() => this.#pull())
+    this.#tail = result.catch(() => undefined)
+    return result
+  }
+
+  /** Called when a `for await` loop exits early (break, throw): close, saving finished events only. */
+  return(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
+    try {
+      this.close()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return Promise.resolve(DONE)
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  /**
+   * Mark the event just handed out as finished now instead of when the next one is requested, so a
+   * `break` or `close()` right after saves it too. The save itself still follows `saveEveryN`/`S`.
+   */
+  ack(): void {
+    this.#finishHandedOut()
+    // Acked after close(): nothing else will save it, so save it now.
+    if (!this.#closed) this.#saveIfDue()
+    else if (this.#isDbOpen()) this.#save()
+  }
+
+  /**
+   * Stop following the topic and save the last finished offset (not the event being handled).
+   * Idempotent. Throws if that save fails (the events would then be delivered again later).
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#page = []
+    this.#subscription.close()
+    if (!this.#isDbOpen()) return
+    this.#save()
+  }
+
+  async #pull(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
+    if (this.#closed) return DONE
+    try {
+      this.#finishHandedOut()
+      this.#saveIfDue()
+      while (!this.#closed) {
+        if (this.#signal?.aborted === true) {
+          this.close()
+          break
+        }
+        if (this.#cursor < this.#page.length) {
+          const event = this.#page[this.#cursor++]!
+          this.#handedOut = event.offset
+          return { done: false, value: event }
+        }
+        if (this.#readPage() > 0) continue
+        const result = await this.#subscription.wait({ timeoutMs: this.#waitTimeoutMs(), signal: this.#signal })
+        if (result === 'timeout') this.#saveIfDue()
+      }
+    } catch (error) {
+      if (this.#closed) return DONE
+      this.#fail()
+      throw error
+    }
+    return DONE
+  }
+
+  #readPage(): number {
+    this.#host.assertOpen()
+    const rows = this.#host.executor.all<StreamEventRow>(
+      READ_EVENTS,
+      READ_EVENTS.bind({ topic: this.topic, after: this.#position, limit: this.#batchSize }),
+    )
+    this.#page = rows.map((row) => new StreamEvent<Payload>(row))
+    this.#cursor = 0
+    if (rows.length > 0) this.#position = this.#page[this.#page.length - 1]!.offset
+    return rows.length
+  }
+
+  #finishHandedOut(): void {
+    if (this.#handedOut === null) return
+    this.#finished = this.#handedOut
+    this.#handedOut = null
+    this.#unsaved++
+  }
+
+  /** Wait for a wake, the fallback poll, or the moment unsaved finished events fall due. */
+  #waitTimeoutMs(): number | null {
+    let timeout = this.#fallbackMs
+    if (this.#unsaved > 0 && this.#saveEveryMs !== null) {
+      const due = Math.max(0, this.#lastSaveMs + this.#saveEveryMs - this.#host.nowMs())
+      timeout = timeout === null ? due : Math.min(timeout, due)
+    }
+    return timeout
+  }
+
+  #saveIfDue(): void {
+    if (this.#unsaved === 0) return
+    const byCount = this.#unsaved >= this.#saveEveryN
+    const byTime = this.#saveEveryMs !== null && this.#host.nowMs() - this.#lastSaveMs >= this.#saveEveryMs
+    if (!byCount && !byTime) return
+    try {
+      this.#save()
+    } catch (error) {
+      // A busy write lock only postpones the save: the events stay finished and are saved later.
+      if (!HonkerError.isInstance(error, 'busy')) throw error
+    }
+  }
+
+  #save(): void {
+    if (this.#unsaved === 0) return
+    this.#host.assertOpen()
+    saveOffsetWith(this.#host.executor, this.consumer, this.topic, this.#finished)
+    this.#saved = Math.max(this.#saved, this.#finished)
+    this.#unsaved = 0
+    this.#lastSaveMs = this.#host.nowMs()
+  }
+
+  /** End after an error: keep what was finished if the database still takes writes. */
+  #fail(): void {
+    this.#closed = true
+    this.#page = []
+    this.#subscription.close()
+    try {
+      if (this.#isDbOpen()) this.#save()
+    } catch {
+      // The original error is the one to report; unsaved events are simply delivered again.
+    }
+  }
+
+  #isDbOpen(): boolean {
+    try {
+      this.#host.assertOpen()
+      return true
+    } catch {
+      return false
+    }
+  }
+}
+
+function saveEveryMs(value: unknown): number | null {
+  if (value === undefined) return DEFAULT_SAVE_EVERY_S * 1000
+  if (value === null) return null
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidArgumentError('saveEveryS', `must be a non-negative number of seconds or null, got ${String(value)}`)
+  }
+  return value * 1000
+}
