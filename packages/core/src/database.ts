@@ -43,6 +43,12 @@ export interface OpenOptions {
    * WAL, synchronous=NORMAL, busy_timeout=5000, ...).
    */
   database?: SqliteConnection
+  /**
+   * The better-sqlite3 class to open connections with. Adapters pass the class behind the app's
+   * own handle so a process never loads two SQLite copies. Default: `better-sqlite3` as resolved
+   * from `@honker/core`.
+   */
+  driver?: SqliteDriver
   /** How commits from other processes are noticed. */
   watcher?: WatcherOptions
   /** Where time comes from (tests). */
@@ -435,7 +441,7 @@ export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'p
       throw new HonkerError('readonly_database', 'database: the handle is read-only; Honker needs to write')
     }
   } else {
-    connection = openConnection(defaultDriver(), merged.path!)
+    connection = openConnection(merged.driver ?? defaultDriver(), merged.path!)
     owns = true
   }
   try {

@@ -1,0 +1,9 @@
+/**
+ * @module @honker/testkit
+ *
+ * The conformance suite shared by the standalone core API and every ORM adapter (private to the
+ * repo). Each adapter package runs `defineConformanceSuite(itsHarness)` in its own tests.
+ */
+export { defineConformanceSuite } from './conformance.ts'
+export type { AdapterHarness, HarnessSession } from './harness.ts'
+export { spawnWorker, tempDatabase, type WorkerProcess } from './helpers.ts'
