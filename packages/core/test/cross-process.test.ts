@@ -6,6 +6,8 @@ import { onCleanup, sleep, spawnFixture, tempDbPath, type Child } from './helper
 const WAKE_ONLY: [string, WatcherOptions][] = [
   ['file events', { mode: 'events', fallbackIntervalMs: 3_600_000 }],
   ['1 ms data_version poll', { mode: 'poll', pollIntervalMs: 1 }],
+  // File events off: the slow fallback check alone must still carry every commit, only later.
+  ['fallback check only (file events off)', { mode: 'events', fileEvents: false, fallbackIntervalMs: 100 }],
 ]
 
 function openDb(file: string) {

@@ -6,11 +6,15 @@ import { WakeSubscription } from './wake-subscription.ts'
 
 /**
  * How commits from other connections and processes are noticed.
- * - `events` (default): a file-event hint (inotify through `fs.watch` on the database's directory),
- *   confirmed by `PRAGMA data_version`, with a short burst of re-checks after each event because
- *   SQLite updates the `-shm` index just after the `-wal` write; plus a slow fallback check so a
- *   lost event delays a wake by at most `fallbackIntervalMs`, never forever.
+ * - `events` (default): a file-event hint (inotify through `fs.watch` on the database's directory)
+ *   confirmed by `PRAGMA data_version`. SQLite updates the `-shm` index just after the `-wal`
+ *   write that raised the event, so when the version has not moved yet the watcher re-checks: a
+ *   few sub-millisecond sleeps first (yielding the core to the writer), then 1 ms timers for a few
+ *   milliseconds. A slow fallback check bounds the delay if an event is ever lost.
  * - `poll`: honker's fixed poll of `data_version` every `pollIntervalMs`.
+ *
+ * Measured here (2 cores, cross-process, 500 commits): events p50 0.03-0.07 ms, p99 0.25-0.5 ms,
+ * 0.4-0.6 ms CPU per second idle; a 1 ms poll: p50 0.54 ms, p99 1.1 ms, ~30 ms CPU per second idle.
  */
 export type WatcherMode = 'events' | 'poll'
 
@@ -18,11 +22,21 @@ export interface WatcherOptions {
   mode?: WatcherMode
   /** `poll` mode cadence. Default 1 ms. */
   pollIntervalMs?: number
-  /** `events` mode safety check. Default 100 ms. */
+  /** `events` mode safety check. Default 500 ms (each blind check costs a wake-up: ~0.5 ms CPU/s at 500). */
   fallbackIntervalMs?: number
-  /** How long to keep re-checking after a file event that did not (yet) show a commit. Default 2 ms. */
+  /** How long after a file event to keep re-checking for its commit. Default 3 ms. */
   burstMs?: number
+  /** `events` mode without file events, so only the fallback check carries wakes (tests). Default true. */
+  fileEvents?: boolean
 }
+
+/** Synchronous re-check window right after an event whose commit is not visible yet. */
+const SYNC_RECHECK_MS = 0.3
+/** Requested sleep between synchronous re-checks (Linux timer slack makes it ~0.1 ms). */
+const SYNC_SLEEP_MS = 0.025
+/** Rollback-journal mode: keep re-checking while the read is SQLITE_BUSY, up to this long. */
+const BUSY_CAP_MS = 100
+const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
 /** Stat the file this often to notice it being replaced (restore, rename over, VACUUM INTO + swap). */
 const IDENTITY_CHECK_MS = 1000
@@ -49,6 +63,7 @@ export class CommitWatcher {
   readonly #pollIntervalMs: number
   readonly #fallbackIntervalMs: number
   readonly #burstMs: number
+  readonly #fileEvents: boolean
   readonly #subscribers = new Set<WakeSubscription>()
   readonly #identity: FileIdentity
   #connection: SqliteConnection | null = null
@@ -57,8 +72,11 @@ export class CommitWatcher {
   #reconnectFailures = 0
   #fsWatcher: fs.FSWatcher | null = null
   #timer: NodeJS.Timeout | null = null
-  #burstUntil = 0
-  #bursting = false
+  #eventQueued = false
+  #eventAt = 0
+  #burstDeadline = 0
+  #burstTimer: NodeJS.Timeout | null = null
+  #lastCheckBusy = false
   #lastIdentityCheck = 0
   #dead: Error | null = null
   #closed = false
@@ -70,8 +88,9 @@ export class CommitWatcher {
     this.#driver = driver
     this.mode = options.mode ?? 'events'
     this.#pollIntervalMs = options.pollIntervalMs ?? 1
-    this.#fallbackIntervalMs = options.fallbackIntervalMs ?? 100
-    this.#burstMs = options.burstMs ?? 2
+    this.#fallbackIntervalMs = options.fallbackIntervalMs ?? 500
+    this.#burstMs = options.burstMs ?? 3
+    this.#fileEvents = options.fileEvents ?? true
     this.#identity = identityOf(file)
     this.#connect()
   }
@@ -137,7 +156,7 @@ export class CommitWatcher {
   }
 
   #arm(): void {
-    if (this.mode === 'events') {
+    if (this.mode === 'events' && this.#fileEvents) {
       try {
         this.#watchDirectory()
       } catch {
@@ -153,13 +172,13 @@ export class CommitWatcher {
     this.#fsWatcher = null
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
+    if (this.#burstTimer !== null) clearTimeout(this.#burstTimer)
+    this.#burstTimer = null
   }
 
   #schedule(): void {
-    const interval = Math.min(
-      this.mode === 'poll' || this.#fsWatcher === null ? this.#pollIntervalMs : this.#fallbackIntervalMs,
-      IDENTITY_CHECK_MS,
-    )
+    const polling = this.mode === 'poll' || (this.#fileEvents && this.#fsWatcher === null)
+    const interval = Math.min(polling ? this.#pollIntervalMs : this.#fallbackIntervalMs, IDENTITY_CHECK_MS)
     this.#timer = setTimeout(() => {
       this.#timer = null
       if (this.#subscribers.size === 0 || this.#dead !== null || this.#closed) return
@@ -178,7 +197,10 @@ export class CommitWatcher {
       this.stats.events++
       // A rename in the directory may be the file being replaced: look now, not a second later.
       if (event === 'rename') this.#checkIdentity(true)
-      if (!this.#check()) this.#startBurst()
+      // One check per batch of inotify events (a commit writes several frames).
+      if (this.#eventQueued) return
+      this.#eventQueued = true
+      setImmediate(() => this.#onFileEvent())
     })
     this.#fsWatcher.on('error', () => {
       // The directory went away or inotify failed: fall back to polling at full cadence.
@@ -189,35 +211,47 @@ export class CommitWatcher {
     })
   }
 
-  /** A file event arrived before the commit was visible: re-check for a short while. */
-  #startBurst(): void {
-    this.#burstUntil = performance.now() + this.#burstMs
-    if (this.#bursting) return
-    this.#bursting = true
-    const step = (): void => {
-      if (this.#closed || this.#dead !== null || this.#subscribers.size === 0) {
-        this.#bursting = false
-        return
-      }
-      if (this.#check() || performance.now() >= this.#burstUntil) {
-        this.#bursting = false
-        return
-      }
-      setImmediate(step)
+  #onFileEvent(): void {
+    this.#eventQueued = false
+    if (this.#subscribers.size === 0) return
+    this.#eventAt = performance.now()
+    if (this.#check()) return
+    // The event came from the -wal write; the -shm index update follows. Sleep briefly (the writer
+    // may be the process we preempted on this core) rather than spin, then re-check.
+    while (performance.now() - this.#eventAt < SYNC_RECHECK_MS) {
+      Atomics.wait(sleepCell, 0, 0, SYNC_SLEEP_MS)
+      if (this.#check()) return
     }
-    setImmediate(step)
+    this.#burstDeadline = this.#eventAt + this.#burstMs
+    this.#burstTimer ??= setTimeout(() => this.#burstStep(), 1)
+  }
+
+  /** Timer re-checks until the burst window after the latest event closes. */
+  #burstStep(): void {
+    this.#burstTimer = null
+    if (this.#subscribers.size === 0 || this.#check()) return
+    const now = performance.now()
+    if (this.#lastCheckBusy) {
+      // Rollback-journal mode: the writer holds the lock while it commits; keep looking, bounded.
+      this.#burstDeadline = Math.min(Math.max(this.#burstDeadline, now + 1.5), this.#eventAt + BUSY_CAP_MS)
+    }
+    if (now < this.#burstDeadline) this.#burstTimer = setTimeout(() => this.#burstStep(), 1)
   }
 
   #check(): boolean {
     if (this.#closed || this.#dead !== null) return false
     this.stats.checks++
+    this.#lastCheckBusy = false
     if (this.#connection === null) return this.#reconnect()
     let version: unknown
     try {
       version = this.#version!.get()
     } catch (error) {
       const code = (error as { code?: string }).code ?? ''
-      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return false
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+        this.#lastCheckBusy = true
+        return false
+      }
       // Anything else: drop the connection and wake everyone conservatively; the next tick
       // reconnects and re-baselines (a wake is only a hint, so a spurious one costs a re-read).
       this.#disconnect()
