@@ -7,13 +7,21 @@
  */
 export { mapResult, isThenable, type Executor, type Mode, type Result } from './executor/executor.ts'
 export { statement, type Statement } from './sql/statement.ts'
-export { enqueueWith, enqueueParams, type EnqueueOptions, type EnqueueDefaults } from './queue/enqueue.ts'
+export {
+  enqueueWith,
+  enqueueParams,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_VISIBILITY_TIMEOUT_S,
+  type EnqueueOptions,
+  type EnqueueDefaults,
+} from './queue/enqueue.ts'
 export { INSERT_JOB } from './queue/queue.sql.ts'
 export { notifyWith, notificationParams } from './notify/notify.ts'
 export { publishWith, eventParams } from './stream/publish.ts'
 export { saveOffsetWith } from './stream/offsets.ts'
 export { unixSeconds, systemClock, type Clock } from './clock.ts'
 export { driverOf, defaultDriver } from './connection/open-connection.ts'
+export { toHonkerError } from './errors/sqlite-error.ts'
 export type { SqliteConnection, SqliteDriver } from './connection/sqlite-connection.ts'
 export { MIGRATIONS } from './generated/migrations.ts'
 export { migrate, LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './schema/migrate.ts'

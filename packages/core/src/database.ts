@@ -73,6 +73,8 @@ export class Database implements Host {
   readonly #subscriptions = new Set<WakeSubscription>()
   readonly #write: SqliteTransactionFunction
   readonly #userTransaction: SqliteTransactionFunction
+  /** The connection's own busy timeout, restored after `withBusyTimeout`. */
+  readonly #busyTimeoutMs: number
   #watcher: WatcherLease | null = null
   #notificationPruner: NotificationPruner | null = null
   #closed = false
@@ -86,6 +88,7 @@ export class Database implements Host {
     this.#watcherOptions = options.watcher ?? {}
     this.path = path.resolve(connection.name)
     this.executor = new BetterSqlite3Executor(connection)
+    this.#busyTimeoutMs = Number(connection.pragma('busy_timeout', { simple: true }))
     this.#write = connection.transaction((fn: () => unknown) => fn())
     this.#userTransaction = connection.transaction((fn: (tx: Transaction) => unknown, tx: Transaction) => {
       const result = fn(tx)
@@ -368,6 +371,19 @@ export class Database implements Host {
       return this.#write.immediate(fn) as T
     } catch (error) {
       throw toHonkerError(error)
+    }
+  }
+
+  /** @internal */
+  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T {
+    this.assertOpen()
+    // Already inside a transaction, the lock is held (or the caller's own busy rules apply).
+    if (this.#connection.inTransaction) return fn()
+    this.#connection.pragma(`busy_timeout = ${timeoutMs}`)
+    try {
+      return fn()
+    } finally {
+      if (this.#connection.open) this.#connection.pragma(`busy_timeout = ${this.#busyTimeoutMs}`)
     }
   }
 

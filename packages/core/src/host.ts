@@ -24,6 +24,11 @@ export interface Host {
   nowMs(): number
   /** A wake subscription on commits to this file; create it before reading state. */
   subscribe(): WakeSubscription
+  /**
+   * Run `fn` with the connection's busy timeout lowered to `timeoutMs`, restoring it afterwards
+   * (see `retryWhileBusy`).
+   */
+  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
   /** The executor to write with: the caller's open `tx` (validated) or Honker's own connection. */
   executorFor(tx: Transaction | undefined): BetterSqlite3Executor
 }

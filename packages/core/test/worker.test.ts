@@ -1,4 +1,5 @@
 import { copyFileSync, renameSync } from 'node:fs'
+import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { open, RetryLaterError, UnrecoverableError, type Database, type Job } from '@honker/core'
 import { backoffDelayS, resolveBackoff } from '../src/worker/backoff.ts'
@@ -208,6 +209,28 @@ describe('worker runtime', () => {
     expect(db.getResult(bad)).toEqual({ found: false })
     expect(q.getJob(bad)).toMatchObject({ state: 'dead' })
     expect(q.getJob(bad)?.lastError).toContain('JSON')
+  })
+
+  it('does not freeze the process while another connection of this process holds the write lock', async () => {
+    const { db, file } = fresh()
+    const q = db.queue('q')
+    const errors: unknown[] = []
+    const worker = q.work(() => {}, { fallbackPollMs: null })
+    worker.on('worker:error', (error) => errors.push(error))
+    // Like an ORM's async transaction: another connection holds the lock across awaits.
+    const orm = new Sqlite(file)
+    onCleanup(() => orm.close())
+    q.enqueue('waits for the lock')
+    orm.exec('BEGIN IMMEDIATE')
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 10)
+    await sleep(300)
+    clearInterval(ticker)
+    orm.exec('COMMIT')
+    await until(() => worker.stats.completed === 1, 10_000)
+    await worker.stop()
+    expect(ticks).toBeGreaterThanOrEqual(5) // a 5 s synchronous busy wait would have stopped the clock
+    expect(errors).toEqual([])
   })
 
   it('stops when its signal aborts (wire it to SIGTERM)', async () => {

@@ -23,7 +23,8 @@ export interface EnqueueDefaults {
   maxAttempts: number
 }
 
-const MAX_SECONDS = 100 * 365 * 24 * 3600
+/** Upper bound of every duration in seconds: far beyond any real one, and `now + it` stays a safe integer. */
+export const MAX_SECONDS = 100 * 365 * 24 * 3600
 
 /**
  * Validate and normalise once, in core, so every executor binds the same values: integers only,
@@ -76,13 +77,19 @@ export function enqueueWith<M extends Mode>(
   })
 }
 
+/** honker's defaults for a queue: 3 executions per job, a 300 s claim. */
+export const DEFAULT_MAX_ATTEMPTS = 3
+export const DEFAULT_VISIBILITY_TIMEOUT_S = 300
+
 export function requireQueueDefaults(options: { maxAttempts?: number; visibilityTimeoutS?: number } | undefined): {
   maxAttempts: number
   visibilityTimeoutS: number
 } {
   requireObject(options, 'options')
   return {
-    maxAttempts: optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? 3,
-    visibilityTimeoutS: optionalInteger(options?.visibilityTimeoutS, 'visibilityTimeoutS', { min: 1 }) ?? 300,
+    maxAttempts: optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? DEFAULT_MAX_ATTEMPTS,
+    // Bounded like every other duration (100 years) so `now + visibilityTimeoutS` stays a safe integer.
+    visibilityTimeoutS: optionalInteger(options?.visibilityTimeoutS, 'visibilityTimeoutS', { min: 1, max: MAX_SECONDS }) ??
+      DEFAULT_VISIBILITY_TIMEOUT_S,
   }
 }

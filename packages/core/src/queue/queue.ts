@@ -7,6 +7,7 @@ import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } 
 import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
+import { DeadLetters } from './dead-letters.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
 import type { Host } from '../host.ts'
 import { saveResult } from '../result/results.ts'
@@ -50,6 +51,8 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   readonly name: string
   readonly visibilityTimeoutS: number
   readonly maxAttempts: number
+  /** This queue's dead letters: list, retry (redrive) or delete them. */
+  readonly dead: DeadLetters
   readonly #host: Host
 
   /** @internal */
@@ -59,6 +62,7 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     const defaults = requireQueueDefaults(options)
     this.visibilityTimeoutS = defaults.visibilityTimeoutS
     this.maxAttempts = defaults.maxAttempts
+    this.dead = new DeadLetters(host, this.name)
   }
 
   /**
@@ -215,6 +219,11 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   /** @internal */
   nowMs(): number {
     return this.#host.nowMs()
+  }
+
+  /** @internal */
+  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T {
+    return this.#host.withBusyTimeout(timeoutMs, fn)
   }
 
 }

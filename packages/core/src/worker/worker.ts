@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { errorText } from '../queue/complete.ts'
 import { encodePayload } from '../payload.ts'
 import { sleepUntilClaimableMs } from '../queue/claim.ts'
+import { retryWhileBusy } from '../busy-retry.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { optionalInteger, optionalMilliseconds, optionalSignal, requireFunction, requireObject } from '../validate.ts'
@@ -83,6 +84,7 @@ export interface WorkerQueue<Payload> {
   sweepExpired(): number
   subscribe(): WakeSubscription
   nowMs(): number
+  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
 }
 
 /** Errors after which the worker cannot go on: its database or watcher is gone. */
@@ -196,12 +198,12 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         try {
           const free = this.#concurrency - this.#running.size
           if (free > 0) {
-            const jobs = this.#source.claimBatch(this.id, free)
+            const jobs = await retryWhileBusy(this.#source, () => this.#source.claimBatch(this.id, free))
             this.stats.claimed += jobs.length
             for (const job of jobs) this.#start(job)
             if (jobs.length === free) continue
           }
-          this.#maybeSweep()
+          await this.#maybeSweep()
           timeoutMs = this.#waitMs(free > 0)
         } catch (error) {
           if (isFatal(error)) throw error
@@ -236,15 +238,15 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     return wait
   }
 
-  #maybeSweep(): void {
+  async #maybeSweep(): Promise<void> {
     if (this.#sweepMs === null || performance.now() - this.#lastSweep < this.#sweepMs) return
     this.#lastSweep = performance.now()
-    this.#source.sweepExpired()
+    await retryWhileBusy(this.#source, () => this.#source.sweepExpired())
   }
 
   #start(job: Job<Payload>): void {
     const controller = new AbortController()
-    const heartbeat = setInterval(() => this.#heartbeat(job, controller), this.#heartbeatMs)
+    const heartbeat = setInterval(() => void this.#heartbeat(job, controller), this.#heartbeatMs)
     const entry: Running<Payload> = { job, controller, heartbeat, settled: Promise.resolve() }
     this.#running.set(job.id, entry)
     entry.settled = this.#run(job, controller).finally(() => {
@@ -260,7 +262,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       result = await this.#handler(job, { signal: controller.signal })
     } catch (error) {
       if (controller.signal.aborted) return
-      this.#settleFailure(job, error)
+      await this.#settleFailure(job, error)
       return
     }
     if (controller.signal.aborted) return
@@ -270,38 +272,41 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const ttlS = this.#resultTtlS
     if (ttlS === null) {
-      this.#record(job, () => job.ack(), completed)
+      await this.#record(job, () => job.ack(), completed)
       return
     }
     const value = result === undefined ? null : result
     try {
       encodePayload(value, 'result')
     } catch (error) {
-      this.#settleFailure(job, error)
+      await this.#settleFailure(job, error)
       return
     }
-    this.#record(job, () => this.#source.ackWithResult(job, value, ttlS), completed)
+    await this.#record(job, () => this.#source.ackWithResult(job, value, ttlS), completed)
   }
 
-  #settleFailure(job: Job<Payload>, error: unknown): void {
+  async #settleFailure(job: Job<Payload>, error: unknown): Promise<void> {
     if (error instanceof UnrecoverableError || job.isLastAttempt) {
-      this.#record(job, () => job.fail(error), () => {
+      await this.#record(job, () => job.fail(error), () => {
         this.stats.dead++
         this.emit('job:dead', job, error)
       })
       return
     }
     const delayS = error instanceof RetryLaterError ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
-    this.#record(job, () => job.retry({ delayS, error: errorText(error) }), () => {
+    await this.#record(job, () => job.retry({ delayS, error: errorText(error) }), () => {
       this.stats.retried++
       this.emit('job:retried', job, error, delayS)
     })
   }
 
-  /** Apply a transition; report a lost claim or a database error instead of throwing. */
-  #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): void {
+  /**
+   * Apply a transition (retrying while another connection holds the write lock); report a lost
+   * claim or a database error instead of throwing.
+   */
+  async #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): Promise<void> {
     try {
-      if (transition()) onDone()
+      if (await retryWhileBusy(this.#source, transition)) onDone()
       else this.#lost(job)
     } catch (error) {
       this.emit('worker:error', error)
@@ -313,16 +318,16 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     this.emit('job:lost', job)
   }
 
-  #heartbeat(job: Job<Payload>, controller: AbortController): void {
+  async #heartbeat(job: Job<Payload>, controller: AbortController): Promise<void> {
     if (controller.signal.aborted) return
     let owned: boolean
     try {
-      owned = job.heartbeat()
+      owned = await retryWhileBusy(this.#source, () => job.heartbeat())
     } catch (error) {
       this.emit('worker:error', error)
       return
     }
-    if (!owned) {
+    if (!owned && !controller.signal.aborted) {
       controller.abort(new HonkerError('claim_lost', `job ${job.id}: claim lost (lapsed, reclaimed or cancelled)`))
       this.#lost(job)
     }
@@ -339,14 +344,15 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     ])
     clearTimeout(timer)
     if (!timedOut) return
-    for (const entry of this.#running.values()) {
+    const releases = [...this.#running.values()].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
       clearInterval(entry.heartbeat)
-      this.#record(entry.job, () => entry.job.release(), () => {
+      return this.#record(entry.job, () => entry.job.release(), () => {
         this.stats.released++
         this.emit('job:released', entry.job)
       })
-    }
+    })
     this.#running.clear()
+    await Promise.all(releases)
   }
 }
