@@ -32,15 +32,20 @@ function leaderOf(children: Child[]): Child[] {
 describe('scheduler.run across three processes', () => {
   it('fires each boundary exactly once, and a standby takes over within the TTL when the leader is killed', async () => {
     const file = tempDbPath()
-    open(file).close() // migrate once up front so the children start on a ready file
+    // Register here first and read the first boundary before any runner exists: a leader may fire
+    // before the last child is ready. The children re-register the same definitions, which must
+    // not move next_fire_at (the upstream re-register gap).
+    const setup = open(file)
+    for (const task of TASKS) setup.scheduler().add(task)
+    setup.close()
     const raw = new Sqlite(file)
     onCleanup(() => raw.close())
-    const config = { db: file, tasks: TASKS, lockTtlS: LOCK_TTL_S, standbyRetryS: 1 }
-    const children = [0, 1, 2].map(() => spawnFixture('scheduler-runner.mjs', config))
-    await Promise.all(children.map((child) => child.waitFor((m) => m.event === 'ready')))
     const firstNext = Object.fromEntries(
       (raw.prepare('SELECT name, next_fire_at FROM _honker_scheduler_tasks').all() as { name: string; next_fire_at: number }[]).map((row) => [row.name, row.next_fire_at]),
     )
+    const config = { db: file, tasks: TASKS, lockTtlS: LOCK_TTL_S, standbyRetryS: 1 }
+    const children = [0, 1, 2].map(() => spawnFixture('scheduler-runner.mjs', config))
+    await Promise.all(children.map((child) => child.waitFor((m) => m.event === 'ready')))
 
     await sleep(10_000)
 

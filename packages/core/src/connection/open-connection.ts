@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { HonkerError } from '../errors/honker-error.ts'
@@ -57,18 +58,59 @@ export function assertFileDatabase(file: string, argument: string): void {
 
 export function openConnection(driver: SqliteDriver, file: string): SqliteConnection {
   if (typeof file !== 'string') throw new InvalidArgumentError('path', 'must be a string')
+  if (typeof driver !== 'function') throw new InvalidArgumentError('driver', 'must be the better-sqlite3 Database class')
   assertFileDatabase(file, 'path')
+  const resolved = path.resolve(file)
   let connection: SqliteConnection
   try {
-    connection = new driver(path.resolve(file), { timeout: 5000 })
+    connection = new driver(resolved, { timeout: 5000 })
   } catch (error) {
-    throw toHonkerError(error)
+    throw openError(error, resolved)
   }
   try {
+    // SQLite quietly opens a file it cannot write read-only (immutable file, read-only mount,
+    // no permission) and only the first write would fail: refuse it here, with the reason.
+    const readOnly = readOnlyReason(resolved)
+    if (readOnly !== null) throw new HonkerError('readonly_database', `${resolved}: ${readOnly}; Honker needs to write to it`)
     for (const pragma of CONNECTION_PRAGMAS) connection.pragma(pragma)
   } catch (error) {
     connection.close()
-    throw toHonkerError(error)
+    throw openError(error, resolved)
   }
   return connection
+}
+
+/**
+ * SQLite reports a database it cannot write as "unable to open database file" (it cannot create
+ * `-wal`/`-shm` beside it) or as a failed write: name the cause, with the code callers branch on.
+ */
+function openError(error: unknown, file: string): unknown {
+  const mapped = toHonkerError(error)
+  if (!HonkerError.isInstance(mapped, 'sqlite_error')) return mapped
+  const reason = readOnlyReason(file)
+  if (reason === null) return mapped
+  return new HonkerError('readonly_database', `${file}: ${reason}; Honker needs to write to it and create -wal/-shm files beside it`, {
+    cause: error,
+  })
+}
+
+/** Why `file` (or, if it does not exist yet, its directory) cannot be written, or null. access(2) opens no descriptor. */
+function readOnlyReason(file: string): string | null {
+  const denied = (target: string): string | null => {
+    try {
+      fs.accessSync(target, fs.constants.W_OK)
+      return null
+    } catch (error) {
+      return (error as { code?: string }).code ?? 'EUNKNOWN'
+    }
+  }
+  let what = 'the database file'
+  let code = denied(file)
+  if (code === 'ENOENT') {
+    what = 'its directory'
+    code = denied(path.dirname(file))
+  }
+  if (code === 'EROFS') return `${what} is on a read-only file system (EROFS)`
+  if (code === 'EPERM' || code === 'EACCES') return `${what} is not writable (${code}${code === 'EPERM' ? ', e.g. immutable' : ''})`
+  return null
 }

@@ -15,6 +15,8 @@ export interface LockOptions {
 
 /** Longer than any sane lease; keeps now + ttl a safe integer. */
 const MAX_TTL_S = 100 * 365 * 24 * 3600
+/** The longest delay setTimeout/setInterval honour. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 function requireTtl(value: unknown, argument: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value <= 0) {
@@ -154,7 +156,11 @@ export async function withLock<T>(
 ): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'must be a function')
   const lock = new Lock(host, name, options)
-  const renewMs = optionalInteger(options.renewIntervalMs, 'renewIntervalMs', { min: 1 }) ?? Math.max(1, Math.floor((lock.ttlS * 1000) / 3))
+  // Node runs a timer longer than 2^31-1 ms after 1 ms instead: a long TTL (over ~74 days) must
+  // not turn into a renewal every millisecond, so the default is capped and larger values rejected.
+  const renewMs =
+    optionalInteger(options.renewIntervalMs, 'renewIntervalMs', { min: 1, max: MAX_TIMER_MS }) ??
+    Math.min(MAX_TIMER_MS, Math.max(1, Math.floor((lock.ttlS * 1000) / 3)))
   if (!lock.acquire()) throw new HonkerError('lock_not_held', `lock ${JSON.stringify(name)} is held by another owner`)
   const controller = new AbortController()
   const timer = setInterval(() => {

@@ -58,5 +58,12 @@ export function release(store: JobStore, id: number, workerId: string): boolean 
 export function errorText(error: unknown): string {
   if (error instanceof Error) return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`
   if (error === undefined || error === null) return ''
-  return typeof error === 'string' ? error : String(error)
+  if (typeof error === 'string') return error
+  try {
+    return String(error)
+  } catch {
+    // A thrown null-prototype object (or one whose toString throws) must still dead-letter or
+    // retry its job; failing here would leave the job claimed until its visibility timeout.
+    return Object.prototype.toString.call(error)
+  }
 }

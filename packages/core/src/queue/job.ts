@@ -1,6 +1,7 @@
 import { decodePayload } from '../payload.ts'
 import { optionalInteger, requireObject } from '../validate.ts'
 import { ack, errorText, fail, heartbeat, release, retry } from './complete.ts'
+import { MAX_SECONDS } from './enqueue.ts'
 import { toNullableNumber, toNumber, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 
@@ -73,7 +74,8 @@ export class Job<Payload = unknown> {
   /** Run again after `delayS`, or dead-letter with `error` when this was the last attempt. */
   retry(options: RetryOptions = {}): boolean {
     requireObject(options, 'options')
-    const delayS = optionalInteger(options.delayS, 'delayS', { min: 0 }) ?? 60
+    // Bounded (100 years) so `now + delayS` stays a safe integer; a larger value is a bug, not a delay.
+    const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? 60
     return retry(this.#store, this.id, this.workerId, delayS, errorText(options.error))
   }
 
@@ -84,7 +86,7 @@ export class Job<Payload = unknown> {
 
   /** Keep the claim: it now expires `extendS` seconds from now (default: the visibility timeout). */
   heartbeat(extendS?: number): boolean {
-    const extend = optionalInteger(extendS, 'extendS', { min: 1 }) ?? this.#visibilityTimeoutS
+    const extend = optionalInteger(extendS, 'extendS', { min: 1, max: MAX_SECONDS }) ?? this.#visibilityTimeoutS
     const expiresAt = heartbeat(this.#store, this.id, this.workerId, extend)
     if (expiresAt === null) return false
     this.claimExpiresAt = expiresAt

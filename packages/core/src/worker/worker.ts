@@ -286,14 +286,14 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   }
 
   async #settleFailure(job: Job<Payload>, error: unknown): Promise<void> {
-    if (error instanceof UnrecoverableError || job.isLastAttempt) {
+    if (UnrecoverableError.isInstance(error) || job.isLastAttempt) {
       await this.#record(job, () => job.fail(error), () => {
         this.stats.dead++
         this.emit('job:dead', job, error)
       })
       return
     }
-    const delayS = error instanceof RetryLaterError ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
+    const delayS = RetryLaterError.isInstance(error) ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
     await this.#record(job, () => job.retry({ delayS, error: errorText(error) }), () => {
       this.stats.retried++
       this.emit('job:retried', job, error, delayS)

@@ -1,0 +1,169 @@
+/**
+ * Figures that need more than one process: worker end to end, cross-process wake latency and the
+ * idle CPU of a parked consumer. The case process writes (prefill, producer commits) with
+ * @honker/core or raw better-sqlite3; consumers are separate processes (src/procs/), so the
+ * honker native consumer never shares a process with better-sqlite3.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { open } from '@honker/core'
+import { spawnProc } from '../lib/ipc.mjs'
+import { completion, sleep, until } from '../lib/measure.mjs'
+import { skip } from '../lib/skip.mjs'
+import { createHonkerSchema, countLive, freshPath, openRaw, prefillJobs } from '../lib/sqlite.mjs'
+import { QUEUE } from '../lib/sql.mjs'
+import { percentile, rng, wallMs } from '../lib/stats.mjs'
+
+const PROCS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'procs')
+const HONKER_WORKER = path.join(PROCS, 'honker-worker.mjs')
+const NATIVE_CONSUMER = path.join(PROCS, 'native-consumer.cjs')
+const noop = async () => {}
+
+function preparedFile(workDir, name, jobs) {
+  const file = freshPath(workDir, name)
+  createHonkerSchema(file)
+  const raw = openRaw(file)
+  prefillJobs(raw, QUEUE, jobs)
+  raw.close()
+  return file
+}
+
+function assertDrained(file, expected) {
+  const raw = openRaw(file)
+  const left = countLive(raw, QUEUE)
+  raw.close()
+  if (left !== 0) throw new Error(`${left} of ${expected} jobs still in _honker_live after the run`)
+}
+
+/**
+ * `queue.work(noop, { concurrency })` draining `jobs` prefilled jobs, in this process or in
+ * `processes` worker processes. The figure is jobs / (last completion - start).
+ */
+export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 300_000 }) {
+  const file = preparedFile(workDir, `honker-work-c${concurrency}-p${processes}`, jobs)
+  let elapsedMs
+  let detail
+  if (processes === 1) {
+    const db = open(file)
+    const queue = db.queue(QUEUE)
+    const errors = []
+    const finished = completion(timeoutMs, `${jobs} completions`)
+    let completed = 0
+    const start = performance.now()
+    const worker = queue.work(noop, { concurrency })
+    worker.on('job:completed', () => {
+      if (++completed === jobs) finished.done(performance.now())
+    })
+    worker.on('worker:error', (error) => errors.push(String(error?.message ?? error)))
+    const endAt = await finished.promise
+    await worker.stop({ timeoutMs: 5000 })
+    db.close()
+    elapsedMs = endAt - start
+    detail = { completed, errors: errors.length }
+  } else {
+    const workers = Array.from({ length: processes }, () =>
+      spawnProc(HONKER_WORKER, { file, queue: QUEUE, mode: 'e2e', concurrency }, { timeoutMs }),
+    )
+    try {
+      await Promise.all(workers.map((w) => w.next('ready')))
+      const progress = workers.map(() => ({ completed: 0, lastAt: 0 }))
+      const finished = completion(timeoutMs, `${jobs} completions`)
+      workers.forEach((w, k) =>
+        w.listen('progress', (m) => {
+          progress[k] = m
+          if (progress.reduce((sum, p) => sum + p.completed, 0) >= jobs) finished.done()
+        }),
+      )
+      const start = wallMs()
+      for (const w of workers) w.send({ type: 'go' })
+      await finished.promise
+      for (const w of workers) w.send({ type: 'stop' })
+      const stopped = await Promise.all(workers.map((w) => w.next('stopped')))
+      const completed = stopped.reduce((sum, s) => sum + s.completed, 0)
+      if (completed !== jobs) throw new Error(`${completed} completions for ${jobs} jobs`)
+      elapsedMs = Math.max(...stopped.map((s) => s.lastAt)) - start
+      detail = { perProcess: stopped.map((s) => s.completed), errors: stopped.reduce((n, s) => n + s.errors.length, 0) }
+    } finally {
+      await Promise.all(workers.map((w) => w.kill()))
+    }
+  }
+  assertDrained(file, jobs)
+  return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail }
+}
+
+function spawnConsumer(consumer, config, timeoutMs) {
+  // --expose-gc lets the idle figure collect start-up garbage before its window (see the procs).
+  const options = { timeoutMs, execArgv: ['--expose-gc'] }
+  if (consumer === 'native') return spawnProc(NATIVE_CONSUMER, config, options)
+  const watcher = consumer === 'honker-poll1' ? { mode: 'poll', pollIntervalMs: 1 } : undefined
+  return spawnProc(HONKER_WORKER, { ...config, watcher }, options)
+}
+
+/** The consumer's first message of `type`; skips or fails on the native consumer's reason. */
+async function firstMessage(proc, type, timeoutMs) {
+  const message = await proc.nextOf([type, 'unavailable', 'failed'], timeoutMs)
+  if (message.type === 'unavailable') skip(message.reason)
+  if (message.type === 'failed') throw new Error(message.error)
+  return message
+}
+
+/**
+ * Cross-process wake latency: this process enqueues one job at a time with seeded random gaps of
+ * 2-20 ms (so commits land at random points of any poll cycle); the consumer process records the
+ * wall clock as its handler starts. latency = handler start - the moment enqueue() returned
+ * (commit done), both `performance.timeOrigin + performance.now()`.
+ */
+export async function wakeLatency({ workDir, samples, warmup, seed, consumer, gapMinMs = 2, gapMaxMs = 20, timeoutMs = 120_000 }) {
+  const file = freshPath(workDir, `wake-${consumer}`)
+  createHonkerSchema(file)
+  const proc = spawnConsumer(consumer, { file, queue: QUEUE, mode: 'wake' }, timeoutMs)
+  try {
+    await firstMessage(proc, 'ready', 30_000)
+    const db = open(file)
+    const queue = db.queue(QUEUE)
+    const random = rng(seed)
+    const committedAt = new Map()
+    for (let i = 0; i < warmup + samples; i++) {
+      await sleep(gapMinMs + random() * (gapMaxMs - gapMinMs))
+      queue.enqueue({ i })
+      committedAt.set(i, wallMs())
+    }
+    const raw = openRaw(file)
+    await until(() => countLive(raw, QUEUE) === 0, { everyMs: 20, timeoutMs: 30_000, what: 'the consumer to finish' })
+    raw.close()
+    db.close()
+    proc.send({ type: 'collect' })
+    const { samples: started, errors } = await proc.next('samples')
+    const latencies = []
+    for (const [i, at] of started) if (i >= warmup) latencies.push(at - committedAt.get(i))
+    if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+    proc.send({ type: 'stop' })
+    await proc.next('stopped', 10_000).catch(() => {})
+    return {
+      values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      units: latencies.length,
+      detail: {
+        min: Math.min(...latencies),
+        max: Math.max(...latencies),
+        mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+        errors: errors.length,
+      },
+    }
+  } finally {
+    await proc.kill()
+  }
+}
+
+/** CPU used by one process with a consumer parked and nothing to do, in ms of CPU per second. */
+export async function idleCpu({ workDir, seconds, settleMs, consumer }) {
+  const file = freshPath(workDir, `idle-${consumer}`)
+  createHonkerSchema(file)
+  const waitMs = seconds * 1000 + settleMs + 30_000
+  const proc = spawnConsumer(consumer, { file, queue: QUEUE, mode: 'idle', seconds, settleMs }, waitMs)
+  try {
+    const result = await firstMessage(proc, 'idle', waitMs)
+    return { value: result.cpuMsPerS, detail: { seconds: result.elapsedS, userMs: result.userMs, systemMs: result.systemMs } }
+  } finally {
+    await proc.kill()
+  }
+}

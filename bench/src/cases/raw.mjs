@@ -1,0 +1,135 @@
+/**
+ * The raw ceiling: better-sqlite3 alone, on the table shape `open()` creates, with Honker's
+ * connection settings. Each function measures one figure on a fresh file in `workDir`.
+ */
+import { throughput } from '../lib/measure.mjs'
+import { createHonkerSchema, freshPath, openRaw, prefillJobs, prefillStream } from '../lib/sqlite.mjs'
+import {
+  QUEUE,
+  RAW_ACK,
+  RAW_ACK_BATCH,
+  RAW_CLAIM,
+  RAW_INSERT_JOB,
+  RAW_INSERT_NOTIFICATION,
+  RAW_INSERT_STREAM,
+  RAW_READ_STREAM,
+  nowS,
+} from '../lib/sql.mjs'
+
+const WORKER = 'raw-worker'
+const VISIBILITY_S = 300
+
+function setup(workDir, name) {
+  const file = freshPath(workDir, name)
+  createHonkerSchema(file)
+  return openRaw(file)
+}
+
+/** One job row per autocommit INSERT (one transaction each). */
+export function insert1({ workDir, units }) {
+  const db = setup(workDir, 'raw-insert-1')
+  const insert = db.prepare(RAW_INSERT_JOB)
+  let i = 0
+  const result = throughput(() => {
+    const now = nowS()
+    insert.run(QUEUE, JSON.stringify({ i: i++ }), now, now)
+    return 1
+  }, { units })
+  db.close()
+  return result
+}
+
+/** 100 job rows per BEGIN IMMEDIATE transaction. */
+export function insert100({ workDir, units }) {
+  const db = setup(workDir, 'raw-insert-100')
+  const insert = db.prepare(RAW_INSERT_JOB)
+  let i = 0
+  const insertMany = db.transaction(() => {
+    const now = nowS()
+    for (let k = 0; k < 100; k++) insert.run(QUEUE, JSON.stringify({ i: i++ }), now, now)
+  })
+  const result = throughput(() => {
+    insertMany.immediate()
+    return 100
+  }, { units })
+  db.close()
+  return result
+}
+
+/**
+ * Claim `batch` jobs with one UPDATE ... RETURNING, then ack them: one DELETE per job for a batch
+ * of 1 (honker's single ack), one json_each DELETE otherwise. `backlog` ready jobs stay behind the
+ * ones consumed, so the claim always walks a queue of at least that size.
+ */
+export function claimAck({ workDir, units, backlog, batch }) {
+  const db = setup(workDir, `raw-claim-${batch}`)
+  const warmupUnits = Math.ceil(units / 10)
+  prefillJobs(db, QUEUE, backlog + units + warmupUnits + 2 * batch)
+  const claim = db.prepare(RAW_CLAIM)
+  const ack = db.prepare(RAW_ACK)
+  const ackBatch = db.prepare(RAW_ACK_BATCH)
+  const step = () => {
+    const now = nowS()
+    const rows = claim.all(WORKER, now + VISIBILITY_S, QUEUE, now, now, now, batch)
+    if (rows.length !== batch) throw new Error(`claimed ${rows.length} of ${batch}: backlog ran out`)
+    if (batch === 1) {
+      if (ack.run(rows[0].id, WORKER, now).changes !== 1) throw new Error('ack missed')
+    } else if (ackBatch.run(JSON.stringify(rows.map((r) => r.id)), WORKER, now).changes !== batch) {
+      throw new Error('batch ack missed')
+    }
+    return batch
+  }
+  const result = throughput(step, { units, warmupUnits })
+  db.close()
+  return result
+}
+
+/** One `_honker_stream` row per autocommit INSERT: the ceiling for a stream publish. */
+export function streamInsert1({ workDir, units }) {
+  const db = setup(workDir, 'raw-stream-insert')
+  const insert = db.prepare(RAW_INSERT_STREAM)
+  let i = 0
+  const result = throughput(() => {
+    insert.run('bench', JSON.stringify({ i: i++ }), nowS())
+    return 1
+  }, { units })
+  db.close()
+  return result
+}
+
+/** Read a topic from offset 0 in pages of `page`, parsing each payload as an app would. */
+export function streamReplay({ workDir, units, page }) {
+  const db = setup(workDir, 'raw-stream-replay')
+  prefillStream(db, 'bench', units)
+  const read = db.prepare(RAW_READ_STREAM)
+  const replayAll = () => {
+    let offset = 0
+    let events = 0
+    for (;;) {
+      const rows = read.all('bench', offset, page)
+      if (rows.length === 0) return events
+      for (const row of rows) row.payload = JSON.parse(row.payload)
+      events += rows.length
+      offset = rows[rows.length - 1].offset
+    }
+  }
+  // One full replay warms the page cache and JIT; the timed one reads every event once.
+  replayAll()
+  const result = throughput(replayAll, { units, warmupUnits: 0 })
+  if (result.units !== units) throw new Error(`replayed ${result.units} of ${units} events`)
+  db.close()
+  return result
+}
+
+/** One `_honker_notifications` row per autocommit INSERT: the ceiling for notify. */
+export function notify1({ workDir, units }) {
+  const db = setup(workDir, 'raw-notify')
+  const insert = db.prepare(RAW_INSERT_NOTIFICATION)
+  let i = 0
+  const result = throughput(() => {
+    insert.run('bench', JSON.stringify({ i: i++ }), nowS())
+    return 1
+  }, { units })
+  db.close()
+  return result
+}

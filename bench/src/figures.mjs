@@ -1,0 +1,394 @@
+/**
+ * Every measured figure. A case is one child-process run; it yields one figure (`value`) or
+ * several (`values`, e.g. wake p50 and p99). `ref` names the figure a ratio is taken against
+ * (from the same round), `target` what the doc checks as pass/miss.
+ */
+
+/** Work per run. Backlog sizes are part of a figure's meaning and never scale. */
+export const SIZES = {
+  full: {
+    insert1: 50_000,
+    insert100: 200_000,
+    claim: 10_000,
+    batch: 64_000,
+    e2e: 20_000,
+    wakeSamples: 500,
+    wakeWarmup: 20,
+    idleS: 10,
+    idleSettleMs: 10_000,
+    dead: 1_000_000,
+    deadPending: 100_000,
+    stream: 50_000,
+    replay: 500_000,
+    replayPage: 1000,
+    peerEnqueue: 10_000,
+    nativeClaimMaxMs: 5000,
+  },
+  quick: {
+    insert1: 5_000,
+    insert100: 20_000,
+    claim: 1_000,
+    batch: 6_400,
+    e2e: 2_000,
+    wakeSamples: 100,
+    wakeWarmup: 10,
+    idleS: 2,
+    idleSettleMs: 1000,
+    dead: 100_000,
+    deadPending: 10_000,
+    stream: 5_000,
+    replay: 50_000,
+    replayPage: 1000,
+    peerEnqueue: 1_000,
+    nativeClaimMaxMs: 1000,
+  },
+}
+
+/** Counts scale with `--scale`; times, page sizes and warm-up counts do not. */
+const FIXED = new Set(['idleS', 'idleSettleMs', 'replayPage', 'nativeClaimMaxMs', 'wakeWarmup', 'deadPending'])
+
+export function sizesFor({ quick = false, scale = 1 } = {}) {
+  const base = SIZES[quick ? 'quick' : 'full']
+  const sizes = {}
+  for (const [key, value] of Object.entries(base)) {
+    sizes[key] = FIXED.has(key) ? value : Math.max(key === 'insert100' ? 100 : key === 'batch' ? 128 : 1, Math.round(value * scale))
+  }
+  sizes.insert100 = Math.ceil(sizes.insert100 / 100) * 100
+  sizes.batch = Math.ceil(sizes.batch / 128) * 128
+  sizes.wakeSamples = Math.max(20, sizes.wakeSamples)
+  return sizes
+}
+
+export const TOPICS = [
+  ['enqueue', 'Enqueue'],
+  ['claim', 'Claim and ack'],
+  ['backlog', 'Claim cost against backlog (must be flat)'],
+  ['e2e', 'Worker end to end (drain a prefilled queue, no-op handler)'],
+  ['wake', 'Cross-process wake latency and idle CPU'],
+  ['streams', 'Streams and notify'],
+]
+
+const n = (x) => x.toLocaleString('en-US')
+const PER_S = { rows: 'rows/s', jobs: 'jobs/s', events: 'events/s' }
+
+/** Figure shorthand: one value per run. */
+function one(id, title, { ref, target, unit = PER_S.jobs, better = 'higher' } = {}) {
+  return [{ key: 'value', id, title, ref, target, unit, better }]
+}
+
+/**
+ * Claim figures consume `units` jobs from a queue prefilled with backlog + units (+ warm-up), so
+ * the queue shrinks to `backlog` by the end. honker native's claim is O(backlog), so it consumes
+ * at most a fifth of the backlog (and stops at `maxMs`): its queue stays within 20 % of `backlog`.
+ */
+const claimCase = (system, batch, backlog) => (s) =>
+  system === 'native'
+    ? { units: Math.max(batch * 8, Math.round(backlog / 5)), backlog, batch, maxMs: s.nativeClaimMaxMs }
+    : { units: batch === 1 ? s.claim : s.batch, backlog, batch }
+
+const claimSetup = (p) =>
+  `${p.maxMs ? '≤' : ''}${n(p.units)} jobs claimed, queue ${n(p.backlog + p.units)} → ${n(p.backlog)}` +
+  `${p.maxMs ? ` (or stop at ${n(p.maxMs)} ms)` : ''}${p.dead ? `, ${n(p.dead)} rows in \`_honker_dead\`` : ''}`
+
+export const CASES = [
+  // --- enqueue ---
+  {
+    id: 'raw.insert.1', system: 'raw', topic: 'enqueue', module: 'raw', fn: 'insert1',
+    params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} inserts`,
+    figures: one('raw.insert.1', 'raw better-sqlite3 insert-commit, 1 row per transaction', { unit: PER_S.rows }),
+  },
+  {
+    id: 'honker.enqueue.1', system: 'honker', topic: 'enqueue', module: 'honker', fn: 'enqueue1',
+    params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('honker.enqueue.1', 'Honker `queue.enqueue`, 1 per transaction', { ref: 'raw.insert.1', target: { ratioMin: 0.9 } }),
+  },
+  {
+    id: 'native.enqueue.1', system: 'native', topic: 'enqueue', module: 'native', fn: 'enqueue1',
+    params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('native.enqueue.1', 'honker 0.5.1 native `honker_enqueue`, 1 per transaction', { ref: 'honker.enqueue.1' }),
+  },
+  {
+    id: 'plainjob.enqueue.1', system: 'plainjob', topic: 'enqueue', module: 'plainjob', fn: 'enqueue1',
+    params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('plainjob.enqueue.1', 'plainjob `queue.add`, 1 per transaction', { ref: 'honker.enqueue.1' }),
+  },
+  {
+    id: 'liteque.enqueue.1', system: 'liteque', topic: 'enqueue', module: 'liteque', fn: 'enqueue1',
+    params: (s) => ({ units: s.peerEnqueue }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('liteque.enqueue.1', 'liteque `await queue.enqueue`, 1 per transaction', { ref: 'honker.enqueue.1' }),
+  },
+  {
+    id: 'bullmq.enqueue.1', system: 'bullmq', topic: 'enqueue', module: 'bullmq', fn: 'enqueue1', redis: true,
+    params: (s) => ({ units: s.peerEnqueue }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('bullmq.enqueue.1', 'BullMQ `await queue.add`, 1 per call (local Redis)', { ref: 'honker.enqueue.1' }),
+  },
+  {
+    id: 'raw.insert.100', system: 'raw', topic: 'enqueue', module: 'raw', fn: 'insert100',
+    params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} rows`,
+    figures: one('raw.insert.100', 'raw better-sqlite3 insert, 100 rows per transaction', { unit: PER_S.rows }),
+  },
+  {
+    id: 'honker.enqueue.100', system: 'honker', topic: 'enqueue', module: 'honker', fn: 'enqueue100',
+    params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('honker.enqueue.100', 'Honker `queue.enqueueMany`, 100 per transaction', { ref: 'raw.insert.100', target: { ratioMin: 0.8 } }),
+  },
+  {
+    id: 'native.enqueue.100', system: 'native', topic: 'enqueue', module: 'native', fn: 'enqueue100',
+    params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('native.enqueue.100', 'honker native `honker_enqueue`, 100 per transaction', { ref: 'honker.enqueue.100' }),
+  },
+  {
+    id: 'plainjob.enqueue.100', system: 'plainjob', topic: 'enqueue', module: 'plainjob', fn: 'enqueue100',
+    params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('plainjob.enqueue.100', 'plainjob `queue.addMany`, 100 per transaction', { ref: 'honker.enqueue.100' }),
+  },
+  {
+    id: 'bullmq.enqueue.100', system: 'bullmq', topic: 'enqueue', module: 'bullmq', fn: 'enqueue100', redis: true,
+    params: (s) => ({ units: s.peerEnqueue * 10 }), setup: (p) => `${n(p.units)} jobs`,
+    figures: one('bullmq.enqueue.100', 'BullMQ `await queue.addBulk`, 100 per call', { ref: 'honker.enqueue.100' }),
+  },
+
+  // --- claim + ack ---
+  ...[1, 32, 128].flatMap((batch) => {
+    const tag = batch === 1 ? '1' : String(batch)
+    const what = batch === 1 ? 'claim + ack, one job (2 transactions)' : `claim batch ${batch} + ack batch`
+    return [
+      {
+        id: `raw.claimack.${tag}`, system: 'raw', topic: 'claim', module: 'raw', fn: 'claimAck',
+        params: claimCase('raw', batch, 5000), setup: claimSetup,
+        figures: one(`raw.claimack.${tag}`, `raw better-sqlite3 hand-written ${what}`),
+      },
+      {
+        id: `honker.claimack.${tag}`, system: 'honker', topic: 'claim', module: 'honker', fn: 'claimAck',
+        params: claimCase('honker', batch, 5000), setup: claimSetup,
+        figures: one(
+          `honker.claimack.${tag}`,
+          batch === 1 ? 'Honker `claimOne` + `job.ack()`' : `Honker \`claimBatch(${batch})\` + \`queue.ackBatch\``,
+          { ref: `raw.claimack.${tag}`, target: batch === 32 ? undefined : { ratioMin: 0.8 } },
+        ),
+      },
+      {
+        id: `native.claimack.${tag}`, system: 'native', topic: 'claim', module: 'native', fn: 'claimAck',
+        params: claimCase('native', batch, 5000), setup: claimSetup,
+        figures: one(
+          `native.claimack.${tag}`,
+          batch === 1 ? 'honker native `honker_claim_batch(1)` + `honker_ack`' : `honker native \`honker_claim_batch(${batch})\` + \`honker_ack_batch\``,
+          { ref: `honker.claimack.${tag}` },
+        ),
+      },
+    ]
+  }),
+
+  // --- backlog flatness ---
+  ...[20_000, 100_000].flatMap((backlog) => {
+    const tag = `b${backlog / 1000}k`
+    return [
+      {
+        id: `honker.claimack.1.${tag}`, system: 'honker', topic: 'backlog', module: 'honker', fn: 'claimAck',
+        params: claimCase('honker', 1, backlog), setup: claimSetup,
+        figures: one(`honker.claimack.1.${tag}`, `Honker claim + ack, one job, backlog ${n(backlog)}`, {
+          ref: 'honker.claimack.1',
+          target: { ratioMin: 0.8 },
+        }),
+      },
+      {
+        id: `native.claimack.1.${tag}`, system: 'native', topic: 'backlog', module: 'native', fn: 'claimAck',
+        params: claimCase('native', 1, backlog), setup: claimSetup,
+        figures: one(`native.claimack.1.${tag}`, `honker native claim + ack, one job, backlog ${n(backlog)}`, {
+          ref: 'native.claimack.1',
+        }),
+      },
+    ]
+  }),
+  {
+    id: 'honker.claimack.1.dead', system: 'honker', topic: 'backlog', module: 'honker', fn: 'claimAck',
+    params: (s) => ({ units: s.claim, backlog: s.deadPending, batch: 1, dead: s.dead }),
+    setup: claimSetup,
+    figures: one('honker.claimack.1.dead', 'Honker claim + ack, one job, with a large `_honker_dead`', {
+      ref: 'honker.claimack.1.b100k',
+      target: { ratioMin: 0.8 },
+    }),
+  },
+
+  // --- worker end to end ---
+  {
+    id: 'plainjob.e2e.c1', system: 'plainjob', topic: 'e2e', module: 'plainjob', fn: 'e2e',
+    params: (s) => ({ jobs: s.e2e }), setup: (p) => `${n(p.jobs)} jobs, 1 process`,
+    figures: one('plainjob.e2e.c1', 'plainjob worker (one job at a time), 1 process', { ref: 'honker.work.c1.p1' }),
+  },
+  {
+    id: 'honker.work.c1.p1', system: 'honker', topic: 'e2e', module: 'procs', fn: 'work',
+    params: (s) => ({ jobs: s.e2e, concurrency: 1, processes: 1 }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one('honker.work.c1.p1', 'Honker `queue.work(noop)`, concurrency 1, 1 process', {
+      ref: 'plainjob.e2e.c1',
+      target: { ratioMin: 1.3 },
+    }),
+  },
+  {
+    id: 'honker.work.c8.p1', system: 'honker', topic: 'e2e', module: 'procs', fn: 'work',
+    params: (s) => ({ jobs: s.e2e, concurrency: 8, processes: 1 }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one('honker.work.c8.p1', 'Honker `queue.work(noop)`, concurrency 8, 1 process', { ref: 'honker.work.c1.p1' }),
+  },
+  {
+    id: 'honker.work.c1.p2', system: 'honker', topic: 'e2e', module: 'procs', fn: 'work',
+    params: (s) => ({ jobs: s.e2e, concurrency: 1, processes: 2 }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one('honker.work.c1.p2', 'Honker `queue.work(noop)`, concurrency 1, 2 processes', { ref: 'honker.work.c1.p1' }),
+  },
+  {
+    id: 'honker.work.c8.p2', system: 'honker', topic: 'e2e', module: 'procs', fn: 'work',
+    params: (s) => ({ jobs: s.e2e, concurrency: 8, processes: 2 }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one('honker.work.c8.p2', 'Honker `queue.work(noop)`, concurrency 8, 2 processes', { ref: 'honker.work.c8.p1' }),
+  },
+  ...[1, 8].map((concurrency) => ({
+    id: `liteque.e2e.c${concurrency}`, system: 'liteque', topic: 'e2e', module: 'liteque', fn: 'e2e',
+    params: (s) => ({ jobs: s.e2e, concurrency }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one(`liteque.e2e.c${concurrency}`, `liteque Runner, concurrency ${concurrency}, 1 process`, { ref: `honker.work.c${concurrency}.p1` }),
+  })),
+  ...[1, 8].map((concurrency) => ({
+    id: `bullmq.e2e.c${concurrency}`, system: 'bullmq', topic: 'e2e', module: 'bullmq', fn: 'e2e', redis: true,
+    params: (s) => ({ jobs: s.e2e, concurrency }), setup: (p) => `${n(p.jobs)} jobs`,
+    figures: one(`bullmq.e2e.c${concurrency}`, `BullMQ Worker, concurrency ${concurrency}, 1 process (local Redis)`, { ref: `honker.work.c${concurrency}.p1` }),
+  })),
+
+  // --- wake latency and idle CPU ---
+  ...[
+    ['honker', 'events', 'Honker `queue.work`, default watcher', true],
+    ['honker-poll1', 'poll1', "Honker `queue.work`, `{ watcher: { mode: 'poll', pollIntervalMs: 1 } }`", false],
+    ['native', 'native', 'honker native consumer, `updateEvents().next()` (1 ms polling)', false],
+  ].flatMap(([consumer, tag, label, targeted]) => {
+    const system = consumer === 'native' ? 'native' : 'honker'
+    const prefix = system === 'native' ? 'native' : `honker`
+    return [
+      {
+        id: `${prefix}.wake.${tag}`, system, topic: 'wake', module: 'procs', fn: 'wakeLatency',
+        params: (s, round) => ({ samples: s.wakeSamples, warmup: s.wakeWarmup, seed: 1000 + round, consumer }),
+        setup: (p) => `${n(p.samples)} commits, gaps 2-20 ms (seed ${p.seed})`,
+        figures: [
+          { key: 'p50', id: `${prefix}.wake.${tag}.p50`, title: `wake p50: ${label}`, unit: 'ms', better: 'lower', target: targeted ? { max: 0.25 } : undefined },
+          { key: 'p99', id: `${prefix}.wake.${tag}.p99`, title: `wake p99: ${label}`, unit: 'ms', better: 'lower', target: targeted ? { max: 1 } : undefined },
+        ],
+      },
+      {
+        id: `${prefix}.idle.${tag}`, system, topic: 'wake', module: 'procs', fn: 'idleCpu',
+        params: (s) => ({ seconds: s.idleS, settleMs: s.idleSettleMs, consumer }),
+        setup: (p) => `${p.seconds} s window after ${p.settleMs / 1000 + 1} s parked`,
+        timeoutMs: (p) => p.seconds * 1000 + p.settleMs + 60_000,
+        figures: one(`${prefix}.idle.${tag}`, `idle CPU: ${label}`, {
+          unit: 'ms CPU/s',
+          better: 'lower',
+          target: targeted ? { max: 1 } : undefined,
+        }),
+      },
+    ]
+  }),
+
+  // --- streams and notify ---
+  {
+    id: 'raw.stream.insert.1', system: 'raw', topic: 'streams', module: 'raw', fn: 'streamInsert1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} inserts`,
+    figures: one('raw.stream.insert.1', 'raw better-sqlite3 insert-commit into `_honker_stream`, 1 per transaction', { unit: PER_S.rows }),
+  },
+  {
+    id: 'honker.stream.publish.1', system: 'honker', topic: 'streams', module: 'honker', fn: 'streamPublish1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} events`,
+    figures: one('honker.stream.publish.1', 'Honker `stream.publish`, 1 per transaction', {
+      unit: PER_S.events,
+      ref: 'raw.stream.insert.1',
+      target: { ratioMin: 0.9 },
+    }),
+  },
+  {
+    id: 'native.stream.publish.1', system: 'native', topic: 'streams', module: 'native', fn: 'streamPublish1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} events`,
+    figures: one('native.stream.publish.1', 'honker native `honker_stream_publish`, 1 per transaction', { unit: PER_S.events, ref: 'raw.stream.insert.1' }),
+  },
+  {
+    id: 'raw.stream.replay', system: 'raw', topic: 'streams', module: 'raw', fn: 'streamReplay',
+    params: (s) => ({ units: s.replay, page: s.replayPage }), setup: (p) => `${n(p.units)} events, pages of ${n(p.page)}`,
+    figures: one('raw.stream.replay', 'raw better-sqlite3 paged SELECT + JSON.parse of each payload', { unit: PER_S.events }),
+  },
+  {
+    id: 'honker.stream.replay', system: 'honker', topic: 'streams', module: 'honker', fn: 'streamReplay',
+    params: (s) => ({ units: s.replay, page: s.replayPage }), setup: (p) => `${n(p.units)} events, pages of ${n(p.page)}`,
+    figures: one('honker.stream.replay', 'Honker `stream.readSince` replay from offset 0', {
+      unit: PER_S.events,
+      ref: 'raw.stream.replay',
+      target: { min: 1_000_000 },
+    }),
+  },
+  {
+    id: 'native.stream.replay', system: 'native', topic: 'streams', module: 'native', fn: 'streamReplay',
+    params: (s) => ({ units: s.replay, page: s.replayPage }), setup: (p) => `${n(p.units)} events, pages of ${n(p.page)}`,
+    figures: one('native.stream.replay', 'honker native `honker_stream_read_since` replay', { unit: PER_S.events, ref: 'raw.stream.replay' }),
+  },
+  {
+    id: 'raw.notify.1', system: 'raw', topic: 'streams', module: 'raw', fn: 'notify1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} inserts`,
+    figures: one('raw.notify.1', 'raw better-sqlite3 insert-commit into `_honker_notifications`', { unit: PER_S.rows }),
+  },
+  {
+    id: 'honker.notify.1', system: 'honker', topic: 'streams', module: 'honker', fn: 'notify1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} notifications`,
+    figures: one('honker.notify.1', 'Honker `db.notify`, 1 per transaction', { unit: 'notifications/s', ref: 'raw.notify.1' }),
+  },
+  {
+    id: 'native.notify.1', system: 'native', topic: 'streams', module: 'native', fn: 'notify1',
+    params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} notifications`,
+    figures: one('native.notify.1', 'honker native `tx.notify`, 1 per transaction', { unit: 'notifications/s', ref: 'raw.notify.1' }),
+  },
+]
+
+export const FIGURES = CASES.flatMap((c) => c.figures.map((f) => ({ ...f, caseId: c.id, system: c.system, topic: c.topic })))
+
+/** Human text for a target. */
+export function targetText(figure) {
+  const t = figure.target
+  if (t === undefined) return ''
+  if (t.ratioMin !== undefined) return `≥ ${t.ratioMin}× \`${figure.ref}\``
+  if (t.max !== undefined) return `≤ ${t.max} ${figure.unit}`
+  if (t.min !== undefined) return `≥ ${t.min.toLocaleString('en-US')} ${figure.unit}`
+  return ''
+}
+
+/**
+ * Does `pattern` name `id`? Patterns match whole dot-separated segments anywhere in the id:
+ * `enqueue` matches `honker.enqueue.1`, `claimack.1` matches `honker.claimack.1` and
+ * `honker.claimack.1.b20k` but not `honker.claimack.128`.
+ */
+export function matchesId(id, pattern) {
+  const have = id.split('.')
+  const want = pattern.split('.')
+  for (let i = 0; i + want.length <= have.length; i++) {
+    if (want.every((segment, k) => have[i + k] === segment)) return true
+  }
+  return false
+}
+
+/**
+ * Cases matching `--only` (comma-separated id patterns, see matchesId), plus every case a
+ * selected figure's ratio refers to, so a ratio always comes from the same run.
+ */
+export function selectCases(only) {
+  const patterns = (only ?? '').split(',').map((p) => p.trim()).filter(Boolean)
+  const chosen = new Set(
+    patterns.length === 0
+      ? CASES.map((c) => c.id)
+      : CASES.filter((c) => patterns.some((p) => matchesId(c.id, p) || c.figures.some((f) => matchesId(f.id, p)))).map((c) => c.id),
+  )
+  const byFigure = new Map(FIGURES.map((f) => [f.id, f]))
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const c of CASES) {
+      if (!chosen.has(c.id)) continue
+      for (const f of c.figures) {
+        const ref = f.ref && byFigure.get(f.ref)
+        if (ref && !chosen.has(ref.caseId)) {
+          chosen.add(ref.caseId)
+          grew = true
+        }
+      }
+    }
+  }
+  return CASES.filter((c) => chosen.has(c.id))
+}

@@ -1,0 +1,191 @@
+import { fork } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CASES, FIGURES, selectCases, sizesFor } from './figures.mjs'
+import { collectEnv, coreDistMtime } from './lib/env.mjs'
+import { startRedis } from './lib/redis.mjs'
+import { median } from './lib/stats.mjs'
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.mjs')
+const DEFAULT_TIMEOUT_MS = 300_000
+
+/**
+ * Run one case in a fresh process. Resolves { result } (which may be { skip }) or { error };
+ * never rejects, so one broken peer cannot stop the suite.
+ */
+export function runCase(module, fn, params, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] })
+    let stderr = ''
+    let settled = false
+    const finish = (outcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(outcome)
+    }
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-4000)
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      finish({ error: `timed out after ${timeoutMs} ms` })
+    }, timeoutMs)
+    child.on('message', (message) => {
+      finish(message.ok ? { result: message.result } : { error: message.error })
+    })
+    child.on('close', (code, signal) => {
+      finish({ error: `child exited (code ${code}, signal ${signal}) without a result${stderr ? `: ${stderr.trim()}` : ''}` })
+    })
+    child.send({ module, fn, params })
+  })
+}
+
+/** The line of an error text worth showing: the first "SomethingError: ..." line, else the first line. */
+function firstLine(text) {
+  const lines = String(text).split('\n').map((line) => line.trim()).filter(Boolean)
+  return lines.find((line) => /^\w*Error\b/.test(line)) ?? lines[0] ?? ''
+}
+
+function formatValue(value, unit) {
+  if (value === null || value === undefined) return '—'
+  return `${value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toPrecision(3)} ${unit}`
+}
+
+/**
+ * Run every selected case `runs` times, round-robin: round 1 runs each case once, then round 2,
+ * ... so slow drift of the machine spreads over all figures instead of landing on one, and a
+ * figure and its reference are measured minutes apart at most.
+ */
+export async function runSuite(options = {}) {
+  const { quick = false, only, runs = 3, scale = 1, dir, log = (line) => console.log(line) } = options
+  const cases = selectCases(only)
+  if (cases.length === 0) throw new Error(`--only ${only}: no figure matches`)
+  const sizes = sizesFor({ quick, scale })
+  const root = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'honker-bench-'))
+  const started = performance.now()
+  const env = collectEnv(root)
+  if (env.coreBuildWarning) log(`WARNING: ${env.coreBuildWarning}`)
+  const distAtStart = coreDistMtime()
+  const results = new Map(cases.map((c) => [c.id, []]))
+  const skipped = new Map()
+  let redis = null
+  // Ctrl-C: stop the Redis we started and drop the temp files before exiting.
+  const interrupted = async () => {
+    await redis?.stop?.()
+    fs.rmSync(root, { recursive: true, force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
+  try {
+    if (cases.some((c) => c.system === 'native')) {
+      const probeDir = fs.mkdtempSync(path.join(root, 'probe-'))
+      const probe = await runCase('native', 'probe', { workDir: probeDir }, 60_000)
+      env.native = probe.result?.detail ?? null
+      env.nativeReason = probe.result?.skip ?? (probe.error ? firstLine(probe.error) : null)
+      if (env.native === null) log(`honker native: skipped (${env.nativeReason})`)
+    }
+    if (cases.some((c) => c.redis)) {
+      redis = await startRedis(root)
+      env.redisReason = redis.reason ?? null
+      log(redis.port ? `redis-server ${env.redis} started on 127.0.0.1:${redis.port}` : `BullMQ: skipped (${redis.reason})`)
+    }
+    for (let round = 1; round <= runs; round++) {
+      for (const c of cases) {
+        const list = results.get(c.id)
+        const known = skipped.get(c.id) ?? (c.redis && !redis?.port ? `BullMQ needs Redis: ${redis?.reason}` : null)
+        if (known) {
+          skipped.set(c.id, known)
+          list.push({ skip: known })
+          continue
+        }
+        const workDir = fs.mkdtempSync(path.join(root, `${c.id}-r${round}-`))
+        const params = { ...c.params(sizes, round), workDir, ...(c.redis ? { redisPort: redis.port } : {}) }
+        const timeoutMs = c.timeoutMs?.(params) ?? DEFAULT_TIMEOUT_MS
+        const t0 = performance.now()
+        const outcome = await runCase(c.module, c.fn, params, timeoutMs)
+        fs.rmSync(workDir, { recursive: true, force: true })
+        const wallS = ((performance.now() - t0) / 1000).toFixed(1)
+        if (outcome.result?.skip) {
+          skipped.set(c.id, outcome.result.skip)
+          list.push({ skip: outcome.result.skip })
+          log(`[${round}/${runs}] ${c.id}: skipped (${outcome.result.skip})`)
+        } else if (outcome.error) {
+          list.push({ error: outcome.error })
+          log(`[${round}/${runs}] ${c.id}: ERROR ${firstLine(outcome.error)}`)
+        } else {
+          list.push(outcome.result)
+          const shown = c.figures
+            .map((f) => formatValue(f.key === 'value' ? outcome.result.value : outcome.result.values?.[f.key], f.unit))
+            .join(', ')
+          log(`[${round}/${runs}] ${c.id}: ${shown} (${wallS} s)`)
+        }
+      }
+    }
+  } finally {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
+    await redis?.stop?.()
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+  env.loadAverageEnd = os.loadavg()
+  if (coreDistMtime() !== distAtStart) {
+    env.distChangedWarning = '@honker/core dist/ was rebuilt during this run: rounds may have measured different code'
+    log(`WARNING: ${env.distChangedWarning}`)
+  }
+  return summarize({ cases, results, sizes, env, options: { quick, only: only ?? null, runs, scale }, durationS: (performance.now() - started) / 1000 })
+}
+
+function valueOf(run, key) {
+  if (run === undefined || run.skip || run.error) return null
+  const value = key === 'value' ? run.value : run.values?.[key]
+  return Number.isFinite(value) ? value : null
+}
+
+/** Medians per figure, ratios per round (then their median) and the pass/miss of each target. */
+export function summarize({ cases, results, sizes, env, options, durationS }) {
+  const caseById = new Map(CASES.map((c) => [c.id, c]))
+  const selected = new Set(cases.map((c) => c.id))
+  const figures = FIGURES.filter((f) => selected.has(f.caseId)).map((figure) => {
+    const c = caseById.get(figure.caseId)
+    const runs = results.get(figure.caseId) ?? []
+    const values = runs.map((run) => valueOf(run, figure.key))
+    const refFigure = figure.ref ? FIGURES.find((f) => f.id === figure.ref) : undefined
+    const refRuns = refFigure && selected.has(refFigure.caseId) ? results.get(refFigure.caseId) : undefined
+    const ratios = refRuns
+      ? values.map((v, i) => {
+          const r = valueOf(refRuns[i], refFigure.key)
+          return v !== null && r !== null && r > 0 ? v / r : null
+        })
+      : []
+    const med = median(values.filter((v) => v !== null))
+    const ratio = median(ratios.filter((v) => v !== null))
+    const t = figure.target
+    let status = null
+    if (t !== undefined) {
+      if (t.ratioMin !== undefined) status = ratio === null ? 'n/a' : ratio >= t.ratioMin ? 'pass' : 'miss'
+      else if (t.max !== undefined) status = med === null ? 'n/a' : med <= t.max ? 'pass' : 'miss'
+      else if (t.min !== undefined) status = med === null ? 'n/a' : med >= t.min ? 'pass' : 'miss'
+    }
+    const skip = runs.find((r) => r.skip)?.skip ?? null
+    const errors = runs.filter((r) => r.error).map((r) => firstLine(r.error))
+    const details = runs.map((r) => r.detail ?? null)
+    return {
+      ...figure,
+      setup: c.setup(c.params(sizes, 1)),
+      values,
+      median: med,
+      ratios,
+      ratio,
+      status,
+      skip,
+      errors,
+      details,
+      validRuns: values.filter((v) => v !== null).length,
+    }
+  })
+  return { env, options, sizes, figures, durationS }
+}

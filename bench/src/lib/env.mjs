@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sqliteVersion } from './sqlite.mjs'
+import { redisVersion } from './redis.mjs'
+
+export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const REPO_DIR = path.resolve(BENCH_DIR, '..')
+
+function packageVersion(name) {
+  try {
+    // pnpm links each dependency under the bench package's node_modules.
+    const file = path.join(BENCH_DIR, 'node_modules', name, 'package.json')
+    return JSON.parse(fs.readFileSync(file, 'utf8')).version
+  } catch {
+    return null
+  }
+}
+
+function cpuModel() {
+  try {
+    const text = fs.readFileSync('/proc/cpuinfo', 'utf8')
+    return /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown'
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown'
+  }
+}
+
+function memoryGiB() {
+  try {
+    const kb = Number(/^MemTotal:\s+(\d+)/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1])
+    if (kb > 0) return kb / 1024 / 1024
+  } catch {}
+  return os.totalmem() / 1024 ** 3
+}
+
+function filesystemOf(dir) {
+  try {
+    // df names ext4 as ext4 (stat -f only knows the ext2/ext3 magic).
+    return execFileSync('df', ['--output=fstype', dir], { encoding: 'utf8' }).trim().split('\n').pop().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+function git(args) {
+  try {
+    return execFileSync('git', ['-C', REPO_DIR, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return null
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0
+  if (!fs.existsSync(dir)) return newest
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    const full = path.join(entry.parentPath ?? entry.path, entry.name)
+    newest = Math.max(newest, fs.statSync(full).mtimeMs)
+  }
+  return newest
+}
+
+/** Newest modification time under packages/core/dist, to notice a rebuild during a run. */
+export function coreDistMtime() {
+  return newestMtime(path.join(REPO_DIR, 'packages', 'core', 'dist'))
+}
+
+/**
+ * The bench imports @honker/core's built `dist`: warn when `src` changed after the last build,
+ * because the numbers would then describe older code.
+ */
+export function coreBuildWarning() {
+  const core = path.join(REPO_DIR, 'packages', 'core')
+  const dist = path.join(core, 'dist', 'index.js')
+  if (!fs.existsSync(dist)) return '@honker/core is not built (packages/core/dist missing): run `pnpm build` first'
+  if (newestMtime(path.join(core, 'src')) > fs.statSync(dist).mtimeMs + 1000) {
+    return '@honker/core src/ changed after dist/ was built: run `pnpm build` so the bench measures the current code'
+  }
+  return null
+}
+
+export function collectEnv(workDir) {
+  const commit = git(['rev-parse', '--short', 'HEAD'])
+  const dirty = git(['status', '--porcelain', '--', 'packages/core'])
+  return {
+    date: new Date().toISOString(),
+    cpuModel: cpuModel(),
+    cores: os.cpus().length,
+    memoryGiB: memoryGiB(),
+    loadAverage: os.loadavg(),
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    tempDir: workDir,
+    tempFs: filesystemOf(workDir),
+    node: process.version,
+    sqlite: sqliteVersion(),
+    betterSqlite3: packageVersion('better-sqlite3'),
+    honkerCore: packageVersion('@honker/core'),
+    commit: commit === null ? null : `${commit}${dirty ? ' (packages/core has uncommitted changes)' : ''}`,
+    plainjob: packageVersion('plainjob'),
+    liteque: packageVersion('liteque'),
+    bullmq: packageVersion('bullmq'),
+    ioredis: packageVersion('ioredis'),
+    redis: redisVersion(),
+    coreBuildWarning: coreBuildWarning(),
+  }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// pnpm bench [--quick] [--only <ids>] [--runs N] [--scale F] [--out FILE] [--json FILE] [--dir DIR] [--note TEXT] [--list]
+// Runs the suite and writes docs/benchmarks.md (or --out). See bench/README.md.
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { CASES, targetText } from './figures.mjs'
+import { runSuite } from './harness.mjs'
+import { REPO_DIR } from './lib/env.mjs'
+import { renderMarkdown, renderSummary } from './report.mjs'
+
+const USAGE = `Usage: pnpm bench [options]
+  --quick          fewer iterations per run (a smoke check, not a record)
+  --only <ids>     comma-separated figure ids or id segments (e.g. honker.enqueue,wake,claimack.1);
+                   the references of the chosen figures run too
+  --runs <n>       rounds; each figure's value is the median over them (default 3)
+  --scale <f>      multiply every iteration count by f (default 1)
+  --out <file>     markdown output (default docs/benchmarks.md at the repo root)
+  --json <file>    also write the raw results as JSON
+  --dir <dir>      where temp databases go (default the OS temp dir)
+  --note <text>    a note printed at the top of the markdown
+  --list           print the figure ids and exit`
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    scale: { type: 'string', default: '1' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    dir: { type: 'string' },
+    note: { type: 'string' },
+    list: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (args.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+if (args.list) {
+  for (const c of CASES) for (const f of c.figures) console.log(`${f.id.padEnd(28)} ${f.title}${f.target ? `  [target ${targetText(f)}]` : ''}`)
+  process.exit(0)
+}
+const runs = Number(args.runs)
+const scale = Number(args.scale)
+if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer')
+if (!(scale > 0)) throw new Error('--scale must be a positive number')
+
+const out = path.resolve(args.out ?? path.join(REPO_DIR, 'docs', 'benchmarks.md'))
+const report = await runSuite({ quick: args.quick, only: args.only, runs, scale, dir: args.dir, note: args.note })
+report.options.note = args.note ?? null
+fs.mkdirSync(path.dirname(out), { recursive: true })
+fs.writeFileSync(out, renderMarkdown(report) + '\n')
+if (args.json) fs.writeFileSync(path.resolve(args.json), JSON.stringify(report, null, 2) + '\n')
+console.log('')
+console.log(renderSummary(report))
+console.log(`\nwrote ${out} (${Math.round(report.durationS)} s)`)

@@ -1,0 +1,79 @@
+// Smoke test of the benchmark harness: a tiny real run (quick sizes scaled down, enqueue figures
+// only, which never need Redis or the honker native module) must produce numbers, ratios and a
+// markdown report. No assertion is about speed.
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CASES, FIGURES, selectCases, sizesFor } from '../src/figures.mjs'
+import { median, percentile } from '../src/lib/stats.mjs'
+
+const run = promisify(execFile)
+const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'honker-bench-smoke-'))
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+describe('harness', () => {
+  it('runs the enqueue figures and writes a markdown report with medians and ratios', async () => {
+    const out = path.join(tmp, 'benchmarks.md')
+    const json = path.join(tmp, 'benchmarks.json')
+    const { stdout } = await run(
+      process.execPath,
+      ['src/run.mjs', '--quick', '--only', 'honker.enqueue', '--scale', '0.1', '--runs', '3', '--out', out, '--json', json, '--dir', tmp],
+      { cwd: BENCH, timeout: 50_000 },
+    )
+    expect(stdout).toContain(`wrote ${out}`)
+
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'))
+    const ids = report.figures.map((f) => f.id).sort()
+    // The honker figures plus the raw references their ratios need, and nothing else.
+    expect(ids).toEqual(['honker.enqueue.1', 'honker.enqueue.100', 'raw.insert.1', 'raw.insert.100'])
+    for (const figure of report.figures) {
+      expect(figure.errors).toEqual([])
+      expect(figure.values).toHaveLength(3)
+      for (const value of figure.values) expect(value).toBeGreaterThan(0)
+      expect(figure.median).toBe(median(figure.values))
+    }
+    const enqueue = report.figures.find((f) => f.id === 'honker.enqueue.1')
+    expect(enqueue.ratio).toBeGreaterThan(0)
+    expect(['pass', 'miss']).toContain(enqueue.status)
+    expect(report.env.sqlite).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(report.env.cores).toBeGreaterThan(0)
+
+    const markdown = fs.readFileSync(out, 'utf8')
+    expect(markdown).toMatch(/^# Benchmarks/)
+    expect(markdown).toContain('## Environment')
+    expect(markdown).toContain('## Targets')
+    expect(markdown).toMatch(/\| Honker `queue\.enqueue`, 1 per transaction \| `honker\.enqueue\.1` \| [\d,]+ jobs\/s \| [\d,]+ \/ [\d,]+ \/ [\d,]+ \| \d+\.\d\d× \|/)
+    expect(markdown).toContain(`SQLite (better-sqlite3) | ${report.env.sqlite}`)
+  })
+
+  it('has a target and a resolvable reference wherever a ratio is promised', () => {
+    const ids = new Set(FIGURES.map((f) => f.id))
+    expect(ids.size).toBe(FIGURES.length)
+    for (const figure of FIGURES) {
+      if (figure.ref !== undefined) expect(ids.has(figure.ref), `${figure.id} -> ${figure.ref}`).toBe(true)
+      if (figure.target?.ratioMin !== undefined) expect(figure.ref, figure.id).toBeDefined()
+    }
+    const selected = selectCases('honker.work.c1.p1').map((c) => c.id)
+    expect(selected).toContain('plainjob.e2e.c1')
+    expect(selectCases('no-such-figure')).toEqual([])
+    const claims = selectCases('claimack.1').map((c) => c.id)
+    expect(claims).toContain('honker.claimack.1.b100k')
+    expect(claims).not.toContain('honker.claimack.128')
+    expect(CASES.every((c) => typeof c.params(sizesFor({ quick: true }), 1) === 'object')).toBe(true)
+  })
+
+  it('summarises with order-free statistics', () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+    expect(median([])).toBeNull()
+    const values = Array.from({ length: 100 }, (_, i) => i + 1)
+    expect(percentile(values, 50)).toBe(50)
+    expect(percentile(values, 99)).toBe(99)
+    expect(percentile([5], 99)).toBe(5)
+  })
+})

@@ -1,0 +1,23 @@
+import { openReadonly } from '../database.ts'
+import { EXIT_OK } from '../errors.ts'
+import { printJson } from '../output.ts'
+import { collectStatus } from '../status/collect-status.ts'
+import { formatStatus } from '../status/format-status.ts'
+
+export interface StatusCommandOptions {
+  db: string
+  json?: boolean
+}
+
+/** `honker status`: queues, streams with consumer lag, and schedules, from a read-only connection. */
+export function statusCommand(options: StatusCommandOptions): number {
+  const connection = openReadonly(options.db)
+  try {
+    const status = collectStatus(connection, Math.floor(Date.now() / 1000))
+    if (options.json === true) printJson(status)
+    else process.stdout.write(`${formatStatus(status)}\n`)
+    return EXIT_OK
+  } finally {
+    connection.close()
+  }
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs'
+import { InvalidArgumentError, Option } from 'commander'
+
+/**
+ * Option parsers. They throw commander's InvalidArgumentError, which commander turns into
+ * "option '--x <n>' argument 'y' is invalid. <reason>", reported as a usage error (exit 2).
+ */
+
+export function integer(range: { min?: number; max?: number } = {}): (value: string) => number {
+  return (value) => {
+    if (!/^[+-]?\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number')
+    const number = Number(value)
+    if (!Number.isSafeInteger(number)) throw new InvalidArgumentError('the number is too large')
+    if (range.min !== undefined && number < range.min) throw new InvalidArgumentError(`must be >= ${range.min}`)
+    if (range.max !== undefined && number > range.max) throw new InvalidArgumentError(`must be <= ${range.max}`)
+    return number
+  }
+}
+
+/** Seconds, fractions allowed (`0.5`), for durations given to the command line. */
+export function seconds(value: string): number {
+  const number = Number(value)
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
+    throw new InvalidArgumentError('expected a number of seconds >= 0')
+  }
+  return number
+}
+
+/** Repeatable/variadic `--id` values, accumulated into one list. */
+export function jobIds(value: string, previous: number[] | undefined): number[] {
+  const ids = value.split(',').filter((part) => part.trim() !== '').map(integer({ min: 1 }))
+  return [...(previous ?? []), ...ids]
+}
+
+/** The `--db` option every command takes; `HONKER_DB` is its default. */
+export function dbOption(): Option {
+  return new Option('--db <path>', 'the SQLite database file').env('HONKER_DB').makeOptionMandatory()
+}
+
+/** JSON text from `--payload`: inline, or `-` to read standard input. */
+export function readPayload(text: string): unknown {
+  const source = text === '-' ? readFileSync(0, 'utf8') : text
+  try {
+    return JSON.parse(source)
+  } catch (error) {
+    throw new InvalidArgumentError(`not valid JSON (${(error as Error).message}); quote it for the shell: --payload '{"to":"a@example.com"}'`)
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * SIGINT / SIGTERM handling for the long-running commands (worker, tail, scheduler run). The
+ * first signal asks for a graceful stop through an AbortSignal; a second one means "now": the
+ * command's `force` callback runs (the worker releases its running jobs) and the process exits.
+ */
+export interface Shutdown {
+  /** Aborted on the first SIGINT or SIGTERM; its reason is the signal's name. */
+  readonly signal: AbortSignal
+  /** Stop listening for signals (the command has finished). */
+  dispose(): void
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+/** Exit code after a forced stop: 128 + SIGINT, the shell's convention for an interrupted command. */
+export const EXIT_FORCED = 130
+
+export function listenForShutdown(options: { force?: () => void } = {}): Shutdown {
+  const controller = new AbortController()
+  const handler = (name: NodeJS.Signals): void => {
+    if (!controller.signal.aborted) {
+      controller.abort(name)
+      return
+    }
+    try {
+      options.force?.()
+    } finally {
+      process.exit(EXIT_FORCED)
+    }
+  }
+  for (const name of SIGNALS) process.on(name, handler)
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      for (const name of SIGNALS) process.off(name, handler)
+    },
+  }
+}
+
+/** Resolves when `signal` aborts. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+}

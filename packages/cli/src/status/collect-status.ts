@@ -1,0 +1,142 @@
+import type Sqlite from 'better-sqlite3'
+import { SCHEDULER_LOCK_NAME } from '@honker/core'
+import { tableNames } from '../database.ts'
+import { CliError } from '../errors.ts'
+import { CONSUMERS, CONSUMER_LAG, DEAD_COUNTS, QUEUE_STATS, SCHEDULER_LEADER, SCHEDULES, TOPIC_STATS } from './status.sql.ts'
+
+export interface QueueStatus {
+  queue: string
+  /** Pending and due now. */
+  pending: number
+  /** Pending with a future run_at. */
+  delayed: number
+  processing: number
+  dead: number
+  /** Seconds the oldest due pending job has waited since it became due; null when none waits. */
+  oldestPendingS: number | null
+}
+
+export interface ConsumerStatus {
+  consumer: string
+  offset: number
+  /** Events of the topic after the saved offset. */
+  lag: number
+}
+
+export interface StreamStatus {
+  topic: string
+  events: number
+  /** 0 when the topic has no events (only saved offsets). */
+  lastOffset: number
+  consumers: ConsumerStatus[]
+}
+
+export interface ScheduleStatus {
+  name: string
+  queue: string
+  schedule: string
+  /** Unix seconds of the next boundary that has not fired. */
+  nextFireAt: number
+  paused: boolean
+  priority: number
+  maxAttempts: number
+}
+
+export interface Status {
+  database: string
+  /** Unix seconds the report was taken at. */
+  now: number
+  queues: QueueStatus[]
+  streams: StreamStatus[]
+  schedules: ScheduleStatus[]
+  /** Who holds the scheduler's leader lease, or null when no scheduler is running. */
+  schedulerLeader: { owner: string; expiresAt: number } | null
+}
+
+type Row = Record<string, unknown>
+
+const num = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : 0)
+
+/**
+ * Everything `honker status` reports, read in one read transaction so the numbers agree with
+ * each other. Tables missing from the file (an older honker, or a feature never used) read as
+ * empty; a file without `_honker_live` is not a honker database.
+ */
+export function collectStatus(connection: Sqlite.Database, nowS: number): Status {
+  const tables = tableNames(connection)
+  if (!tables.has('_honker_live')) {
+    throw new CliError('not_a_honker_database', `${connection.name} has no honker tables (_honker_live is missing); is --db the right file?`)
+  }
+  const read = connection.transaction(() => ({
+    queues: queues(connection, tables, nowS),
+    streams: tables.has('_honker_stream') ? streams(connection, tables) : [],
+    schedules: tables.has('_honker_scheduler_tasks') ? schedules(connection) : [],
+    schedulerLeader: tables.has('_honker_locks') ? leader(connection, nowS) : null,
+  }))
+  return { database: connection.name, now: nowS, ...read.deferred() }
+}
+
+function queues(connection: Sqlite.Database, tables: Set<string>, now: number): QueueStatus[] {
+  const byName = new Map<string, QueueStatus>()
+  const entry = (queue: string): QueueStatus => {
+    let status = byName.get(queue)
+    if (status === undefined) {
+      status = { queue, pending: 0, delayed: 0, processing: 0, dead: 0, oldestPendingS: null }
+      byName.set(queue, status)
+    }
+    return status
+  }
+  for (const row of connection.prepare(QUEUE_STATS).all({ now }) as Row[]) {
+    const status = entry(String(row.queue))
+    status.pending = num(row.pending)
+    status.delayed = num(row.delayed)
+    status.processing = num(row.processing)
+    status.oldestPendingS = row.oldest_run_at == null ? null : Math.max(0, now - num(row.oldest_run_at))
+  }
+  if (tables.has('_honker_dead')) {
+    for (const row of connection.prepare(DEAD_COUNTS).all() as Row[]) entry(String(row.queue)).dead = num(row.dead)
+  }
+  return [...byName.values()].sort((a, b) => a.queue.localeCompare(b.queue))
+}
+
+function streams(connection: Sqlite.Database, tables: Set<string>): StreamStatus[] {
+  const byTopic = new Map<string, StreamStatus>()
+  for (const row of connection.prepare(TOPIC_STATS).all() as Row[]) {
+    const topic = String(row.topic)
+    byTopic.set(topic, { topic, events: num(row.events), lastOffset: num(row.last_offset), consumers: [] })
+  }
+  if (tables.has('_honker_stream_consumers')) {
+    const lag = connection.prepare(CONSUMER_LAG)
+    for (const row of connection.prepare(CONSUMERS).all() as Row[]) {
+      const topic = String(row.topic)
+      let status = byTopic.get(topic)
+      if (status === undefined) {
+        status = { topic, events: 0, lastOffset: 0, consumers: [] }
+        byTopic.set(topic, status)
+      }
+      const offset = num(row.offset)
+      const behind = lag.get({ topic, offset }) as Row
+      status.consumers.push({ consumer: String(row.name), offset, lag: num(behind.lag) })
+    }
+  }
+  return [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic))
+}
+
+function schedules(connection: Sqlite.Database): ScheduleStatus[] {
+  return (connection.prepare(SCHEDULES).all() as Row[]).map((row) => ({
+    name: String(row.name),
+    queue: String(row.queue),
+    schedule: String(row.cron_expr),
+    nextFireAt: num(row.next_fire_at),
+    // Missing column (a file from before honker added it): every task was enabled then.
+    paused: row.enabled !== undefined && num(row.enabled) === 0,
+    priority: num(row.priority),
+    maxAttempts: row.max_attempts === undefined ? 3 : num(row.max_attempts),
+  }))
+}
+
+function leader(connection: Sqlite.Database, now: number): Status['schedulerLeader'] {
+  const row = connection.prepare(SCHEDULER_LEADER).get({ name: SCHEDULER_LOCK_NAME }) as Row | undefined
+  if (row === undefined || num(row.expires_at) <= now) return null
+  return { owner: String(row.owner), expiresAt: num(row.expires_at) }
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// `pnpm soak`: the long reliability runs (the CI versions live in test/reliability/). Builds the
+// package, runs each soak with its full parameters, prints every report as JSON and writes a results
+// table into docs/reliability.md (between the soak-results markers). Exits 1 if any soak failed.
+//
+//   pnpm soak                       # everything, full size (several minutes on 2 cores)
+//   pnpm soak -- --quick            # reduced sizes, for a quick look
+//   pnpm soak -- --only=queue,stream
+//   pnpm soak -- --no-docs          # do not touch docs/reliability.md
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const docsFile = path.join(packageDir, '..', '..', 'docs', 'reliability.md')
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const writeDocs = !args.includes('--no-docs')
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',')
+const selected = (name) => only === undefined || only.includes(name)
+
+function run(command, commandArgs, env = {}) {
+  const result = spawnSync(command, commandArgs, { cwd: packageDir, stdio: 'inherit', env: { ...process.env, ...env } })
+  return result.status === 0
+}
+
+// The fixtures and soak/lib import '@honker/core', i.e. dist: build it from the current source.
+console.log('[soak] building @honker/core ...')
+if (!run(process.execPath, ['scripts/build-sql.mjs']) || !run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.build.json'])) {
+  console.error('[soak] build failed')
+  process.exit(1)
+}
+const { runQueueCrashSoak } = await import('./lib/queue-crash.mjs')
+const { runStreamCrashSoak } = await import('./lib/stream-crash.mjs')
+const { runContentionSoak } = await import('./lib/contention.mjs')
+
+const work = mkdtempSync(path.join(tmpdir(), 'honker-soak-'))
+const progress = (name) => (p) => console.log(`[soak] ${name} ${JSON.stringify(p)}`)
+const results = []
+
+async function soak(name, description, fn) {
+  if (!selected(name)) return
+  console.log(`[soak] ${name}: ${description}`)
+  const started = Date.now()
+  let report
+  try {
+    report = await fn()
+  } catch (error) {
+    report = { ok: false, error: String(error?.stack ?? error) }
+  }
+  report.wallMs = Date.now() - started
+  console.log(`[soak] ${name} ${report.ok ? 'PASSED' : 'FAILED'}\n${JSON.stringify(report, null, 1)}`)
+  results.push({ name, description, report })
+}
+
+await soak('queue', 'queue crash soak: producers, workers SIGKILLed at random and restarted', () =>
+  runQueueCrashSoak({
+    dir: path.join(work, 'queue'),
+    producers: 2,
+    workers: 4,
+    jobs: quick ? 10_000 : 100_000,
+    concurrency: 8,
+    visibilityTimeoutS: 1,
+    maxAttempts: 5,
+    batch: 50,
+    producerPauseMs: 5,
+    workMs: 3,
+    killEveryMs: 2000,
+    maxKills: Infinity,
+    timeoutMs: 30 * 60_000,
+    onProgress: progress('queue'),
+  }),
+)
+
+await soak('stream', 'stream crash soak: one named consumer SIGKILLed at random and resumed', () =>
+  runStreamCrashSoak({
+    dir: path.join(work, 'stream'),
+    events: quick ? 5_000 : 50_000,
+    batch: 50,
+    publisherPauseMs: 5,
+    saveEveryN: 100,
+    workMs: 1,
+    killEveryMs: 1500,
+    maxKills: Infinity,
+    timeoutMs: 30 * 60_000,
+    onProgress: progress('stream'),
+  }),
+)
+
+await soak('contention', '8 processes mixing every kind of read and write on one file', () =>
+  runContentionSoak({ dir: path.join(work, 'contention'), processes: 8, durationMs: quick ? 10_000 : 60_000, graceMs: 60_000 }),
+)
+
+// In-process soaks are the CI tests with bigger numbers.
+await soak('property', 'job state machine against its model, more fast-check runs', async () => {
+  const runs = quick ? 300 : 2000
+  const ok = run('npx', ['--no-install', 'vitest', 'run', 'test/reliability/job-state-machine.property.test.ts', '--reporter=dot'], { HONKER_PROPERTY_RUNS: String(runs) })
+  return { ok, runs }
+})
+await soak('open-close', 'open and close one file many times: no descriptor, timer or listener leak', async () => {
+  const cycles = quick ? 10_000 : 100_000
+  const ok = run('npx', ['--no-install', 'vitest', 'run', 'test/reliability/resources.test.ts', '--reporter=dot'], { HONKER_OPEN_CLOSE_CYCLES: String(cycles) })
+  return { ok, cycles }
+})
+
+rmSync(work, { recursive: true, force: true })
+
+function row({ name, report }) {
+  const r = report
+  const status = r.ok ? 'pass' : 'FAIL'
+  const s = (ms) => `${Math.round(ms / 1000)} s`
+  switch (name) {
+    case 'queue':
+      return `| queue crash | ${status} | ${r.parameters?.jobs} jobs, ${r.parameters?.producers} producers, ${r.parameters?.workers} workers x ${r.parameters?.concurrency}, visibility ${r.parameters?.visibilityTimeoutS} s, ${r.kills} SIGKILLs | ${r.acked} acked, ${r.dead?.poison} dead (poison), ${r.dead?.maxAttempts} dead (max attempts), lost ${r.lost?.length}, stuck ${r.stuck?.length}; run twice: ${r.duplicates?.byVisibilityTimeout} after an expired visibility timeout, ${r.duplicates?.byRetry} by retry, ${r.unexplainedCount} unexplained; busy errors ${r.busyErrors} | ${s(r.durationMs ?? r.wallMs)} |`
+    case 'stream':
+      return `| stream crash | ${status} | ${r.published} events, saveEveryN ${r.parameters?.saveEveryN}, ${r.kills} SIGKILLs | missing ${r.missingCount}, gaps ${r.problems?.length ?? '?'}, re-delivered ${r.redelivered} (at most ${r.maxRedeliveredAfterOneKill} after one kill), final offset ${r.finalSavedOffset} | ${s(r.durationMs ?? r.wallMs)} |`
+    case 'contention':
+      return `| contention | ${status} | ${r.parameters?.processes} processes for ${s(r.parameters?.durationMs ?? 0)} | ${r.totalOps} operations, ${r.busyErrors} busy errors, ${Object.keys(r.errors ?? {}).length} error kinds, hung ${r.hung?.length}, out of order ${r.outOfOrder}, claims left ${r.leftProcessing}, integrity ${r.integrity} | ${s(r.durationMs ?? r.wallMs)} |`
+    case 'property':
+      return `| job state machine | ${status} | ${r.runs} fast-check runs of up to 80 steps | model and database agree after every step | ${s(r.wallMs)} |`
+    case 'open-close':
+      return `| open/close | ${status} | ${r.cycles} cycles | no growth in descriptors, handles, timers, process listeners, watchers | ${s(r.wallMs)} |`
+    default:
+      return `| ${name} | ${status} | | | ${s(r.wallMs)} |`
+  }
+}
+
+const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`
+const table = [
+  `Last run: ${new Date().toISOString().slice(0, 10)}, ${quick ? 'reduced (--quick)' : 'full'} parameters, on ${machine}.`,
+  '',
+  '| soak | result | parameters | outcome | time |',
+  '|---|---|---|---|---|',
+  ...results.map(row),
+].join('\n')
+console.log(`\n${table}\n`)
+
+if (writeDocs && only === undefined) {
+  const begin = '<!-- soak-results:begin -->'
+  const end = '<!-- soak-results:end -->'
+  const doc = readFileSync(docsFile, 'utf8')
+  const from = doc.indexOf(begin)
+  const to = doc.indexOf(end)
+  if (from === -1 || to === -1) {
+    console.error(`[soak] ${docsFile} has no ${begin} ... ${end} section; results not recorded`)
+  } else {
+    writeFileSync(docsFile, `${doc.slice(0, from + begin.length)}\n${table}\n${doc.slice(to)}`)
+    console.log(`[soak] results recorded in ${path.relative(process.cwd(), docsFile)}`)
+  }
+}
+process.exit(results.every((r) => r.report.ok) ? 0 : 1)

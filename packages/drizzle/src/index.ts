@@ -1,0 +1,163 @@
+/**
+ * @module @honker/drizzle
+ *
+ * Honker inside a Drizzle app on SQLite. `enqueue`, `notify`, `publish` and `saveOffset` take
+ * Drizzle's own transaction (or database) and write one row through its public query API, so the
+ * row commits or rolls back with the app's writes; on better-sqlite3 they return synchronously,
+ * on Drizzle's async drivers (libSQL, ...) they return a promise. `createHonker({ db })` opens the
+ * full core API (queues, workers, listen, streams, scheduler) on the same file with its own
+ * connections. The `_honker_*` tables for drizzle-kit are in `@honker/drizzle/schema`.
+ *
+ * Deliberately thin: no queue logic lives here. Validation, encoding and SQL come from
+ * `@honker/core/adapter`; this module only translates Drizzle's transaction and result types.
+ */
+import { sql, type SQL } from 'drizzle-orm'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import { HonkerError, InvalidArgumentError, open } from '@honker/core'
+import type { Database, EnqueueOptions, OpenOptions, SqliteConnection } from '@honker/core'
+import { driverOf, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith } from '@honker/core/adapter'
+import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
+
+export type { Mode, Result } from '@honker/core/adapter'
+export * from './schema.ts'
+export { honkerIfNotExists } from './migration-sql.ts'
+
+/** A Drizzle SQLite database or transaction: `'sync'` on better-sqlite3, `'async'` on libSQL and other async drivers. */
+export type DrizzleSqlite<M extends Mode = Mode> = BaseSQLiteDatabase<M, any, any, any>
+
+// honker's default, and the `max_attempts` column default.
+const DEFAULT_MAX_ATTEMPTS = 3
+
+/** Core's statement as a Drizzle `SQL`: its constant text stays raw, every value is a bound parameter. */
+function toSql(stmt: Statement, params: readonly unknown[]): SQL {
+  const chunks = stmt.parts.flatMap((part, i) => (i < params.length ? [sql.raw(part), sql.param(params[i])] : [sql.raw(part)]))
+  return sql.join(chunks)
+}
+
+/** Rows changed, from better-sqlite3's `changes` or libSQL's `rowsAffected`. */
+function changesOf(result: unknown): number {
+  const { changes, rowsAffected } = (result ?? {}) as { changes?: unknown; rowsAffected?: unknown }
+  const count = changes ?? rowsAffected
+  if (typeof count !== 'number' && typeof count !== 'bigint') {
+    throw new InvalidArgumentError('tx', 'this Drizzle driver does not report changed rows')
+  }
+  return Number(count)
+}
+
+function drizzleExecutor<M extends Mode>(db: DrizzleSqlite<M>): Executor<M> {
+  if (typeof db !== 'object' || db === null || typeof db.all !== 'function' || typeof db.run !== 'function') {
+    throw new InvalidArgumentError('tx', 'must be a Drizzle SQLite database or transaction')
+  }
+  return {
+    // Informational: core decides sync or async per result with a thenable check (mapResult).
+    // Drizzle keeps the kind in a TS-private field; the types carry it as M.
+    mode: ((db as unknown as { resultKind?: Mode }).resultKind ?? 'async') as M,
+    all: <Row>(stmt: Statement, params: readonly unknown[]) => db.all<Row>(toSql(stmt, params)) as unknown as Result<M, Row[]>,
+    run: (stmt, params) =>
+      mapResult(db.run(toSql(stmt, params)) as unknown as Result<M, unknown>, (result) => ({ changes: changesOf(result) })),
+  }
+}
+
+/**
+ * Enqueue a job inside a Drizzle transaction; returns its id. On better-sqlite3 this is
+ * synchronous: call it inside `db.transaction((tx) => ...)` without `await` (the callback itself
+ * must be synchronous). On async drivers it returns a promise.
+ *
+ * ```ts
+ * const jobId = db.transaction((tx) => {
+ *   const order = tx.insert(orders).values({ total: 42 }).returning().get()
+ *   return enqueue(tx, 'emails', { orderId: order.id }, { priority: 5 })
+ * })
+ * ```
+ */
+export function enqueue<M extends Mode>(
+  tx: DrizzleSqlite<M>,
+  queue: string,
+  payload: unknown,
+  options?: EnqueueOptions,
+): Result<M, number> {
+  const defaults = { maxAttempts: DEFAULT_MAX_ATTEMPTS }
+  return enqueueWith(drizzleExecutor(tx), queue, payload, options, defaults, unixSeconds(systemClock))
+}
+
+/**
+ * Send a notification on `channel` inside a Drizzle transaction; returns its id. Listeners in any
+ * process receive it once the transaction commits; a rollback drops it.
+ *
+ * ```ts
+ * db.transaction((tx) => {
+ *   tx.update(orders).set({ status: 'paid' }).where(eq(orders.id, 7)).run()
+ *   notify(tx, 'orders', { id: 7, status: 'paid' })
+ * })
+ * ```
+ */
+export function notify<M extends Mode>(tx: DrizzleSqlite<M>, channel: string, payload: unknown): Result<M, number> {
+  return notifyWith(drizzleExecutor(tx), channel, payload, unixSeconds(systemClock))
+}
+
+/**
+ * Append an event to stream `topic` inside a Drizzle transaction; returns its offset.
+ *
+ * ```ts
+ * db.transaction((tx) => publish(tx, 'orders', { id: 7, status: 'paid' }, { key: 'order-7' }))
+ * ```
+ */
+export function publish<M extends Mode>(
+  tx: DrizzleSqlite<M>,
+  topic: string,
+  payload: unknown,
+  options?: { key?: string | null },
+): Result<M, number> {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new InvalidArgumentError('options', 'must be an object')
+  }
+  return publishWith(drizzleExecutor(tx), topic, payload, options?.key, unixSeconds(systemClock))
+}
+
+/**
+ * Save a stream consumer's offset inside the transaction that applied the events' effects
+ * (exactly-once handling); true iff it moved forward.
+ *
+ * ```ts
+ * db.transaction((tx) => {
+ *   tx.insert(totals).values({ orderId: event.payload.id }).run()
+ *   saveOffset(tx, 'totals', 'orders', event.offset)
+ * })
+ * ```
+ */
+export function saveOffset<M extends Mode>(tx: DrizzleSqlite<M>, consumer: string, topic: string, offset: number): Result<M, boolean> {
+  return saveOffsetWith(drizzleExecutor(tx), consumer, topic, offset)
+}
+
+export interface CreateHonkerOptions extends Pick<OpenOptions, 'watcher' | 'clock'> {
+  /** The root database returned by `drizzle(...)` on better-sqlite3 (a transaction has no `$client`). */
+  db: { readonly $client: SqliteConnection }
+}
+
+/**
+ * The full Honker API (queues, workers, listen, streams, scheduler) on the Drizzle database's file.
+ * It opens its own connections from `db.$client.name` with the same better-sqlite3 copy, and
+ * creates any missing `_honker_*` tables. Close it before closing the Drizzle client.
+ *
+ * ```ts
+ * const honker = createHonker({ db })
+ * const worker = honker.queue('emails').work(async (job) => send(job.payload), { signal })
+ * ```
+ */
+export function createHonker(options: CreateHonkerOptions): Database {
+  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object')
+  const client = (options.db as { $client?: unknown } | undefined)?.$client as SqliteConnection | undefined
+  if (client === undefined) {
+    throw new InvalidArgumentError('db', 'pass the root database returned by drizzle(...): a transaction has no $client')
+  }
+  if (typeof client !== 'object' || client === null || typeof client.prepare !== 'function' || typeof client.name !== 'string') {
+    throw new InvalidArgumentError(
+      'db',
+      'createHonker needs Drizzle on better-sqlite3; with another driver, run Honker with open(path) from @honker/core in its own process',
+    )
+  }
+  if (client.memory || isMemoryPath(client.name)) {
+    throw new HonkerError('memory_database', "db: Honker needs a database file; ':memory:' cannot be shared with the watcher or other processes")
+  }
+  return open(client.name, { driver: driverOf(client), watcher: options.watcher, clock: options.clock })
+}

@@ -1,0 +1,130 @@
+/**
+ * @module @honker/kysely
+ *
+ * Honker inside a Kysely app on `SqliteDialect` (better-sqlite3): `enqueue`/`notify`/`publish`/
+ * `saveOffset` take Kysely's `Transaction` and commit or roll back with it; `honkerMigration` puts
+ * the `_honker_*` tables in Kysely's `Migrator` history; `createHonker` gives the full core API
+ * (workers, listeners, streams) on the same file; `ImmediateSqliteDialect` begins transactions with
+ * the write lock. Only transactions and types are translated here: the queue logic and SQL are
+ * core's, run through Kysely's raw-query path.
+ */
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
+import { HonkerError, InvalidArgumentError, open, type Clock, type Database, type EnqueueOptions } from '@honker/core'
+import type { SqliteConnection, WatcherOptions } from '@honker/core'
+import { DEFAULT_MAX_ATTEMPTS, driverOf, enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds } from '@honker/core/adapter'
+import type { Executor, Statement } from '@honker/core/adapter'
+
+export { honkerMigration, type HonkerMigration } from './migration.ts'
+export { ImmediateSqliteDialect } from './immediate-dialect.ts'
+export type * from './tables.ts'
+
+// A per-call `maxAttempts` overrides it; core's Queue objects have per-queue defaults, free functions don't.
+const DEFAULTS = { maxAttempts: DEFAULT_MAX_ATTEMPTS }
+
+/**
+ * Run core's statements on the transaction's connection. `withoutPlugins()`: user plugins such as
+ * `CamelCasePlugin` transform every result row, and ours must come back as written.
+ */
+function executorOf(trx: Transaction<any>): Executor<'async'> {
+  if ((trx as { isTransaction?: unknown } | null)?.isTransaction !== true) {
+    throw new InvalidArgumentError('trx', 'must be the Transaction of db.transaction().execute(async (trx) => ...), not the Kysely instance')
+  }
+  const plain = trx.withoutPlugins()
+  const query = (stmt: Statement, params: readonly unknown[]) => plain.executeQuery(CompiledQuery.raw(stmt.text, [...params]))
+  return {
+    mode: 'async',
+    all: async <Row>(stmt: Statement, params: readonly unknown[]) => (await query(stmt, params)).rows as Row[],
+    run: async (stmt: Statement, params: readonly unknown[]) => ({ changes: Number((await query(stmt, params)).numAffectedRows ?? 0n) }),
+  }
+}
+
+const nowS = (): number => unixSeconds(systemClock)
+
+/**
+ * Enqueue a job inside a Kysely transaction; resolves with its id. A rollback drops the job; once
+ * the transaction commits, workers in any process wake.
+ *
+ * ```ts
+ * await db.transaction().execute(async (trx) => {
+ *   const order = await trx.insertInto('orders').values({ total: 42 }).returning('id').executeTakeFirstOrThrow()
+ *   await enqueue(trx, 'emails', { orderId: order.id }, { maxAttempts: 5 })
+ * })
+ * ```
+ */
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number> {
+  return enqueueWith(executorOf(trx), queue, payload, options, DEFAULTS, nowS())
+}
+
+/**
+ * Send a notification inside a Kysely transaction; resolves with its id. Listeners see it on commit.
+ *
+ * ```ts
+ * await notify(trx, 'orders', { id: 7, status: 'paid' })
+ * ```
+ */
+export async function notify(trx: Transaction<any>, channel: string, payload: unknown): Promise<number> {
+  return notifyWith(executorOf(trx), channel, payload, nowS())
+}
+
+/**
+ * Append an event to a durable stream inside a Kysely transaction; resolves with its offset.
+ *
+ * ```ts
+ * await publish(trx, 'orders', { id: 7 }, 'order-7')
+ * ```
+ */
+export async function publish(trx: Transaction<any>, topic: string, payload: unknown, key?: string | null): Promise<number> {
+  return publishWith(executorOf(trx), topic, payload, key, nowS())
+}
+
+/**
+ * Save a stream consumer's offset in the transaction that applied the events' effects (exactly-once
+ * handling); resolves with true iff it moved forward.
+ *
+ * ```ts
+ * await saveOffset(trx, 'billing', 'orders', event.offset)
+ * ```
+ */
+export async function saveOffset(trx: Transaction<any>, consumer: string, topic: string, offset: number): Promise<boolean> {
+  return saveOffsetWith(executorOf(trx), consumer, topic, offset)
+}
+
+export interface CreateHonkerOptions {
+  /** The app's Kysely instance (the root one, not a transaction). */
+  db: Kysely<any>
+  /** The better-sqlite3 handle given to `new SqliteDialect({ database })`: Kysely never exposes it. */
+  database: SqliteConnection
+  watcher?: WatcherOptions
+  clock?: Clock
+}
+
+/**
+ * The full core API (queues and workers, listen, streams, locks, scheduler) on the app's file,
+ * through Honker's own connection: a worker or watcher never runs a statement inside a Kysely
+ * transaction that is open and awaiting on the app's handle. Rejects `:memory:` databases.
+ * Honker's writes are synchronous: in the same process, a Kysely write transaction held open across
+ * other awaits makes them wait up to busy_timeout (docs/adapters/kysely.md, "Pitfalls").
+ *
+ * ```ts
+ * const sqlite = new Sqlite('app.db')
+ * const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) })
+ * const honker = createHonker({ db, database: sqlite })
+ * honker.queue('emails').work(async (job) => sendEmail(job.payload), { signal })
+ * ```
+ */
+export function createHonker(options: CreateHonkerOptions): Database {
+  const { db, database } = options ?? {}
+  if (typeof db?.withoutPlugins !== 'function' || db.isTransaction) {
+    throw new InvalidArgumentError('db', 'must be the root Kysely instance, not a transaction')
+  }
+  if (typeof database?.pragma !== 'function') {
+    throw new InvalidArgumentError('database', 'must be the better-sqlite3 Database given to SqliteDialect')
+  }
+  // The resolved file of the main schema: absolute, without URI parameters, '' for memory/temp dbs.
+  const list = database.pragma('database_list') as { name: string; file: string }[]
+  const file = list.find((entry) => entry.name === 'main')?.file ?? ''
+  if (file === '') {
+    throw new HonkerError('memory_database', "database: Honker needs a database file; ':memory:' cannot be shared with its own connection or other processes")
+  }
+  return open(file, { driver: driverOf(database), watcher: options.watcher, clock: options.clock })
+}
