@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { systemClock, unixSeconds, type Clock } from './clock.ts'
 import { assertFileDatabase, defaultDriver, driverOf, openConnection } from './connection/open-connection.ts'
@@ -5,6 +6,8 @@ import type { SqliteConnection, SqliteDriver, SqliteTransactionFunction } from '
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
+import { WatcherError } from './errors/watcher-error.ts'
+import { MAX_TIMER_MS } from './validate.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
 import { isThenable } from './executor/executor.ts'
@@ -73,6 +76,11 @@ export class Database implements Host {
   readonly #subscriptions = new Set<WakeSubscription>()
   readonly #write: SqliteTransactionFunction
   readonly #userTransaction: SqliteTransactionFunction
+  /** The file as opened; a different (dev, inode) at the path means it was replaced. */
+  readonly #identity: { dev: number; ino: number } | null
+  #identityCheckedAt = 0
+  /** Set once the file is known to be replaced: every later call fails with it. */
+  #replaced: Error | null = null
   /** The connection's own busy timeout, restored after `withBusyTimeout`. */
   readonly #busyTimeoutMs: number
   #watcher: WatcherLease | null = null
@@ -89,6 +97,8 @@ export class Database implements Host {
     this.path = path.resolve(connection.name)
     this.executor = new BetterSqlite3Executor(connection)
     this.#busyTimeoutMs = Number(connection.pragma('busy_timeout', { simple: true }))
+    this.#identity = fileIdentity(this.path)
+    this.#identityCheckedAt = performance.now()
     this.#write = connection.transaction((fn: () => unknown) => fn())
     this.#userTransaction = connection.transaction((fn: (tx: Transaction) => unknown, tx: Transaction) => {
       const result = fn(tx)
@@ -359,9 +369,31 @@ export class Database implements Host {
     if (this.#ownsConnection && this.#connection.open) this.#connection.close()
   }
 
-  /** @internal */
+  /**
+   * @internal Also refuses to work on a file that was replaced under the process: writes would go
+   * to the orphaned inode and its -wal, which a later connection can checkpoint over the restored
+   * file. The watcher notices at once (rename events); without one, the path is stat'ed at most
+   * once a second.
+   */
   assertOpen(): void {
     if (this.#closed || !this.#connection.open) throw new DatabaseClosedError()
+    if (this.#replaced !== null) throw this.#replaced
+    const watcherError = this.#watcher?.watcher.error
+    if (watcherError != null && HonkerError.isInstance(watcherError, 'database_replaced')) {
+      this.#replaced = watcherError
+      throw watcherError
+    }
+    const now = performance.now()
+    if (now - this.#identityCheckedAt < IDENTITY_CHECK_MS) return
+    this.#identityCheckedAt = now
+    const current = fileIdentity(this.path)
+    if (this.#identity !== null && (current === null || current.dev !== this.#identity.dev || current.ino !== this.#identity.ino)) {
+      this.#replaced = new WatcherError(
+        'database_replaced',
+        `database file ${this.path} was ${current === null ? 'removed' : 'replaced'} while open; close the database and reopen it`,
+      )
+      throw this.#replaced
+    }
   }
 
   /** @internal */
@@ -437,8 +469,10 @@ export class Database implements Host {
  * ```
  */
 export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'path' | 'database'> = {}): Database {
+  requireObject(options, 'options')
   const merged: OpenOptions = typeof target === 'string' ? { ...options, path: target } : { ...target }
   requireObject(merged, 'options')
+  validateOpenOptions(merged)
   if ((merged.path === undefined) === (merged.database === undefined)) {
     throw new InvalidArgumentError('options', 'give exactly one of a path or { database }')
   }
@@ -467,4 +501,39 @@ export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'p
     throw error
   }
   return new Database(connection, owns, merged)
+}
+
+/** Stat'ing the path is cheap, but once a second is plenty between watcher checks. */
+const IDENTITY_CHECK_MS = 1000
+
+function fileIdentity(file: string): { dev: number; ino: number } | null {
+  try {
+    const stat = statSync(file)
+    return { dev: stat.dev, ino: stat.ino }
+  } catch {
+    return null
+  }
+}
+
+/** Reject bad options at open, not as a TypeError (or a silent default) at first use. */
+function validateOpenOptions(options: OpenOptions): void {
+  if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
+    throw new InvalidArgumentError('clock', 'must be an object with a now() method returning milliseconds')
+  }
+  const watcher = options.watcher
+  if (watcher === undefined) return
+  requireObject(watcher, 'watcher')
+  if (watcher.mode !== undefined && watcher.mode !== 'events' && watcher.mode !== 'poll') {
+    throw new InvalidArgumentError('watcher.mode', `must be 'events' or 'poll', got ${String(watcher.mode)}`)
+  }
+  for (const key of ['pollIntervalMs', 'fallbackIntervalMs', 'burstMs'] as const) {
+    const value = watcher[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+      throw new InvalidArgumentError(`watcher.${key}`, `must be a number of milliseconds in (0, ${MAX_TIMER_MS}], got ${String(value)}`)
+    }
+  }
+  if (watcher.fileEvents !== undefined && typeof watcher.fileEvents !== 'boolean') {
+    throw new InvalidArgumentError('watcher.fileEvents', 'must be a boolean')
+  }
 }

@@ -2,6 +2,9 @@ import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
 
 /** Argument checks shared by every public entry point; each throws `InvalidArgumentError`. */
 
+/** Node runs a timer longer than 2^31-1 ms after 1 ms: every delay we hand to setTimeout stays below. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
 export function requireName(value: unknown, argument: string): string {
   if (typeof value !== 'string') throw new InvalidArgumentError(argument, `must be a string, got ${typeof value}`)
   if (value.length === 0) throw new InvalidArgumentError(argument, 'must not be empty')

@@ -84,8 +84,9 @@ describe.each(MODES)('commit watcher (%s)', (_mode, watcher) => {
     copyFileSync(file, copy)
     renameSync(copy, file)
     await expect(waiting).rejects.toMatchObject({ code: 'database_replaced' })
-    // New subscribers learn it at once instead of hanging.
-    await expect(db.subscribe().wait()).rejects.toMatchObject({ code: 'database_replaced' })
+    // New subscribers (and every other call on this handle) learn it at once instead of hanging.
+    expect(() => db.subscribe()).toThrow(expect.objectContaining({ code: 'database_replaced' }))
+    expect(() => db.queue('q').enqueue('lost')).toThrow(expect.objectContaining({ code: 'database_replaced' }))
   })
 
   it('fails waiting consumers with closed when the database closes', async () => {

@@ -11,6 +11,7 @@ export class BetterSqlite3Executor implements Executor<'sync'> {
   readonly mode = 'sync' as const
   readonly connection: SqliteConnection
   readonly #prepared = new Map<Statement, SqliteStatement>()
+  readonly #preparedInserts = new Map<Statement, SqliteStatement>()
 
   constructor(connection: SqliteConnection) {
     this.connection = connection
@@ -42,6 +43,19 @@ export class BetterSqlite3Executor implements Executor<'sync'> {
     const prepared = this.prepare(stmt)
     try {
       return prepared.get(...params) as Row | undefined
+    } catch (error) {
+      throw toHonkerError(error)
+    }
+  }
+
+  insert(stmt: Statement, params: readonly unknown[]): number {
+    let prepared = this.#preparedInserts.get(stmt)
+    try {
+      if (prepared === undefined) {
+        prepared = this.connection.prepare(stmt.insertText!)
+        this.#preparedInserts.set(stmt, prepared)
+      }
+      return Number(prepared.run(...params).lastInsertRowid)
     } catch (error) {
       throw toHonkerError(error)
     }

@@ -13,6 +13,26 @@ export interface Executor<M extends Mode = Mode> {
   readonly mode: M
   all<Row>(stmt: Statement, params: readonly unknown[]): Result<M, Row[]>
   run(stmt: Statement, params: readonly unknown[]): Result<M, { changes: number }>
+  /** Optional fast path: run `stmt.insertText` and return the new rowid. */
+  insert?(stmt: Statement, params: readonly unknown[]): Result<M, number>
+}
+
+/**
+ * Insert one row and return its rowid, read from the statement's `RETURNING <rowid column>`; an
+ * executor with an `insert` fast path skips the RETURNING row.
+ */
+export function insertRowid<M extends Mode>(
+  executor: Executor<M>,
+  stmt: Statement,
+  params: readonly unknown[],
+  column: string,
+): Result<M, number> {
+  if (executor.insert !== undefined && stmt.insertText !== undefined) return executor.insert(stmt, params)
+  return mapResult(executor.all<Record<string, number | bigint>>(stmt, params), (rows) => {
+    const value = rows[0]?.[column]
+    if (value === undefined) throw new Error(`${stmt.name}: insert returned no ${column}`)
+    return typeof value === 'bigint' ? Number(value) : value
+  })
 }
 
 /** Apply `fn` now (sync) or once the promise settles (async); decided by a thenable check. Not named `then`: a module exporting `then` makes its namespace object thenable. */

@@ -1,7 +1,5 @@
-import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { encodePayload } from '../payload.ts'
-import { toNumber } from '../queue/job-row.ts'
 import { requireName } from '../validate.ts'
 import { INSERT_NOTIFICATION } from './notify.sql.ts'
 
@@ -26,9 +24,5 @@ export function notifyWith<M extends Mode>(
   now: number,
 ): Result<M, number> {
   const params = INSERT_NOTIFICATION.bind(notificationParams(channel, payload, now))
-  return mapResult(executor.all<{ id: number | bigint }>(INSERT_NOTIFICATION, params), (rows) => {
-    const row = rows[0]
-    if (row === undefined) throw new InvalidArgumentError('channel', 'insert returned no id')
-    return toNumber(row.id)
-  })
+  return insertRowid(executor, INSERT_NOTIFICATION, params, 'id')
 }

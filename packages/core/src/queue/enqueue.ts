@@ -1,9 +1,7 @@
-import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { encodePayload } from '../payload.ts'
 import { optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
-import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { INSERT_JOB } from './queue.sql.ts'
-import { toNumber } from './job-row.ts'
 
 /** Per-job options of `enqueue`. Times are whole seconds (honker-compat 1.5). */
 export interface EnqueueOptions {
@@ -70,11 +68,7 @@ export function enqueueWith<M extends Mode>(
   now: number,
 ): Result<M, number> {
   const params = INSERT_JOB.bind(enqueueParams(queue, payload, options, defaults, now))
-  return mapResult(executor.all<{ id: number | bigint }>(INSERT_JOB, params), (rows) => {
-    const row = rows[0]
-    if (row === undefined) throw new InvalidArgumentError('queue', 'insert returned no id')
-    return toNumber(row.id)
-  })
+  return insertRowid(executor, INSERT_JOB, params, 'id')
 }
 
 /** honker's defaults for a queue: 3 executions per job, a 300 s claim. */

@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { encodePayload } from '../payload.ts'
-import { toNumber } from '../queue/job-row.ts'
 import { requireName } from '../validate.ts'
 import { INSERT_EVENT } from './stream.sql.ts'
 
@@ -35,9 +34,5 @@ export function publishWith<M extends Mode>(
   now: number,
 ): Result<M, number> {
   const params = INSERT_EVENT.bind(eventParams(topic, payload, key, now))
-  return mapResult(executor.all<{ offset: number | bigint }>(INSERT_EVENT, params), (rows) => {
-    const row = rows[0]
-    if (row === undefined) throw new InvalidArgumentError('topic', 'insert returned no offset')
-    return toNumber(row.offset)
-  })
+  return insertRowid(executor, INSERT_EVENT, params, 'offset')
 }

@@ -9,7 +9,14 @@ import { sleepUntilClaimableMs } from '../queue/claim.ts'
 import { retryWhileBusy } from '../busy-retry.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
-import { optionalInteger, optionalMilliseconds, optionalSignal, requireFunction, requireObject } from '../validate.ts'
+import {
+  MAX_TIMER_MS,
+  optionalInteger,
+  optionalMilliseconds,
+  optionalSignal,
+  requireFunction,
+  requireObject,
+} from '../validate.ts'
 import { backoffDelayS, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.ts'
 import { RetryLaterError, UnrecoverableError } from './control-errors.ts'
 
@@ -146,9 +153,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     this.#concurrency = optionalInteger(options.concurrency, 'concurrency', { min: 1, max: 10_000 }) ?? 1
     this.#backoff = resolveBackoff(options.backoff)
-    this.#heartbeatMs =
+    this.#heartbeatMs = Math.min(
+      MAX_TIMER_MS,
       optionalMilliseconds(options.heartbeatIntervalMs, 'heartbeatIntervalMs') ??
-      Math.max(250, (source.visibilityTimeoutS * 1000) / 3)
+        Math.max(250, (source.visibilityTimeoutS * 1000) / 3),
+    )
     this.#fallbackMs = options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
     this.#shutdownTimeoutMs = optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? 30_000
     this.#sweepMs = options.sweepIntervalMs === undefined ? 60_000 : (optionalMilliseconds(options.sweepIntervalMs, 'sweepIntervalMs') ?? null)
@@ -339,7 +348,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     const timedOut = await Promise.race([
       settled.then(() => false),
       new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeoutMs)
+        timer = setTimeout(() => resolve(true), Math.min(timeoutMs, MAX_TIMER_MS))
       }),
     ])
     clearTimeout(timer)

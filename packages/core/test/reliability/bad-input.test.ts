@@ -443,21 +443,17 @@ describe('timer bounds', () => {
   })
 })
 
-/**
- * Gaps in files owned by the lead (database.ts, watcher/*, worker/*), written as tests that fail
- * today. `it.fails` keeps CI green while recording them; flip each to `it` once fixed (see the
- * final report and docs/reliability.md for the fix).
- */
-describe('known gaps (lead-owned files)', () => {
-  it.fails('open() validates its clock: a clock without now() is invalid_argument at open, not a TypeError at the first write', async () => {
+/** Once gaps in open(), the watcher and the worker: each failed before its fix. */
+describe('options and timers at their limits', () => {
+  it('open() validates its clock: a clock without now() is invalid_argument at open, not a TypeError at the first write', async () => {
     expect(await codeOf(() => open(tempDbPath(), { clock: {} as never }).queue('q').enqueue(1))).toBe('invalid_argument')
   })
 
-  it.fails("open() validates watcher options: an unknown mode or a bad interval is invalid_argument", async () => {
+  it("open() validates watcher options: an unknown mode or a bad interval is invalid_argument", async () => {
     expect(await codeOf(() => open(tempDbPath(), { watcher: { mode: 'bogus' as never } }))).toBe('invalid_argument')
   })
 
-  it.fails('a worker with a visibility timeout over ~74 days does not heartbeat every millisecond (Node clamps longer timers to 1 ms)', async () => {
+  it('a worker with a visibility timeout over ~74 days does not heartbeat every millisecond (Node clamps longer timers to 1 ms)', async () => {
     const q = db.queue('long', { visibilityTimeoutS: 80 * 86_400 })
     q.enqueue(1)
     let heartbeats = 0
@@ -474,7 +470,7 @@ describe('known gaps (lead-owned files)', () => {
     expect(heartbeats).toBe(0)
   })
 
-  it.fails('stop({ timeoutMs }) over 2^31-1 ms waits for running handlers instead of releasing them at once', async () => {
+  it('stop({ timeoutMs }) over 2^31-1 ms waits for running handlers instead of releasing them at once', async () => {
     const q = db.queue('stop')
     q.enqueue(1)
     let started!: () => void
