@@ -2,7 +2,12 @@ import { statSync } from 'node:fs'
 import path from 'node:path'
 import { systemClock, unixSeconds, type Clock } from './clock.ts'
 import { assertFileDatabase, defaultDriver, driverOf, openConnection } from './connection/open-connection.ts'
-import type { SqliteConnection, SqliteDriver, SqliteTransactionFunction } from './connection/sqlite-connection.ts'
+import type {
+  SqliteConnection,
+  SqliteDriver,
+  SqliteStatement,
+  SqliteTransactionFunction,
+} from './connection/sqlite-connection.ts'
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
@@ -83,6 +88,7 @@ export class Database implements Host {
   #replaced: Error | null = null
   /** The connection's own busy timeout, restored after `withBusyTimeout`. */
   readonly #busyTimeoutMs: number
+  readonly #busyTimeoutStatements = new Map<number, SqliteStatement>()
   #watcher: WatcherLease | null = null
   #notificationPruner: NotificationPruner | null = null
   #closed = false
@@ -411,12 +417,22 @@ export class Database implements Host {
     this.assertOpen()
     // Already inside a transaction, the lock is held (or the caller's own busy rules apply).
     if (this.#connection.inTransaction) return fn()
-    this.#connection.pragma(`busy_timeout = ${timeoutMs}`)
+    this.#setBusyTimeout(timeoutMs)
     try {
       return fn()
     } finally {
-      if (this.#connection.open) this.#connection.pragma(`busy_timeout = ${this.#busyTimeoutMs}`)
+      if (this.#connection.open) this.#setBusyTimeout(this.#busyTimeoutMs)
     }
+  }
+
+  /** Prepared once per value: `connection.pragma()` would re-prepare on every call of the hot path. */
+  #setBusyTimeout(timeoutMs: number): void {
+    let statement = this.#busyTimeoutStatements.get(timeoutMs)
+    if (statement === undefined) {
+      statement = this.#connection.prepare(`PRAGMA busy_timeout = ${Math.trunc(timeoutMs)}`)
+      this.#busyTimeoutStatements.set(timeoutMs, statement)
+    }
+    statement.run()
   }
 
   /** @internal */

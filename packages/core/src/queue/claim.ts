@@ -17,20 +17,29 @@ export function claimRows(
   limit: number,
   visibilityTimeoutS: number,
 ): LiveJobRow[] {
+  return store.write(() => claimRowsInTransaction(store, queue, workerId, limit, visibilityTimeoutS))
+}
+
+/** The claim's statements, for a caller that already holds the write transaction. */
+export function claimRowsInTransaction(
+  store: JobStore,
+  queue: string,
+  workerId: string,
+  limit: number,
+  visibilityTimeoutS: number,
+): LiveJobRow[] {
   const { executor } = store
-  return store.write(() => {
-    const now = store.nowS()
-    const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
-    for (const row of exhausted) {
-      executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
-    }
-    const rows = executor.all<LiveJobRow>(
-      CLAIM_JOBS,
-      CLAIM_JOBS.bind({ worker_id: workerId, claim_expires_at: now + visibilityTimeoutS, queue, now, limit }),
-    )
-    if (rows.length > 1) rows.sort(claimOrder)
-    return rows
-  })
+  const now = store.nowS()
+  const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
+  for (const row of exhausted) {
+    executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
+  }
+  const rows = executor.all<LiveJobRow>(
+    CLAIM_JOBS,
+    CLAIM_JOBS.bind({ worker_id: workerId, claim_expires_at: now + visibilityTimeoutS, queue, now, limit }),
+  )
+  if (rows.length > 1) rows.sort(claimOrder)
+  return rows
 }
 
 function claimOrder(a: LiveJobRow, b: LiveJobRow): number {

@@ -3,7 +3,7 @@ import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requ
 import type { Transaction } from '../transaction.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { Worker, type JobHandler, type WorkOptions, type WorkerQueue } from '../worker/worker.ts'
-import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
+import { ackMany, claimRows, claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
@@ -105,6 +105,19 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     requireInteger(limit, 'limit', { min: 1, max: 100_000 })
     const rows = claimRows(this.#host, this.name, workerId, limit, this.visibilityTimeoutS)
     return rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS))
+  }
+
+  /**
+   * @internal The worker's hot path: ack finished jobs and claim up to `limit` more in ONE write
+   * transaction, so a job costs one commit instead of two. `acked[i]` tells whether `finished[i]`
+   * was still owned.
+   */
+  ackAndClaim(finished: readonly Job<Payload>[], workerId: string, limit: number): { acked: boolean[]; claimed: Job<Payload>[] } {
+    return this.#host.write(() => {
+      const acked = finished.map((job) => job.ack())
+      const rows = limit > 0 ? claimRowsInTransaction(this.#host, this.name, workerId, limit, this.visibilityTimeoutS) : []
+      return { acked, claimed: rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS)) }
+    })
   }
 
   /** @internal Ack and save the handler's result in one transaction; nothing is saved if the claim was lost. */

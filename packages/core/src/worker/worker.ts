@@ -85,7 +85,7 @@ export interface WorkerStats {
 export interface WorkerQueue<Payload> {
   readonly name: string
   readonly visibilityTimeoutS: number
-  claimBatch(workerId: string, limit: number): Job<Payload>[]
+  ackAndClaim(finished: readonly Job<Payload>[], workerId: string, limit: number): { acked: boolean[]; claimed: Job<Payload>[] }
   ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean
   nextClaimAt(): number | null
   sweepExpired(): number
@@ -133,6 +133,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   /** TTL of saved results (0 = forever), or null when results are not saved. */
   readonly #resultTtlS: number | null
   readonly #running = new Map<number, Running<Payload>>()
+  /** Handlers that returned; acked together with the next claim (one commit per job, not two). */
+  #finished: { job: Job<Payload>; result: unknown }[] = []
   readonly #subscription: WakeSubscription
   readonly #signal: AbortSignal | undefined
   #stopping = false
@@ -206,11 +208,9 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         let timeoutMs: number | null
         try {
           const free = this.#concurrency - this.#running.size
-          if (free > 0) {
-            const jobs = await retryWhileBusy(this.#source, () => this.#source.claimBatch(this.id, free))
-            this.stats.claimed += jobs.length
-            for (const job of jobs) this.#start(job)
-            if (jobs.length === free) continue
+          if (free > 0 || this.#finished.length > 0) {
+            const claimed = await this.#ackFinishedAndClaim(free)
+            if (free > 0 && claimed === free) continue
           }
           await this.#maybeSweep()
           timeoutMs = this.#waitMs(free > 0)
@@ -233,6 +233,39 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       throw failure
     }
     this.emit('worker:stopped', null)
+  }
+
+  /**
+   * Ack the handlers that returned and claim up to `limit` new jobs in one transaction; returns how
+   * many were claimed. On a failure the finished jobs stay queued for the next try.
+   */
+  async #ackFinishedAndClaim(limit: number): Promise<number> {
+    const finished = this.#finished
+    this.#finished = []
+    let outcome: { acked: boolean[]; claimed: Job<Payload>[] }
+    try {
+      outcome = await retryWhileBusy(this.#source, () =>
+        this.#source.ackAndClaim(
+          finished.map((entry) => entry.job),
+          this.id,
+          limit,
+        ),
+      )
+    } catch (error) {
+      this.#finished = finished.concat(this.#finished)
+      throw error
+    }
+    finished.forEach((entry, i) => {
+      if (outcome.acked[i]) {
+        this.stats.completed++
+        this.emit('job:completed', entry.job, entry.result)
+      } else {
+        this.#lost(entry.job)
+      }
+    })
+    this.stats.claimed += outcome.claimed.length
+    for (const job of outcome.claimed) this.#start(job)
+    return outcome.claimed.length
   }
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
@@ -281,7 +314,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const ttlS = this.#resultTtlS
     if (ttlS === null) {
-      await this.#record(job, () => job.ack(), completed)
+      // Acked by the loop with its next claim; `finally` in #start frees the slot and wakes it.
+      this.#finished.push({ job, result })
       return
     }
     const value = result === undefined ? null : result
@@ -342,6 +376,16 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
   }
 
+  /** After the loop has ended: ack what finished, claiming nothing. */
+  async #flushFinished(): Promise<void> {
+    if (this.#finished.length === 0) return
+    try {
+      await this.#ackFinishedAndClaim(0)
+    } catch (error) {
+      this.emit('worker:error', error)
+    }
+  }
+
   async #drain(timeoutMs: number): Promise<void> {
     const settled = Promise.all([...this.#running.values()].map((entry) => entry.settled))
     let timer: NodeJS.Timeout | undefined
@@ -352,7 +396,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       }),
     ])
     clearTimeout(timer)
-    if (!timedOut) return
+    if (!timedOut) return this.#flushFinished()
     const releases = [...this.#running.values()].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
       clearInterval(entry.heartbeat)
@@ -363,5 +407,6 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     })
     this.#running.clear()
     await Promise.all(releases)
+    await this.#flushFinished()
   }
 }
