@@ -12,7 +12,8 @@ import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
 import { WatcherError } from './errors/watcher-error.ts'
-import { MAX_TIMER_MS } from './validate.ts'
+import { MAX_TIMER_MS, requireInteger } from './validate.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
 import { isThenable } from './executor/executor.ts'
@@ -61,6 +62,11 @@ export interface OpenOptions {
   watcher?: WatcherOptions
   /** Where time comes from (tests). */
   clock?: Clock
+  /**
+   * The largest payload, as JSON bytes, that enqueue, notify, publish, results and schedules
+   * accept; larger ones fail with code 'payload_too_large' and nothing is written. Default 16 MiB.
+   */
+  maxPayloadBytes?: number
 }
 
 /**
@@ -69,6 +75,7 @@ export interface OpenOptions {
  */
 export class Database implements Host {
   readonly path: string
+  readonly maxPayloadBytes: number
   /** @internal */
   readonly executor: BetterSqlite3Executor
   /** @internal */
@@ -100,6 +107,7 @@ export class Database implements Host {
     this.#driver = driverOf(connection)
     this.#clock = options.clock ?? systemClock
     this.#watcherOptions = options.watcher ?? {}
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
     this.path = path.resolve(connection.name)
     this.executor = new BetterSqlite3Executor(connection)
     this.#busyTimeoutMs = Number(connection.pragma('busy_timeout', { simple: true }))
@@ -250,7 +258,7 @@ export class Database implements Host {
    */
   notify(channel: string, payload: unknown, options: { tx?: Transaction } = {}): number {
     requireObject(options, 'options')
-    return notifyWith(this.executorFor(options.tx), channel, payload, this.nowS())
+    return notifyWith(this.executorFor(options.tx), channel, payload, this.nowS(), this.maxPayloadBytes)
   }
 
   /**
@@ -533,6 +541,7 @@ function fileIdentity(file: string): { dev: number; ino: number } | null {
 
 /** Reject bad options at open, not as a TypeError (or a silent default) at first use. */
 function validateOpenOptions(options: OpenOptions): void {
+  if (options.maxPayloadBytes !== undefined) requireInteger(options.maxPayloadBytes, 'maxPayloadBytes', { min: 1 })
   if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
     throw new InvalidArgumentError('clock', 'must be an object with a now() method returning milliseconds')
   }

@@ -18,6 +18,8 @@ export interface Host {
   /** Throws DatabaseClosedError once closed. */
   assertOpen(): void
   readonly closed: boolean
+  /** The largest payload (as JSON, in bytes) any writer accepts. */
+  readonly maxPayloadBytes: number
   /** The current unix second. */
   nowS(): number
   /** The current time in milliseconds. */

@@ -84,6 +84,33 @@ describe('bad input gets a coded HonkerError and writes nothing', () => {
     expect(q.getJob(job.id)?.state).toBe('processing')
   })
 
+  it('refuses payloads over maxPayloadBytes at every writer, writing nothing', () => {
+    const file = tempDbPath()
+    const db = open(file, { maxPayloadBytes: 64 })
+    onCleanup(() => db.close())
+    const big = { text: 'é'.repeat(40) } // 80 bytes of UTF-8 in 40 characters
+    const fits = { text: 'x'.repeat(40) }
+    expect(codeOf(() => db.queue('q').enqueue(big))).toBe('payload_too_large')
+    expect(codeOf(() => db.queue('q').enqueueMany([fits, big]))).toBe('payload_too_large')
+    expect(codeOf(() => db.notify('ch', big))).toBe('payload_too_large')
+    expect(codeOf(() => db.stream('t').publish(big))).toBe('payload_too_large')
+    expect(codeOf(() => db.saveResult(1, big))).toBe('payload_too_large')
+    expect(codeOf(() => db.scheduler().add({ name: 's', queue: 'q', schedule: '@every 1s', payload: big }))).toBe('payload_too_large')
+    const handle = new Sqlite(file, { readonly: true })
+    onCleanup(() => handle.close())
+    for (const table of ['_honker_live', '_honker_notifications', '_honker_stream', '_honker_results', '_honker_scheduler_tasks']) {
+      expect(handle.prepare(`SELECT count(*) FROM ${table}`).pluck().get()).toBe(0)
+    }
+    expect(db.queue('q').enqueue(fits)).toBeGreaterThan(0)
+    expect(codeOf(() => open(tempDbPath(), { maxPayloadBytes: 0 }))).toBe('invalid_argument')
+  })
+
+  it('applies a 16 MiB payload limit by default', () => {
+    const { db } = fresh()
+    expect(db.maxPayloadBytes).toBe(16 * 1024 * 1024)
+    expect(codeOf(() => db.queue('q').enqueue('x'.repeat(16 * 1024 * 1024)))).toBe('payload_too_large')
+  })
+
   it('refuses :memory: databases', () => {
     expect(codeOf(() => open(':memory:'))).toBe('memory_database')
     expect(codeOf(() => open(''))).toBe('memory_database')

@@ -6,6 +6,7 @@
 export type HonkerErrorCode =
   | 'invalid_argument'
   | 'invalid_payload'
+  | 'payload_too_large'
   | 'closed'
   | 'busy'
   | 'memory_database'

@@ -8,8 +8,13 @@ import { INSERT_NOTIFICATION } from './notify.sql.ts'
  * carry throws here and the transaction it was meant for is left untouched.
  * @internal
  */
-export function notificationParams(channel: string, payload: unknown, now: number): Record<string, unknown> {
-  return { channel: requireName(channel, 'channel'), payload: encodePayload(payload), now }
+export function notificationParams(
+  channel: string,
+  payload: unknown,
+  now: number,
+  maxPayloadBytes?: number,
+): Record<string, unknown> {
+  return { channel: requireName(channel, 'channel'), payload: encodePayload(payload, 'payload', maxPayloadBytes), now }
 }
 
 /**
@@ -22,7 +27,8 @@ export function notifyWith<M extends Mode>(
   channel: string,
   payload: unknown,
   now: number,
+  maxPayloadBytes?: number,
 ): Result<M, number> {
-  const params = INSERT_NOTIFICATION.bind(notificationParams(channel, payload, now))
+  const params = INSERT_NOTIFICATION.bind(notificationParams(channel, payload, now, maxPayloadBytes))
   return insertRowid(executor, INSERT_NOTIFICATION, params, 'id')
 }

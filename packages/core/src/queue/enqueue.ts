@@ -19,6 +19,8 @@ export interface EnqueueOptions {
 
 export interface EnqueueDefaults {
   maxAttempts: number
+  /** Default DEFAULT_MAX_PAYLOAD_BYTES (16 MiB). */
+  maxPayloadBytes?: number
 }
 
 /** Upper bound of every duration in seconds: far beyond any real one, and `now + it` stays a safe integer. */
@@ -43,7 +45,7 @@ export function enqueueParams(
   const runAt = options?.runAt === undefined ? undefined : toUnixSeconds(options.runAt, 'runAt')
   const maxAttempts = optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaults.maxAttempts
   const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS })
-  const text = encodePayload(payload)
+  const text = encodePayload(payload, 'payload', defaults.maxPayloadBytes)
   return {
     queue,
     payload: text,

@@ -55,6 +55,11 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   readonly dead: DeadLetters
   readonly #host: Host
 
+  /** @internal The database's payload limit (a queue is its own enqueue defaults). */
+  get maxPayloadBytes(): number {
+    return this.#host.maxPayloadBytes
+  }
+
   /** @internal */
   constructor(host: Host, name: string, options: QueueOptions = {}) {
     this.#host = host

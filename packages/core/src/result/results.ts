@@ -33,7 +33,7 @@ export function saveResult(host: Host, jobId: number, value: unknown, options: S
   requireJobId(jobId)
   requireObject(options, 'options')
   const ttlS = optionalInteger(options.ttlS, 'ttlS', { min: 0, max: MAX_TTL_S }) ?? 0
-  const text = encodePayload(value, 'value')
+  const text = encodePayload(value, 'value', host.maxPayloadBytes)
   const executor = host.executorFor(options.tx)
   const now = host.nowS()
   executor.run(

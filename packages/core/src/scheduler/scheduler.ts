@@ -135,7 +135,7 @@ export class Scheduler {
       name: requireName(definition.name, 'name'),
       queue: requireName(definition.queue, 'queue'),
       schedule: parseSchedule(definition.schedule),
-      payload: encodePayload(definition.payload === undefined ? null : definition.payload),
+      payload: encodePayload(definition.payload === undefined ? null : definition.payload, 'payload', this.#host.maxPayloadBytes),
       priority: optionalInteger(definition.priority, 'priority') ?? 0,
       expiresS: definition.expiresS === undefined ? null : requireExpiresS(definition.expiresS),
       maxAttempts: definition.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : requireMaxAttempts(definition.maxAttempts),
@@ -180,7 +180,8 @@ export class Scheduler {
     requireName(name, 'name')
     if (typeof changes !== 'object' || changes === null) throw new InvalidArgumentError('changes', 'must be an object')
     const schedule = changes.schedule === undefined ? undefined : parseSchedule(changes.schedule)
-    const payload = changes.payload === undefined ? undefined : encodePayload(changes.payload)
+    const payload =
+      changes.payload === undefined ? undefined : encodePayload(changes.payload, 'payload', this.#host.maxPayloadBytes)
     const priority = optionalInteger(changes.priority, 'priority')
     const expiresS = changes.expiresS === undefined ? undefined : requireExpiresS(changes.expiresS)
     const maxAttempts =

@@ -14,12 +14,13 @@ export function eventParams(
   payload: unknown,
   key: string | null | undefined,
   now: number,
+  maxPayloadBytes?: number,
 ): Record<string, unknown> {
   requireName(topic, 'topic')
   if (key !== undefined && key !== null && typeof key !== 'string') {
     throw new InvalidArgumentError('key', `must be a string or null, got ${typeof key}`)
   }
-  return { topic, key: key ?? null, payload: encodePayload(payload), now }
+  return { topic, key: key ?? null, payload: encodePayload(payload, 'payload', maxPayloadBytes), now }
 }
 
 /**
@@ -32,7 +33,8 @@ export function publishWith<M extends Mode>(
   payload: unknown,
   key: string | null | undefined,
   now: number,
+  maxPayloadBytes?: number,
 ): Result<M, number> {
-  const params = INSERT_EVENT.bind(eventParams(topic, payload, key, now))
+  const params = INSERT_EVENT.bind(eventParams(topic, payload, key, now, maxPayloadBytes))
   return insertRowid(executor, INSERT_EVENT, params, 'offset')
 }

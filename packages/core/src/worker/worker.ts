@@ -92,6 +92,7 @@ export interface WorkerQueue<Payload> {
   subscribe(): WakeSubscription
   nowMs(): number
   withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
+  readonly maxPayloadBytes: number
 }
 
 /** Errors after which the worker cannot go on: its database or watcher is gone. */
@@ -320,7 +321,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const value = result === undefined ? null : result
     try {
-      encodePayload(value, 'result')
+      encodePayload(value, 'result', this.#source.maxPayloadBytes)
     } catch (error) {
       await this.#settleFailure(job, error)
       return

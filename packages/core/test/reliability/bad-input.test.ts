@@ -372,14 +372,24 @@ describe('names are data, never SQL', () => {
 })
 
 describe('payloads', () => {
-  it('large payloads round-trip (there is no size limit; see docs/reliability.md for the proposed maxPayloadBytes)', () => {
-    const big = { blob: 'x'.repeat(16 * MB) }
+  it('payloads up to maxPayloadBytes round-trip; one byte more is payload_too_large; the limit is configurable', () => {
+    const wrapper = JSON.stringify({ blob: '' }).length // {"blob":""}
+    const atLimit = { blob: 'x'.repeat(16 * MB - wrapper) }
     const q = db.queue('big')
-    const id = q.enqueue(big)
+    const id = q.enqueue(atLimit)
     const job = q.claimOne('w')!
     expect(job.id).toBe(id)
-    expect((job.payload as typeof big).blob.length).toBe(16 * MB)
+    expect((job.payload as typeof atLimit).blob.length).toBe(16 * MB - wrapper)
     expect(job.ack()).toBe(true)
+    expect(() => q.enqueue({ blob: atLimit.blob + 'x' })).toThrow(expect.objectContaining({ code: 'payload_too_large' }))
+    const roomy = open(tempDbPath(), { maxPayloadBytes: 32 * MB })
+    try {
+      const big = roomy.queue('big')
+      big.enqueue({ blob: 'x'.repeat(20 * MB) })
+      expect((big.claimOne('w')!.payload as { blob: string }).blob.length).toBe(20 * MB)
+    } finally {
+      roomy.close()
+    }
   })
 
   it('JSON has no NaN or Infinity: they are stored as null, as JSON.stringify does', () => {
