@@ -1,22 +1,15 @@
 import Database from 'better-sqlite3'
 import { open } from '@honker/core'
+import { CONNECTION_PRAGMAS } from '@honker/core/adapter'
 export { freshPath } from './files.mjs'
 import { PREFILL_DEAD_SQL, PREFILL_JOBS_SQL, PREFILL_STREAM_SQL } from './sql.mjs'
 
 /**
- * The connection settings Honker applies to the connections it opens (honker-compat 1.1). Raw
- * better-sqlite3 and the SQLite peers get the same ones so every figure measures code, not
- * settings.
+ * The connection settings Honker applies to the connections it opens (honker-compat 1.1), taken
+ * from core itself. Raw better-sqlite3 and the SQLite peers get the same ones, so every figure
+ * measures code, not settings.
  */
-export const HONKER_PRAGMAS = [
-  'journal_mode = WAL',
-  'synchronous = NORMAL',
-  'busy_timeout = 5000',
-  'foreign_keys = ON',
-  'cache_size = -32000',
-  'temp_store = MEMORY',
-  'wal_autocheckpoint = 10000',
-]
+export const HONKER_PRAGMAS = CONNECTION_PRAGMAS
 
 export function applyPragmas(connection) {
   for (const pragma of HONKER_PRAGMAS) connection.pragma(pragma)
