@@ -90,6 +90,31 @@ const claimSetup = (p) =>
   `${p.maxMs ? '≤' : ''}${n(p.units)} jobs claimed, queue ${n(p.backlog + p.units)} → ${n(p.backlog)}` +
   `${p.maxMs ? ` (or stop at ${n(p.maxMs)} ms)` : ''}${p.dead ? `, ${n(p.dead)} rows in \`_honker_dead\`` : ''}`
 
+/**
+ * Enqueue through each ORM adapter (`src/cases/adapters.mjs`), `perTx` jobs per ORM transaction,
+ * against the raw insert with the same number of rows per transaction. Prisma's interactive
+ * transactions are an order of magnitude slower, so it does the peers' (smaller) counts.
+ */
+const ADAPTERS = [
+  ['drizzle', '@honker/drizzle `enqueue(tx, …)` in `db.transaction` (Drizzle, better-sqlite3)'],
+  ['kysely', '@honker/kysely `await enqueue(trx, …)` in `db.transaction().execute` (Kysely, `SqliteDialect`)'],
+  ['prisma', '@honker/prisma `await enqueue(tx, …)` in `prisma.$transaction` (Prisma 7, adapter-better-sqlite3)'],
+]
+function adapterCases(perTx) {
+  return ADAPTERS.map(([system, call]) => {
+    const id = `adapter.${system}.enqueue.${perTx}`
+    const units =
+      system === 'prisma'
+        ? (s) => (perTx === 1 ? s.peerEnqueue : Math.ceil(s.peerEnqueue / 10) * 100)
+        : (s) => (perTx === 1 ? s.insert1 : s.insert100)
+    return {
+      id, system, topic: 'enqueue', module: 'adapters', fn: `${system}Enqueue${perTx}`,
+      params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs`,
+      figures: one(id, `${call}, ${perTx} per transaction`, { ref: `raw.insert.${perTx}` }),
+    }
+  })
+}
+
 export const CASES = [
   // --- enqueue ---
   {
@@ -122,6 +147,7 @@ export const CASES = [
     params: (s) => ({ units: s.peerEnqueue }), setup: (p) => `${n(p.units)} jobs`,
     figures: one('bullmq.enqueue.1', 'BullMQ `await queue.add`, 1 per call (local Redis)', { ref: 'honker.enqueue.1' }),
   },
+  ...adapterCases(1),
   {
     id: 'raw.insert.100', system: 'raw', topic: 'enqueue', module: 'raw', fn: 'insert100',
     params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} rows`,
@@ -147,6 +173,7 @@ export const CASES = [
     params: (s) => ({ units: s.peerEnqueue * 10 }), setup: (p) => `${n(p.units)} jobs`,
     figures: one('bullmq.enqueue.100', 'BullMQ `await queue.addBulk`, 100 per call', { ref: 'honker.enqueue.100' }),
   },
+  ...adapterCases(100),
 
   // --- claim + ack ---
   ...[1, 32, 128].flatMap((batch) => {

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CASES, FIGURES, selectCases, sizesFor } from './figures.mjs'
-import { collectEnv, coreDistMtime } from './lib/env.mjs'
+import { adapterBuildWarning, collectEnv, coreDistMtime } from './lib/env.mjs'
 import { startRedis } from './lib/redis.mjs'
 import { median } from './lib/stats.mjs'
 
@@ -68,6 +68,8 @@ export async function runSuite(options = {}) {
   const started = performance.now()
   const env = collectEnv(root)
   if (env.coreBuildWarning) log(`WARNING: ${env.coreBuildWarning}`)
+  env.adapterBuildWarning = cases.some((c) => c.module === 'adapters') ? adapterBuildWarning() : null
+  if (env.adapterBuildWarning) log(`WARNING: ${env.adapterBuildWarning}`)
   const distAtStart = coreDistMtime()
   const results = new Map(cases.map((c) => [c.id, []]))
   const skipped = new Map()

@@ -1,7 +1,7 @@
 import { TOPICS, targetText } from './figures.mjs'
 import { HONKER_PRAGMAS } from './lib/sqlite.mjs'
 
-const SYSTEM_ORDER = ['raw', 'honker', 'native', 'plainjob', 'liteque', 'bullmq']
+const SYSTEM_ORDER = ['raw', 'honker', 'drizzle', 'kysely', 'prisma', 'native', 'plainjob', 'liteque', 'bullmq']
 
 export function formatNumber(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—'
@@ -57,6 +57,10 @@ function envTable(report) {
   }
   rows.push(['plainjob / liteque', `${env.plainjob ?? '—'} / ${env.liteque ?? '—'}`])
   rows.push([
+    'drizzle-orm / kysely / Prisma (CLI, @prisma/client, adapter-better-sqlite3)',
+    `${env.drizzleOrm ?? '—'} / ${env.kysely ?? '—'} / ${env.prisma ?? '—'}, ${env.prismaClient ?? '—'}, ${env.prismaAdapter ?? '—'}`,
+  ])
+  rows.push([
     'BullMQ / ioredis / Redis',
     `${env.bullmq ?? '—'} / ${env.ioredis ?? '—'} / ${env.redis ?? 'not installed'}${env.redisReason ? ` (not run: ${env.redisReason})` : ''}`,
   ])
@@ -109,6 +113,7 @@ export function renderMarkdown(report) {
   if (options.quick) warnings.push('Quick run (fewer iterations): a smoke check, not a record.')
   if (options.runs < 3) warnings.push(`Only ${options.runs} run(s) per figure: medians of fewer than 3 runs are not a valid record.`)
   if (env.coreBuildWarning) warnings.push(env.coreBuildWarning)
+  if (env.adapterBuildWarning) warnings.push(env.adapterBuildWarning)
   if (env.distChangedWarning) warnings.push(env.distChangedWarning)
   for (const w of warnings) out.push(`> **Note:** ${w}`, '>')
   if (warnings.length > 0) out.splice(out.length - 1, 1, '')

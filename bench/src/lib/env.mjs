@@ -83,6 +83,22 @@ export function coreBuildWarning() {
   return null
 }
 
+/** The adapter packages the `adapter.*` figures import through their built `dist`. */
+export const ADAPTER_PACKAGES = ['drizzle', 'kysely', 'prisma']
+
+/** Like coreBuildWarning, for the adapters (checked only when adapter figures run). */
+export function adapterBuildWarning() {
+  const stale = []
+  for (const name of ADAPTER_PACKAGES) {
+    const pkg = path.join(REPO_DIR, 'packages', name)
+    const dist = path.join(pkg, 'dist', 'index.js')
+    if (!fs.existsSync(dist) || newestMtime(path.join(pkg, 'src')) > fs.statSync(dist).mtimeMs + 1000) stale.push(`@honker/${name}`)
+  }
+  return stale.length === 0
+    ? null
+    : `${stale.join(', ')}: dist/ missing or older than src/: run \`pnpm build\` so the adapter figures measure the current code`
+}
+
 export function collectEnv(workDir) {
   const commit = git(['rev-parse', '--short', 'HEAD'])
   const dirty = git(['status', '--porcelain', '--', 'packages/core'])
@@ -104,6 +120,11 @@ export function collectEnv(workDir) {
     liteque: packageVersion('liteque'),
     bullmq: packageVersion('bullmq'),
     ioredis: packageVersion('ioredis'),
+    drizzleOrm: packageVersion('drizzle-orm'),
+    kysely: packageVersion('kysely'),
+    prisma: packageVersion('prisma'),
+    prismaClient: packageVersion('@prisma/client'),
+    prismaAdapter: packageVersion('@prisma/adapter-better-sqlite3'),
     redis: redisVersion(),
     coreBuildWarning: coreBuildWarning(),
   }
