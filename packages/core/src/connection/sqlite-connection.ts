@@ -7,6 +7,7 @@ export interface SqliteStatement {
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
   pluck(toggle?: boolean): this
+  raw(toggle?: boolean): this
 }
 
 /**

@@ -1,14 +1,8 @@
 import { decodePayload } from '../payload.ts'
 import { toNumber } from '../queue/job-row.ts'
 
-/** A `_honker_stream` row as SQLite returns it. */
-export interface StreamEventRow {
-  offset: number | bigint
-  topic: string
-  key: string | null
-  payload: string
-  created_at: number | bigint
-}
+/** A `_honker_stream` row in READ_EVENTS column order ("offset", topic, key, payload, created_at). */
+export type StreamEventRow = [offset: number | bigint, topic: string, key: string | null, payload: string, createdAt: number | bigint]
 
 const UNPARSED: unique symbol = Symbol('unparsed')
 
@@ -30,11 +24,11 @@ export class StreamEvent<Payload = unknown> {
 
   /** @internal */
   constructor(row: StreamEventRow) {
-    this.offset = toNumber(row.offset)
-    this.topic = row.topic
-    this.key = row.key
-    this.payloadText = row.payload
-    this.createdAt = toNumber(row.created_at)
+    this.offset = toNumber(row[0])
+    this.topic = row[1]
+    this.key = row[2]
+    this.payloadText = row[3]
+    this.createdAt = toNumber(row[4])
   }
 
   /** The payload, parsed from JSON on first use; throws InvalidPayloadError for non-JSON text. */

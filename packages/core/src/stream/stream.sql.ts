@@ -21,6 +21,7 @@ export const INSERT_EVENT = statement(
  * (topic, offset)`. Offsets become visible in increasing order (one writer at a time), so
  * `offset > last` never skips an event that commits later.
  */
+/** Read in pages. The column order is StreamEventRow's: readers take rows as arrays. */
 export const READ_EVENTS = statement(
   'read_stream_events',
   `SELECT "offset", topic, key, payload, created_at FROM _honker_stream

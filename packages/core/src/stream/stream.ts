@@ -73,7 +73,7 @@ export class Stream<Payload = unknown> {
     requireInteger(offset, 'offset', { min: 0 })
     requireInteger(limit, 'limit', { min: 1, max: MAX_READ_LIMIT })
     this.#host.assertOpen()
-    const rows = this.#host.executor.all<StreamEventRow>(
+    const rows = this.#host.executor.allRaw<StreamEventRow>(
       READ_EVENTS,
       READ_EVENTS.bind({ topic: this.topic, after: offset, limit }),
     )

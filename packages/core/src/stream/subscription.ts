@@ -210,7 +210,7 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
 
   #readPage(): number {
     this.#host.assertOpen()
-    const rows = this.#host.executor.all<StreamEventRow>(
+    const rows = this.#host.executor.allRaw<StreamEventRow>(
       READ_EVENTS,
       READ_EVENTS.bind({ topic: this.topic, after: this.#position, limit: this.#batchSize }),
     )
