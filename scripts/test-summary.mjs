@@ -1,23 +1,55 @@
-// Prints one closing line for the whole run, "N passed, N failed", from each package's vitest JSON
-// report; exits 1 if any test failed or no test ran at all.
+// Closes a test run with what a CI log's tail must show: per package "N passed, N failed", every
+// failed test with the start of its message, and one total line. Exits 1 if any test failed or no
+// test ran at all. Reads each package's vitest JSON report (written by its vitest config).
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 
-let passed = 0
-let failed = 0
-let skipped = 0
-for (const group of ['packages', 'examples', 'bench']) {
-  if (!existsSync(group)) continue
-  const dirs = group === 'bench' ? ['.'] : readdirSync(group)
-  for (const dir of dirs) {
-    const file = path.join(group, dir, 'test-results', 'vitest.json')
+const MESSAGE_LINES = 12
+
+export function reportFiles(root = '.') {
+  const files = []
+  for (const group of ['packages', 'examples', 'bench']) {
+    if (!existsSync(path.join(root, group))) continue
+    const dirs = group === 'bench' ? ['.'] : readdirSync(path.join(root, group))
+    for (const dir of dirs) files.push(path.join(root, group, dir, 'test-results', 'vitest.json'))
+  }
+  return files
+}
+
+function firstLines(text, count) {
+  const lines = String(text).split('\n')
+  return lines.slice(0, count).join('\n') + (lines.length > count ? `\n… (${lines.length - count} more lines)` : '')
+}
+
+export function summarize(root = '.') {
+  let passed = 0
+  let failed = 0
+  let skipped = 0
+  const failures = []
+  for (const file of reportFiles(root)) {
     if (!existsSync(file)) continue
+    const where = path.relative(root, path.dirname(path.dirname(file)))
     const report = JSON.parse(readFileSync(file, 'utf8'))
     passed += report.numPassedTests
     failed += report.numFailedTests
     skipped += report.numPendingTests + report.numTodoTests
-    console.log(`${path.join(group, dir)}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`)
+    console.log(`${where}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`)
+    for (const suite of report.testResults ?? []) {
+      const suiteFile = path.relative(root, suite.name)
+      const failedTests = (suite.assertionResults ?? []).filter((test) => test.status === 'failed')
+      for (const test of failedTests) {
+        failures.push(`${suiteFile} > ${test.fullName}\n${firstLines((test.failureMessages ?? []).join('\n'), MESSAGE_LINES)}`)
+      }
+      // A file that failed to load or whose hooks failed has no failed test of its own to show.
+      if (suite.status === 'failed' && failedTests.length === 0) {
+        failed += 1
+        failures.push(`${suiteFile} (the file itself failed)\n${firstLines(suite.message ?? '', MESSAGE_LINES)}`)
+      }
+    }
   }
+  for (const failure of failures) console.log(`\nFAILED ${failure}`)
+  console.log(`${failures.length > 0 ? '\n' : ''}${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
+  return failed > 0 || passed === 0 ? 1 : 0
 }
-console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
-process.exit(failed > 0 || passed === 0 ? 1 : 0)
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(summarize())

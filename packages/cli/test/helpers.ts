@@ -118,14 +118,15 @@ export function startCli(args: string[], options: { env?: Record<string, string>
     }
     notify()
   })
+  // Set before the listeners run, so a wait still pending when the process exits fails at once.
+  let closed = false
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => {
+      closed = true
       resolve({ code, signal })
       notify()
     }),
   )
-  let closed = false
-  void exited.then(() => (closed = true))
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })

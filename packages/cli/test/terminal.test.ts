@@ -35,11 +35,14 @@ describe('honker worker on a terminal', () => {
         await new Promise((resolve) => setTimeout(resolve, 250))
       }
     `)
-    const command = [process.execPath, binPath, 'worker', '--db', file, '--queue', 'emails', '--handler', handler]
+    // `exec`: script runs the command with $SHELL -c (or /bin/sh when SHELL is unset, as under CI).
+    // A shell that stays as the worker's parent is in the terminal's foreground group too, so
+    // Ctrl-C kills it and script reports 130 whatever the worker did.
+    const command = `exec ${[process.execPath, binPath, 'worker', '--db', file, '--queue', 'emails', '--handler', handler]
       .map(quote)
-      .join(' ')
+      .join(' ')}`
     const session = spawn('script', ['-qefc', command, '/dev/null'], {
-      env: { ...process.env, COLUMNS: '160', LINES: '40', HONKER_DB: '' },
+      env: { ...process.env, SHELL: '/bin/sh', COLUMNS: '160', LINES: '40', HONKER_DB: '' },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     onCleanup(() => {
