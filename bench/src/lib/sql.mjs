@@ -30,7 +30,9 @@ export const RAW_INSERT_JOB = `INSERT INTO _honker_live (queue, payload, state, 
 /**
  * Hand-written claim with the full honker claim predicate (reclaim of lapsed claims, attempts,
  * expiry), walking the `_honker_live_claim` partial index in its order. It is the ceiling for
- * Honker's claim: one statement, no dead-letter pre-step, no job objects.
+ * Honker's claim: one statement, no dead-letter pre-step, no job objects. `LIMIT +?`, not
+ * `LIMIT ?`: SQLite 3.47+ re-plans a statement every time a bare LIMIT parameter is bound (5x
+ * slower claims), and a ceiling should not carry that.
  */
 export const RAW_CLAIM = `UPDATE _honker_live
   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1
@@ -41,7 +43,7 @@ export const RAW_CLAIM = `UPDATE _honker_live
       AND (expires_at IS NULL OR expires_at > ?)
       AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))
     ORDER BY priority DESC, run_at ASC, id ASC
-    LIMIT ?)
+    LIMIT +?)
   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at, attempts, max_attempts, created_at, expires_at`
 
 export const RAW_ACK = `DELETE FROM _honker_live WHERE id = ? AND worker_id = ? AND claim_expires_at >= ?`
@@ -52,7 +54,7 @@ export const RAW_ACK_BATCH = `DELETE FROM _honker_live
 export const RAW_INSERT_STREAM = `INSERT INTO _honker_stream (topic, key, payload, created_at) VALUES (?, NULL, ?, ?)`
 
 export const RAW_READ_STREAM = `SELECT offset, topic, key, payload, created_at FROM _honker_stream
-  WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?`
+  WHERE topic = ? AND offset > ? ORDER BY offset LIMIT +?`
 
 export const RAW_INSERT_NOTIFICATION = `INSERT INTO _honker_notifications (channel, payload, created_at) VALUES (?, ?, ?)`
 

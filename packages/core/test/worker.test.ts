@@ -60,6 +60,51 @@ describe('worker runtime', () => {
     expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
+  it('acks each finished job in the same transaction as the next claim (one commit per job at concurrency 1)', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    q.enqueueMany(Array.from({ length: 200 }, (_, n) => ({ n })))
+    // Count the worker's write transactions through the queue method it commits with.
+    const source = q as unknown as { ackAndClaim: (...args: unknown[]) => unknown }
+    const ackAndClaim = source.ackAndClaim.bind(q)
+    let transactions = 0
+    source.ackAndClaim = (...args) => {
+      transactions++
+      return ackAndClaim(...args)
+    }
+    const worker = q.work(async () => {}, { fallbackPollMs: null })
+    await until(() => worker.stats.completed === 200)
+    await worker.stop()
+    // 200 claims (each acking the job before it), the last ack (with a claim that finds nothing),
+    // and a few wakes that found nothing new: never a second commit per job.
+    expect(transactions).toBeGreaterThanOrEqual(201)
+    expect(transactions).toBeLessThan(215)
+    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+  })
+
+  it('counts a job retried at once and reclaimed here as running twice until each run ends, and leaves no timer behind', async () => {
+    const { db } = fresh()
+    const q = db.queue<{ n: number }>('q', { maxAttempts: 5 })
+    const timersBefore = process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const attempts: number[] = []
+    const worker = q.work(
+      (job) => {
+        attempts.push(job.attempts)
+        if (job.attempts < 3) throw new RetryLaterError(0, 'again at once')
+      },
+      { concurrency: 2, fallbackPollMs: null, sweepIntervalMs: null, heartbeatIntervalMs: 60_000 },
+    )
+    const id = q.enqueue({ n: 1 })
+    await until(() => worker.stats.completed === 1 || undefined)
+    await worker.stop()
+    expect(attempts).toEqual([1, 2, 3])
+    expect(worker.stats).toMatchObject({ claimed: 3, retried: 2, completed: 1, lost: 0 })
+    expect(q.getJob(id)).toBeNull()
+    expect(worker.running).toBe(0)
+    // Every run's heartbeat timer was cleared, the reclaimed one's included.
+    expect(process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length).toBeLessThanOrEqual(timersBefore)
+  })
+
   it('retries a throwing handler, then dead-letters the last failure with its error text', async () => {
     const { db } = fresh()
     const q = db.queue('q', { maxAttempts: 3 })

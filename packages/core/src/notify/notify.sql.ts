@@ -33,7 +33,7 @@ export const READ_NOTIFICATIONS = statement(
   `SELECT id, channel, payload, created_at FROM _honker_notifications
    WHERE channel = :channel AND id > :after
    ORDER BY id
-   LIMIT :limit`,
+   LIMIT +:limit`,
 )
 
 /**
@@ -55,5 +55,5 @@ export const PRUNE_NOTIFICATIONS_OLDER_THAN = statement(
 export const PRUNE_NOTIFICATIONS_KEEP_NEWEST = statement(
   'prune_notifications_keep_newest',
   `DELETE FROM _honker_notifications
-   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET :max_keep)`,
+   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET +:max_keep)`,
 )

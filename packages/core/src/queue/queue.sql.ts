@@ -49,7 +49,7 @@ export const CLAIM_JOBS = statement(
        AND (expires_at IS NULL OR expires_at > :now)
        AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
      ORDER BY priority DESC, run_at ASC, id ASC
-     LIMIT :limit
+     LIMIT +:limit
    )
    RETURNING ${JOB_COLUMNS}`,
 )

@@ -27,7 +27,7 @@ export const READ_EVENTS = statement(
   `SELECT "offset", topic, key, payload, created_at FROM _honker_stream
    WHERE topic = :topic AND "offset" > :after
    ORDER BY "offset"
-   LIMIT :limit`,
+   LIMIT +:limit`,
 )
 
 /**

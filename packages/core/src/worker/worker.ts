@@ -133,7 +133,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   readonly #sweepMs: number | null
   /** TTL of saved results (0 = forever), or null when results are not saved. */
   readonly #resultTtlS: number | null
-  readonly #running = new Map<number, Running<Payload>>()
+  /**
+   * Keyed by entry, not job id: a job retried at once can be claimed again here while its previous
+   * run is still unwinding, and both must count against concurrency until each has finished.
+   */
+  readonly #running = new Set<Running<Payload>>()
   /** Handlers that returned; acked together with the next claim (one commit per job, not two). */
   #finished: { job: Job<Payload>; result: unknown }[] = []
   readonly #subscription: WakeSubscription
@@ -291,15 +295,18 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     const controller = new AbortController()
     const heartbeat = setInterval(() => void this.#heartbeat(job, controller), this.#heartbeatMs)
     const entry: Running<Payload> = { job, controller, heartbeat, settled: Promise.resolve() }
-    this.#running.set(job.id, entry)
-    entry.settled = this.#run(job, controller).finally(() => {
-      clearInterval(heartbeat)
-      this.#running.delete(job.id)
-      this.#subscription.deliver() // a slot is free: claim again
-    })
+    this.#running.add(entry)
+    entry.settled = this.#run(entry).finally(() => this.#freeSlot(entry))
   }
 
-  async #run(job: Job<Payload>, controller: AbortController): Promise<void> {
+  /** The job no longer runs here: stop its heartbeat and let the loop claim into its slot. */
+  #freeSlot(entry: Running<Payload>): void {
+    clearInterval(entry.heartbeat)
+    if (this.#running.delete(entry)) this.#subscription.deliver()
+  }
+
+  async #run(entry: Running<Payload>): Promise<void> {
+    const { job, controller } = entry
     let result: unknown
     try {
       result = await this.#handler(job, { signal: controller.signal })
@@ -315,8 +322,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const ttlS = this.#resultTtlS
     if (ttlS === null) {
-      // Acked by the loop with its next claim; `finally` in #start frees the slot and wakes it.
+      // Acked by the loop with its next claim. The slot is freed in the same step: were it freed a
+      // tick later (by `finally` in #start), the loop could wake in between, see a finished job
+      // but no free slot, and commit the ack alone: two commits per job instead of one.
       this.#finished.push({ job, result })
+      this.#freeSlot(entry)
       return
     }
     const value = result === undefined ? null : result
@@ -388,7 +398,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   }
 
   async #drain(timeoutMs: number): Promise<void> {
-    const settled = Promise.all([...this.#running.values()].map((entry) => entry.settled))
+    const settled = Promise.all([...this.#running].map((entry) => entry.settled))
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
       settled.then(() => false),
@@ -398,7 +408,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     ])
     clearTimeout(timer)
     if (!timedOut) return this.#flushFinished()
-    const releases = [...this.#running.values()].map((entry) => {
+    const releases = [...this.#running].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
       clearInterval(entry.heartbeat)
       return this.#record(entry.job, () => entry.job.release(), () => {

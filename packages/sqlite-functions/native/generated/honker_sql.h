@@ -62,7 +62,7 @@ static const hk_statement HK_CLAIM_JOBS HK_UNUSED = {
   "       AND (expires_at IS NULL OR expires_at > ?)\n"
   "       AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
   "     ORDER BY priority DESC, run_at ASC, id ASC\n"
-  "     LIMIT ?\n"
+  "     LIMIT +?\n"
   "   )\n"
   "   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
   "  attempts, max_attempts, created_at, expires_at",
@@ -226,7 +226,7 @@ static const char *const HK_PRUNE_NOTIFICATIONS_KEEP_NEWEST_PARAMS[] HK_UNUSED =
 static const hk_statement HK_PRUNE_NOTIFICATIONS_KEEP_NEWEST HK_UNUSED = {
   "prune_notifications_keep_newest",
   "DELETE FROM _honker_notifications\n"
-  "   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET ?)",
+  "   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET +?)",
   1, HK_PRUNE_NOTIFICATIONS_KEEP_NEWEST_PARAMS
 };
 
@@ -245,7 +245,7 @@ static const hk_statement HK_READ_NOTIFICATIONS HK_UNUSED = {
   "SELECT id, channel, payload, created_at FROM _honker_notifications\n"
   "   WHERE channel = ? AND id > ?\n"
   "   ORDER BY id\n"
-  "   LIMIT ?",
+  "   LIMIT +?",
   3, HK_READ_NOTIFICATIONS_PARAMS
 };
 
@@ -275,7 +275,7 @@ static const hk_statement HK_READ_EVENTS HK_UNUSED = {
   "SELECT \"offset\", topic, key, payload, created_at FROM _honker_stream\n"
   "   WHERE topic = ? AND \"offset\" > ?\n"
   "   ORDER BY \"offset\"\n"
-  "   LIMIT ?",
+  "   LIMIT +?",
   3, HK_READ_EVENTS_PARAMS
 };
 
