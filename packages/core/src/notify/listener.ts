@@ -3,6 +3,7 @@ import type { Host } from '../host.ts'
 import { toNumber } from '../queue/job-row.ts'
 import { optionalMilliseconds, optionalSignal, requireName, requireObject } from '../validate.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { TimeSlice } from '../time-slice.ts'
 import { Notification, type NotificationRow } from './notification.ts'
 import { MAX_NOTIFICATION_ID, READ_NOTIFICATIONS } from './notify.sql.ts'
 
@@ -39,6 +40,8 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
   readonly channel: string
   readonly #host: Host
   readonly #subscription: WakeSubscription
+  /** Handing out a long backlog, the iterator still lets the event loop run now and then. */
+  readonly #slice = new TimeSlice(32)
   readonly #signal: AbortSignal | undefined
   readonly #fallbackMs: number | null
   readonly #onAbort = (): void => this.close()
@@ -121,6 +124,11 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
   async #pull(): Promise<IteratorResult<Notification<Payload>, undefined>> {
     while (!this.#closed) {
       if (this.#cursor < this.#page.length) {
+        const pause = this.#slice.yieldIfSpent()
+        if (pause !== undefined) {
+          await pause
+          continue
+        }
         const notification = this.#page[this.#cursor++]!
         this.#lastId = notification.id
         return { done: false, value: notification }
@@ -128,6 +136,7 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
       try {
         if (this.#readPage() > 0) continue
         if ((await this.#subscription.wait({ timeoutMs: this.#fallbackMs })) === 'aborted') break
+        this.#slice.restart()
       } catch (error) {
         // Our own close() rejects the pending wait: that is the end of the iteration, not an error.
         if (this.#closed) break

@@ -1,4 +1,13 @@
-import { ACK_JOBS, CLAIM_JOBS, INSERT_DEAD, NEXT_CLAIM_AT, TAKE_EXHAUSTED, TAKE_EXPIRED } from './queue.sql.ts'
+import {
+  ACK_JOBS,
+  INSERT_DEAD,
+  MARK_CLAIMED,
+  MARK_MANY_CLAIMED,
+  NEXT_CLAIM_AT,
+  SELECT_CLAIMABLE,
+  TAKE_EXHAUSTED,
+  TAKE_EXPIRED,
+} from './queue.sql.ts'
 import { deadParams, toNumber, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 
@@ -8,7 +17,6 @@ export const EXPIRED = 'expired'
 /**
  * Claim up to `limit` jobs of `queue` for `workerId` in one write transaction: first dead-letter
  * exhausted claimable jobs (honker-compat 2.3 step 1), then claim in priority, run_at, id order.
- * Rows come back sorted in that order (SQLite's RETURNING order is its visiting order).
  */
 export function claimRows(
   store: JobStore,
@@ -20,7 +28,11 @@ export function claimRows(
   return store.write(() => claimRowsInTransaction(store, queue, workerId, limit, visibilityTimeoutS))
 }
 
-/** The claim's statements, for a caller that already holds the write transaction. */
+/**
+ * The claim's statements, for a caller that already holds the write transaction. The select and
+ * the update are one atomic step because the transaction holds the write lock; the rows returned
+ * are the selected ones with the update applied, in claim order.
+ */
 export function claimRowsInTransaction(
   store: JobStore,
   queue: string,
@@ -34,20 +46,21 @@ export function claimRowsInTransaction(
   for (const row of exhausted) {
     executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
   }
-  const rows = executor.all<LiveJobRow>(
-    CLAIM_JOBS,
-    CLAIM_JOBS.bind({ worker_id: workerId, claim_expires_at: now + visibilityTimeoutS, queue, now, limit }),
-  )
-  if (rows.length > 1) rows.sort(claimOrder)
+  const rows = executor.all<LiveJobRow>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit }))
+  if (rows.length === 0) return rows
+  const claimExpiresAt = now + visibilityTimeoutS
+  if (rows.length === 1) {
+    executor.run(MARK_CLAIMED, [workerId, claimExpiresAt, rows[0]!.id])
+  } else {
+    executor.run(MARK_MANY_CLAIMED, [workerId, claimExpiresAt, JSON.stringify(rows.map((row) => toNumber(row.id)))])
+  }
+  for (const row of rows) {
+    row.state = 'processing'
+    row.worker_id = workerId
+    row.claim_expires_at = claimExpiresAt
+    row.attempts = toNumber(row.attempts) + 1
+  }
   return rows
-}
-
-function claimOrder(a: LiveJobRow, b: LiveJobRow): number {
-  return (
-    toNumber(b.priority) - toNumber(a.priority) ||
-    toNumber(a.run_at) - toNumber(b.run_at) ||
-    toNumber(a.id) - toNumber(b.id)
-  )
 }
 
 /** Ack many jobs in one statement; returns how many were still owned by `workerId`. */

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
 import type { Transaction } from '../transaction.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { TimeSlice } from '../time-slice.ts'
 import { Worker, type JobHandler, type WorkOptions, type WorkerQueue } from '../worker/worker.ts'
 import { ackMany, claimRows, claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
@@ -161,13 +162,17 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     const fallbackMs =
       options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
     const subscription = this.#host.subscribe()
+    const slice = new TimeSlice()
     let pending: Job<Payload>[] = []
     try {
       while (signal?.aborted !== true) {
+        const pause = slice.yieldIfSpent()
+        if (pause !== undefined) await pause
         pending = this.claimBatch(workerId, batchSize)
         if (pending.length === 0) {
           const timeoutMs = sleepUntilClaimableMs(this.nextClaimAt(), this.#host.nowMs(), fallbackMs)
           if ((await subscription.wait({ timeoutMs, signal })) === 'aborted') return
+          slice.restart()
           continue
         }
         while (pending.length > 0) yield pending.shift()!

@@ -9,6 +9,7 @@ import {
 } from '../validate.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { TimeSlice } from '../time-slice.ts'
 import { saveOffsetWith } from './offsets.ts'
 import { StreamEvent, type StreamEventRow } from './stream-event.ts'
 import { GET_OFFSET, READ_EVENTS } from './stream.sql.ts'
@@ -63,6 +64,8 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   readonly consumer: string
   readonly #host: Host
   readonly #subscription: WakeSubscription
+  /** Handing out a long backlog, the iterator still lets the event loop run now and then. */
+  readonly #slice = new TimeSlice(32)
   readonly #signal: AbortSignal | undefined
   readonly #fallbackMs: number | null
   readonly #saveEveryN: number
@@ -192,12 +195,18 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
           break
         }
         if (this.#cursor < this.#page.length) {
+          const pause = this.#slice.yieldIfSpent()
+          if (pause !== undefined) {
+            await pause
+            continue
+          }
           const event = this.#page[this.#cursor++]!
           this.#handedOut = event.offset
           return { done: false, value: event }
         }
         if (this.#readPage() > 0) continue
         const result = await this.#subscription.wait({ timeoutMs: this.#waitTimeoutMs(), signal: this.#signal })
+        this.#slice.restart()
         if (result === 'timeout') this.#saveIfDue()
       }
     } catch (error) {

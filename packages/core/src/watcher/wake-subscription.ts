@@ -1,6 +1,10 @@
 import { DatabaseClosedError } from '../errors/database-closed-error.ts'
 
-export type WakeResult = 'wake' | 'timeout' | 'aborted'
+/**
+ * `wake`: a commit (or the watcher's conservative wake); `nudge`: only the owner's own `nudge()`,
+ * settled without the event loop having run; `timeout`; `aborted`.
+ */
+export type WakeResult = 'wake' | 'nudge' | 'timeout' | 'aborted'
 
 export interface WaitOptions {
   /** Give up after this many milliseconds (null or undefined: wait for a wake). */
@@ -19,7 +23,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
  * between the read and the wait leaves a pending wake and `wait()` returns at once.
  */
 export class WakeSubscription {
-  #pending = false
+  #pending: 'wake' | 'nudge' | null = null
   #settle: ((result: WakeResult) => void) | null = null
   #reject: ((error: Error) => void) | null = null
   #error: Error | null = null
@@ -35,7 +39,13 @@ export class WakeSubscription {
   /** @internal Called by the watcher on every detected commit. */
   deliver(): void {
     if (this.#settle !== null) this.#settle('wake')
-    else this.#pending = true
+    else this.#pending = 'wake'
+  }
+
+  /** @internal The owner's own reason to look again (a worker slot freed); never hides a wake. */
+  nudge(): void {
+    if (this.#settle !== null) this.#settle('nudge')
+    else this.#pending ??= 'nudge'
   }
 
   /** @internal Called by the watcher when it dies or the database closes: waiters get `error`. */
@@ -55,9 +65,10 @@ export class WakeSubscription {
    */
   wait(options: WaitOptions = {}): Promise<WakeResult> {
     if (this.#error !== null) return Promise.reject(this.#error)
-    if (this.#pending) {
-      this.#pending = false
-      return Promise.resolve('wake')
+    if (this.#pending !== null) {
+      const result = this.#pending
+      this.#pending = null
+      return Promise.resolve(result)
     }
     const { signal } = options
     if (signal?.aborted) return Promise.resolve('aborted')

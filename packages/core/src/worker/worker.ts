@@ -7,6 +7,7 @@ import { errorText } from '../queue/complete.ts'
 import { encodePayload } from '../payload.ts'
 import { sleepUntilClaimableMs } from '../queue/claim.ts'
 import { retryWhileBusy } from '../busy-retry.ts'
+import { TimeSlice } from '../time-slice.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import {
@@ -107,7 +108,8 @@ function isFatal(error: unknown): boolean {
 interface Running<Payload> {
   job: Job<Payload>
   controller: AbortController
-  heartbeat: NodeJS.Timeout
+  /** performance.now() at which this job's claim is next renewed. */
+  beatAt: number
   settled: Promise<void>
 }
 
@@ -141,6 +143,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   /** Handlers that returned; acked together with the next claim (one commit per job, not two). */
   #finished: { job: Job<Payload>; result: unknown }[] = []
   readonly #subscription: WakeSubscription
+  #beatTimer: NodeJS.Timeout | null = null
+  #alarm: NodeJS.Timeout | null = null
+  #alarmAt = 0
+  /** Busy with a backlog, the loop still lets the event loop run (heartbeats, signals, I/O). */
+  readonly #slice = new TimeSlice()
   readonly #signal: AbortSignal | undefined
   #stopping = false
   #stopPromise: Promise<void> | null = null
@@ -198,7 +205,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     if (this.#stopPromise !== null) return this.#stopPromise
     const timeoutMs = optionalMilliseconds(options.timeoutMs, 'timeoutMs') ?? this.#shutdownTimeoutMs
     this.#stopping = true
-    this.#subscription.deliver()
+    this.#subscription.nudge()
     this.#stopPromise = (async () => {
       await this.done.catch(() => {})
       await this.#drain(timeoutMs)
@@ -210,6 +217,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     let failure: unknown = null
     try {
       while (!this.#stopping) {
+        const pause = this.#slice.yieldIfSpent()
+        if (pause !== undefined) {
+          await pause
+          continue
+        }
         let timeoutMs: number | null
         try {
           const free = this.#concurrency - this.#running.size
@@ -225,13 +237,16 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
           this.emit('worker:error', error)
           timeoutMs = 100
         }
-        await this.#subscription.wait({ timeoutMs })
+        this.#setAlarm(timeoutMs)
+        if ((await this.#subscription.wait()) !== 'nudge') this.#slice.restart()
       }
     } catch (error) {
       failure = error
       this.#stopping = true
     } finally {
       this.#subscription.close()
+      if (this.#alarm !== null) clearTimeout(this.#alarm)
+      this.#alarm = null
     }
     if (failure !== null && !HonkerError.isInstance(failure, 'closed')) {
       this.emit('worker:stopped', failure)
@@ -292,17 +307,65 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   }
 
   #start(job: Job<Payload>): void {
-    const controller = new AbortController()
-    const heartbeat = setInterval(() => void this.#heartbeat(job, controller), this.#heartbeatMs)
-    const entry: Running<Payload> = { job, controller, heartbeat, settled: Promise.resolve() }
+    const entry: Running<Payload> = {
+      job,
+      controller: new AbortController(),
+      beatAt: performance.now() + this.#heartbeatMs,
+      settled: Promise.resolve(),
+    }
     this.#running.add(entry)
+    // Unref'd: it must not keep a process alive on its own, and it is left armed when the last job
+    // ends (cleared and re-armed per job it would cost what the single timer saves).
+    this.#beatTimer ??= setTimeout(() => this.#beatDue(), this.#heartbeatMs).unref()
     entry.settled = this.#run(entry).finally(() => this.#freeSlot(entry))
   }
 
-  /** The job no longer runs here: stop its heartbeat and let the loop claim into its slot. */
+  /** The job no longer runs here (its heartbeats end with it): the loop may claim into its slot. */
   #freeSlot(entry: Running<Payload>): void {
-    clearInterval(entry.heartbeat)
-    if (this.#running.delete(entry)) this.#subscription.deliver()
+    if (this.#running.delete(entry)) this.#subscription.nudge()
+  }
+
+  /**
+   * Renew every claim that is due, then sleep until the next one. One timer for all running jobs,
+   * not one per job: at thousands of jobs a second a timer per job is a measurable cost. Entries
+   * are kept in due order (all share one interval; a renewed entry moves to the end).
+   */
+  #beatDue(): void {
+    this.#beatTimer = null
+    const now = performance.now()
+    for (const entry of this.#running) {
+      if (entry.beatAt > now) break
+      this.#running.delete(entry)
+      entry.beatAt = now + this.#heartbeatMs
+      this.#running.add(entry)
+      void this.#heartbeat(entry.job, entry.controller)
+    }
+    const next = this.#running.values().next()
+    if (!next.done) this.#beatTimer = setTimeout(() => this.#beatDue(), Math.max(0, next.value.beatAt - now)).unref()
+  }
+
+  #stopHeartbeats(): void {
+    if (this.#beatTimer !== null) clearTimeout(this.#beatTimer)
+    this.#beatTimer = null
+  }
+
+  /**
+   * Wake the loop in `timeoutMs` (null: only on a commit or a nudge). One timer for the worker,
+   * moved only when an earlier wake is needed; a wake that comes early just makes the loop look
+   * again and sleep for what is left.
+   */
+  #setAlarm(timeoutMs: number | null): void {
+    if (timeoutMs === null) return
+    const at = performance.now() + timeoutMs
+    if (this.#alarm !== null) {
+      if (this.#alarmAt <= at) return
+      clearTimeout(this.#alarm)
+    }
+    this.#alarmAt = at
+    this.#alarm = setTimeout(() => {
+      this.#alarm = null
+      this.#subscription.deliver()
+    }, Math.min(timeoutMs, MAX_TIMER_MS))
   }
 
   async #run(entry: Running<Payload>): Promise<void> {
@@ -407,16 +470,19 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       }),
     ])
     clearTimeout(timer)
-    if (!timedOut) return this.#flushFinished()
+    if (!timedOut) {
+      this.#stopHeartbeats()
+      return this.#flushFinished()
+    }
     const releases = [...this.#running].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
-      clearInterval(entry.heartbeat)
       return this.#record(entry.job, () => entry.job.release(), () => {
         this.stats.released++
         this.emit('job:released', entry.job)
       })
     })
     this.#running.clear()
+    this.#stopHeartbeats()
     await Promise.all(releases)
     await this.#flushFinished()
   }

@@ -115,6 +115,26 @@ static const hk_statement HK_INSERT_JOB HK_UNUSED = {
   7, HK_INSERT_JOB_PARAMS
 };
 
+/* MARK_CLAIMED (core dist/queue/queue.sql.js) */
+static const char *const HK_MARK_CLAIMED_PARAMS[] HK_UNUSED = { "worker_id", "claim_expires_at", "id" };
+static const hk_statement HK_MARK_CLAIMED HK_UNUSED = {
+  "mark_claimed",
+  "UPDATE _honker_live\n"
+  "   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1\n"
+  "   WHERE id = ?",
+  3, HK_MARK_CLAIMED_PARAMS
+};
+
+/* MARK_MANY_CLAIMED (core dist/queue/queue.sql.js) */
+static const char *const HK_MARK_MANY_CLAIMED_PARAMS[] HK_UNUSED = { "worker_id", "claim_expires_at", "ids" };
+static const hk_statement HK_MARK_MANY_CLAIMED HK_UNUSED = {
+  "mark_many_claimed",
+  "UPDATE _honker_live\n"
+  "   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1\n"
+  "   WHERE id IN (SELECT value FROM json_each(?))",
+  3, HK_MARK_MANY_CLAIMED_PARAMS
+};
+
 /* NEXT_CLAIM_AT (core dist/queue/queue.sql.js) */
 static const char *const HK_NEXT_CLAIM_AT_PARAMS[] HK_UNUSED = { "queue", "now", "now", "queue", "now", "now" };
 static const hk_statement HK_NEXT_CLAIM_AT HK_UNUSED = {
@@ -165,6 +185,21 @@ static const hk_statement HK_RETRY_JOB HK_UNUSED = {
   "   WHERE id = ? AND worker_id = ? AND state = 'processing' AND claim_expires_at >= ?\n"
   "     AND attempts < max_attempts",
   4, HK_RETRY_JOB_PARAMS
+};
+
+/* SELECT_CLAIMABLE (core dist/queue/queue.sql.js) */
+static const char *const HK_SELECT_CLAIMABLE_PARAMS[] HK_UNUSED = { "queue", "now", "now", "now", "limit" };
+static const hk_statement HK_SELECT_CLAIMABLE HK_UNUSED = {
+  "select_claimable",
+  "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live\n"
+  "   WHERE queue = ? AND state IN ('pending', 'processing')\n"
+  "       AND attempts < max_attempts\n"
+  "       AND (expires_at IS NULL OR expires_at > ?)\n"
+  "       AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "     ORDER BY priority DESC, run_at ASC, id ASC\n"
+  "     LIMIT +?",
+  5, HK_SELECT_CLAIMABLE_PARAMS
 };
 
 /* TAKE_EXHAUSTED (core dist/queue/queue.sql.js) */
