@@ -1,5 +1,6 @@
 import {
   ACK_JOBS,
+  HAS_EXHAUSTED,
   INSERT_DEAD,
   MARK_CLAIMED,
   MARK_MANY_CLAIMED,
@@ -8,7 +9,7 @@ import {
   TAKE_EXHAUSTED,
   TAKE_EXPIRED,
 } from './queue.sql.ts'
-import { deadParams, toNumber, type LiveJobRow } from './job-row.ts'
+import { deadParams, liveRowFromTuple, toNumber, type LiveJobRow, type LiveJobTuple } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 
 export const MAX_ATTEMPTS_EXCEEDED = 'max attempts exceeded'
@@ -42,12 +43,15 @@ export function claimRowsInTransaction(
 ): LiveJobRow[] {
   const { executor } = store
   const now = store.nowS()
-  const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
-  for (const row of exhausted) {
-    executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
+  if (executor.get(HAS_EXHAUSTED, HAS_EXHAUSTED.bind({ queue, now })) !== undefined) {
+    const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
+    for (const row of exhausted) {
+      executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
+    }
   }
-  const rows = executor.all<LiveJobRow>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit }))
-  if (rows.length === 0) return rows
+  const tuples = executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit }))
+  if (tuples.length === 0) return []
+  const rows = tuples.map(liveRowFromTuple)
   const claimExpiresAt = now + visibilityTimeoutS
   if (rows.length === 1) {
     executor.run(MARK_CLAIMED, [workerId, claimExpiresAt, rows[0]!.id])

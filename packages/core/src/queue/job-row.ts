@@ -14,6 +14,40 @@ export interface LiveJobRow {
   expires_at: number | bigint | null
 }
 
+/** A `_honker_live` row read in array mode, columns in the order of queue.sql.ts's JOB_COLUMNS. */
+export type LiveJobTuple = [
+  id: number | bigint,
+  queue: string,
+  payload: string,
+  state: 'pending' | 'processing',
+  priority: number | bigint,
+  run_at: number | bigint,
+  worker_id: string | null,
+  claim_expires_at: number | bigint | null,
+  attempts: number | bigint,
+  max_attempts: number | bigint,
+  created_at: number | bigint,
+  expires_at: number | bigint | null,
+]
+
+/** Hot paths read rows as arrays: better-sqlite3 builds a plain array faster than a keyed object. */
+export function liveRowFromTuple(tuple: LiveJobTuple): LiveJobRow {
+  return {
+    id: tuple[0],
+    queue: tuple[1],
+    payload: tuple[2],
+    state: tuple[3],
+    priority: tuple[4],
+    run_at: tuple[5],
+    worker_id: tuple[6],
+    claim_expires_at: tuple[7],
+    attempts: tuple[8],
+    max_attempts: tuple[9],
+    created_at: tuple[10],
+    expires_at: tuple[11],
+  }
+}
+
 /** A `_honker_dead` row. */
 export interface DeadJobRow {
   id: number | bigint

@@ -34,6 +34,19 @@ export const TAKE_EXHAUSTED = statement(
 )
 
 /**
+ * Whether TAKE_EXHAUSTED has anything to do: a read of the same partial index that stops at its
+ * first row. Nearly every claim finds none, and this costs a quarter of the DELETE ... RETURNING.
+ */
+export const HAS_EXHAUSTED = statement(
+  'has_exhausted',
+  `SELECT 1 AS found FROM _honker_live INDEXED BY _honker_live_exhausted
+   WHERE queue = :queue AND attempts >= max_attempts
+     AND (expires_at IS NULL OR expires_at > :now)
+     AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
+   LIMIT 1`,
+)
+
+/**
  * What makes a job claimable, walked in claim order. `state IN (...)` is repeated literally or the
  * planner ignores the partial index `_honker_live_claim` and sorts with a temp B-tree (pitfall
  * 8.3.19); the walk stops at the limit.
@@ -61,7 +74,7 @@ export const CLAIM_JOBS = statement(
    RETURNING ${JOB_COLUMNS}`,
 )
 
-/** The jobs a claim takes, in claim order (run inside the claim's write transaction). */
+/** The jobs a claim takes, in claim order (run inside the claim's write transaction; read as LiveJobTuple). */
 export const SELECT_CLAIMABLE = statement(
   'select_claimable',
   `SELECT ${JOB_COLUMNS} FROM _honker_live

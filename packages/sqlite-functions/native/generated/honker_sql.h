@@ -87,6 +87,18 @@ static const hk_statement HK_GET_LIVE_JOB HK_UNUSED = {
   1, HK_GET_LIVE_JOB_PARAMS
 };
 
+/* HAS_EXHAUSTED (core dist/queue/queue.sql.js) */
+static const char *const HK_HAS_EXHAUSTED_PARAMS[] HK_UNUSED = { "queue", "now", "now", "now" };
+static const hk_statement HK_HAS_EXHAUSTED HK_UNUSED = {
+  "has_exhausted",
+  "SELECT 1 AS found FROM _honker_live INDEXED BY _honker_live_exhausted\n"
+  "   WHERE queue = ? AND attempts >= max_attempts\n"
+  "     AND (expires_at IS NULL OR expires_at > ?)\n"
+  "     AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "   LIMIT 1",
+  4, HK_HAS_EXHAUSTED_PARAMS
+};
+
 /* HEARTBEAT_JOB (core dist/queue/queue.sql.js) */
 static const char *const HK_HEARTBEAT_JOB_PARAMS[] HK_UNUSED = { "claim_expires_at", "id", "worker_id", "now" };
 static const hk_statement HK_HEARTBEAT_JOB HK_UNUSED = {
