@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest'
 import Sqlite from 'better-sqlite3'
 import { open, type WatcherOptions } from '@honker/core'
 import { activeWatcherCount } from '@honker/core/adapter'
+import { acquireWatcher } from '../src/watcher/watcher-registry.ts'
+import type { SqliteDriver } from '../src/connection/sqlite-connection.ts'
 import { onCleanup, sleep, tempDbPath } from './helpers.ts'
 
 const MODES: [string, WatcherOptions][] = [
@@ -108,5 +110,78 @@ describe('wait options', () => {
     expect(await waiting).toBe('aborted')
     subscription.close()
     await expect(subscription.wait()).rejects.toMatchObject({ code: 'closed' })
+  })
+})
+
+describe('interest', () => {
+  // Events only: a fallback of an hour, so a wake can come from file events or the resume check.
+  const watcher: WatcherOptions = { mode: 'events', fallbackIntervalMs: 3_600_000 }
+
+  it('stops file events while no subscriber is interested, and delivers a commit made meanwhile on resume', async () => {
+    const { db, other } = openDb(watcher)
+    other.exec('CREATE TABLE t (x)')
+    const busy = db.subscribe()
+    onCleanup(() => busy.close())
+    const lease = acquireWatcher(db.path, Sqlite as unknown as SqliteDriver, watcher)
+    onCleanup(() => lease.release())
+    expect(lease.watcher.fileEventsActive).toBe(true)
+
+    busy.setInterest(false)
+    expect(lease.watcher.fileEventsActive).toBe(false)
+    other.prepare('INSERT INTO t VALUES (1)').run()
+    expect(await busy.wait({ timeoutMs: 200 })).toBe('timeout') // nobody listened for it
+
+    busy.setInterest(true)
+    expect(lease.watcher.fileEventsActive).toBe(true)
+    expect(await busy.wait({ timeoutMs: 0 })).toBe('wake') // found by the check on resume
+    other.prepare('INSERT INTO t VALUES (2)').run()
+    expect(await busy.wait({ timeoutMs: 5_000 })).toBe('wake') // and file events are back
+  })
+
+  it('keeps file events while any subscriber is interested', async () => {
+    const { db, other } = openDb(watcher)
+    other.exec('CREATE TABLE t (x)')
+    const busy = db.subscribe()
+    const listening = db.subscribe()
+    onCleanup(() => busy.close())
+    onCleanup(() => listening.close())
+    busy.setInterest(false)
+    other.prepare('INSERT INTO t VALUES (1)').run()
+    expect(await listening.wait({ timeoutMs: 5_000 })).toBe('wake')
+    listening.close() // the last interested one leaves: events stop; a new subscriber restarts them
+    const late = db.subscribe()
+    onCleanup(() => late.close())
+    other.prepare('INSERT INTO t VALUES (2)').run()
+    expect(await late.wait({ timeoutMs: 5_000 })).toBe('wake')
+  })
+
+  it('a worker that drained a backlog (and stopped file events meanwhile) still wakes on the next commit', async () => {
+    const { db, file } = openDb(watcher)
+    const q = db.queue('q')
+    q.enqueueMany(Array.from({ length: 3000 }, (_, n) => ({ n })))
+    const lease = acquireWatcher(file, Sqlite as unknown as SqliteDriver, watcher)
+    onCleanup(() => lease.release())
+    let handled = 0
+    let eventsStopped = false
+    const worker = q.work(
+      () => {
+        handled++
+        if (!lease.watcher.fileEventsActive) eventsStopped = true
+      },
+      { fallbackPollMs: null, sweepIntervalMs: null },
+    )
+    onCleanup(() => void worker.stop())
+    const deadline = Date.now() + 20_000
+    while (handled < 3000 && Date.now() < deadline) await sleep(10)
+    expect(handled).toBe(3000)
+    expect(eventsStopped).toBe(true)
+    await sleep(50)
+    // Another process's commit: only file events can wake the worker (no fallback anywhere).
+    const producer = new Sqlite(file)
+    onCleanup(() => producer.close())
+    producer.prepare(`INSERT INTO _honker_live (queue, payload) VALUES ('q', '{"late":true}')`).run()
+    while (handled < 3001 && Date.now() < deadline) await sleep(10)
+    expect(handled).toBe(3001)
+    await worker.stop()
   })
 })

@@ -65,6 +65,10 @@ export class CommitWatcher {
   readonly #burstMs: number
   readonly #fileEvents: boolean
   readonly #subscribers = new Set<WakeSubscription>()
+  /** Subscribers that want commit wakes now; file events run only while there is one. */
+  #interested = 0
+  /** File events stopped on purpose (no interest), as opposed to unavailable (then poll fast). */
+  #suspended = false
   readonly #identity: FileIdentity
   #connection: SqliteConnection | null = null
   #version: SqliteStatement | null = null
@@ -101,7 +105,7 @@ export class CommitWatcher {
 
   /** Subscribe before reading state: any commit after this call wakes the subscription. */
   subscribe(onClose?: () => void): WakeSubscription {
-    const subscription = new WakeSubscription((s) => this.#unsubscribe(s), onClose)
+    const subscription = new WakeSubscription((s) => this.#unsubscribe(s), onClose, (s) => this.#interestChanged(s))
     if (this.#dead !== null) {
       subscription.fail(this.#dead)
       return subscription
@@ -111,9 +115,49 @@ export class CommitWatcher {
       // arming and that read must not be absorbed into the baseline (pitfall 8.3.11).
       this.#check()
       this.#arm()
+    } else if (this.#interested === 0) {
+      this.#resumeFileEvents()
     }
     this.#subscribers.add(subscription)
+    this.#interested++
     return subscription
+  }
+
+  /** Whether file events are being received now (tests and benchmarks). */
+  get fileEventsActive(): boolean {
+    return this.#fsWatcher !== null
+  }
+
+  #interestChanged(subscription: WakeSubscription): void {
+    if (!this.#subscribers.has(subscription)) return
+    if (subscription.interested) {
+      if (this.#interested++ === 0) this.#resumeFileEvents()
+    } else if (--this.#interested === 0) {
+      this.#suspendFileEvents()
+    }
+  }
+
+  /** Nobody wants commit wakes now: stop the file events; the slow fallback check keeps running. */
+  #suspendFileEvents(): void {
+    if (this.#fsWatcher === null) return
+    this.#suspended = true
+    this.#fsWatcher.close()
+    this.#fsWatcher = null
+  }
+
+  /** Someone wants wakes again: watch first, then check, so a commit made meanwhile is delivered. */
+  #resumeFileEvents(): void {
+    if (this.#closed || this.#dead !== null) return
+    if (this.#suspended) {
+      this.#suspended = false
+      try {
+        this.#watchDirectory()
+      } catch {
+        // No inotify any more: poll at full cadence from the next tick on.
+        this.#fsWatcher = null
+      }
+    }
+    this.#check()
   }
 
   /** Check `data_version` now; wakes subscribers if it moved. Returns whether it moved. */
@@ -131,7 +175,10 @@ export class CommitWatcher {
   }
 
   #unsubscribe(subscription: WakeSubscription): void {
-    if (this.#subscribers.delete(subscription) && this.#subscribers.size === 0) this.#disarm()
+    if (!this.#subscribers.delete(subscription)) return
+    if (subscription.interested) this.#interested--
+    if (this.#subscribers.size === 0) this.#disarm()
+    else if (this.#interested === 0) this.#suspendFileEvents()
   }
 
   #connect(): void {
@@ -170,6 +217,7 @@ export class CommitWatcher {
   #disarm(): void {
     this.#fsWatcher?.close()
     this.#fsWatcher = null
+    this.#suspended = false
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     if (this.#burstTimer !== null) clearTimeout(this.#burstTimer)
@@ -177,7 +225,7 @@ export class CommitWatcher {
   }
 
   #schedule(): void {
-    const polling = this.mode === 'poll' || (this.#fileEvents && this.#fsWatcher === null)
+    const polling = this.mode === 'poll' || (this.#fileEvents && this.#fsWatcher === null && !this.#suspended)
     const interval = Math.min(polling ? this.#pollIntervalMs : this.#fallbackIntervalMs, IDENTITY_CHECK_MS)
     this.#timer = setTimeout(() => {
       this.#timer = null
@@ -192,7 +240,7 @@ export class CommitWatcher {
     const dir = path.dirname(this.file)
     const base = path.basename(this.file)
     const related = new Set([base, `${base}-wal`, `${base}-journal`])
-    this.#fsWatcher = fs.watch(dir, { persistent: true }, (event, filename) => {
+    const watcher = fs.watch(dir, { persistent: true }, (event, filename) => {
       if (filename !== null && !related.has(filename.toString())) return
       this.stats.events++
       // A rename in the directory may be the file being replaced: look now, not a second later.
@@ -202,9 +250,11 @@ export class CommitWatcher {
       this.#eventQueued = true
       setImmediate(() => this.#onFileEvent())
     })
-    this.#fsWatcher.on('error', () => {
+    this.#fsWatcher = watcher
+    watcher.on('error', () => {
+      watcher.close()
+      if (this.#fsWatcher !== watcher) return // an old one, suspended or replaced meanwhile
       // The directory went away or inotify failed: fall back to polling at full cadence.
-      this.#fsWatcher?.close()
       this.#fsWatcher = null
       if (this.#timer !== null) clearTimeout(this.#timer)
       if (this.#subscribers.size > 0 && this.#dead === null && !this.#closed) this.#schedule()

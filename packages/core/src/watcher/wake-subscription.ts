@@ -29,11 +29,36 @@ export class WakeSubscription {
   #error: Error | null = null
   readonly #unsubscribe: (subscription: WakeSubscription) => void
   readonly #onClose: (() => void) | undefined
+  readonly #onInterest: ((subscription: WakeSubscription) => void) | undefined
+  #interested = true
 
   /** @internal */
-  constructor(unsubscribe: (subscription: WakeSubscription) => void, onClose?: () => void) {
+  constructor(
+    unsubscribe: (subscription: WakeSubscription) => void,
+    onClose?: () => void,
+    onInterest?: (subscription: WakeSubscription) => void,
+  ) {
     this.#unsubscribe = unsubscribe
     this.#onClose = onClose
+    this.#onInterest = onInterest
+  }
+
+  /** Whether the owner wants commit wakes now (see `setInterest`). */
+  get interested(): boolean {
+    return this.#interested
+  }
+
+  /**
+   * @internal A consumer that will look at the database again without being woken (a worker whose
+   * every slot is busy with a backlog) may say so; while no subscription of a watcher is
+   * interested, the watcher stops its file events, which cost the kernel work on every write this
+   * process makes. Saying `true` again re-arms them and checks for commits made in between
+   * (delivered as a wake), so nothing is missed: re-read after it, as after subscribing.
+   */
+  setInterest(interested: boolean): void {
+    if (this.#interested === interested || this.#error !== null) return
+    this.#interested = interested
+    this.#onInterest?.(this)
   }
 
   /** @internal Called by the watcher on every detected commit. */

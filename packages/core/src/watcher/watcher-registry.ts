@@ -15,7 +15,14 @@ function keyOf(file: string, options: WatcherOptions): string {
   } catch {
     // Keep the given path: the watcher's own open will report the problem.
   }
-  return JSON.stringify([real, options.mode ?? 'events', options.pollIntervalMs, options.fallbackIntervalMs, options.burstMs])
+  return JSON.stringify([
+    real,
+    options.mode ?? 'events',
+    options.pollIntervalMs,
+    options.fallbackIntervalMs,
+    options.burstMs,
+    options.fileEvents ?? true,
+  ])
 }
 
 export interface WatcherLease {

@@ -96,6 +96,9 @@ export interface WorkerQueue<Payload> {
   readonly maxPayloadBytes: number
 }
 
+/** How long a worker keeps filling every slot before it lets the watcher stop file events. */
+const SATURATED_MS = 20
+
 /** Errors after which the worker cannot go on: its database or watcher is gone. */
 function isFatal(error: unknown): boolean {
   return (
@@ -144,6 +147,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   #finished: { job: Job<Payload>; result: unknown }[] = []
   readonly #subscription: WakeSubscription
   #beatTimer: NodeJS.Timeout | null = null
+  /** When claims started filling every free slot (null: the last one did not). */
+  #saturatedSince: number | null = null
   #alarm: NodeJS.Timeout | null = null
   #alarmAt = 0
   /** Busy with a backlog, the loop still lets the event loop run (heartbeats, signals, I/O). */
@@ -227,7 +232,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
           const free = this.#concurrency - this.#running.size
           if (free > 0 || this.#finished.length > 0) {
             const claimed = await this.#ackFinishedAndClaim(free)
-            if (free > 0 && claimed === free) continue
+            if (free > 0 && claimed === free) {
+              this.#noteSaturated()
+              continue
+            }
+            if (free > 0 && this.#noteNotSaturated()) continue
           }
           await this.#maybeSweep()
           timeoutMs = this.#waitMs(free > 0)
@@ -286,6 +295,29 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     this.stats.claimed += outcome.claimed.length
     for (const job of outcome.claimed) this.#start(job)
     return outcome.claimed.length
+  }
+
+  /**
+   * Every claim filled every free slot: the loop will claim again as soon as a slot frees, so
+   * commit wakes are of no use to it. After a while of this, tell the watcher, which then stops
+   * its file events (they cost the kernel work on each of this worker's own writes).
+   */
+  #noteSaturated(): void {
+    const now = performance.now()
+    if (this.#saturatedSince === null) this.#saturatedSince = now
+    else if (now - this.#saturatedSince >= SATURATED_MS) this.#subscription.setInterest(false)
+  }
+
+  /**
+   * A claim came back short: the backlog is gone, wakes matter again. Returns true when interest
+   * had been given up: the loop must then claim once more before it sleeps (re-read after
+   * re-subscribing), since a commit may have landed while nobody was listening.
+   */
+  #noteNotSaturated(): boolean {
+    this.#saturatedSince = null
+    if (this.#subscription.interested) return false
+    this.#subscription.setInterest(true)
+    return true
   }
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
