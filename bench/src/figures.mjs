@@ -100,18 +100,25 @@ const ADAPTERS = [
   ['kysely', '@honker/kysely `await enqueue(trx, …)` in `db.transaction().execute` (Kysely, `SqliteDialect`)'],
   ['prisma', '@honker/prisma `await enqueue(tx, …)` in `prisma.$transaction` (Prisma 7, adapter-better-sqlite3)'],
 ]
+/** The ORM's own insert of the same `_honker_live` row, for each adapter: what the ORM charges. */
+const ORM_INSERTS = {
+  drizzle: 'Drizzle `tx.insert(honkerLive).values(row).run()`, the same row by hand',
+  kysely: "Kysely `await trx.insertInto('_honker_live').values(row).execute()`, the same row by hand",
+  prisma: 'Prisma `await tx.honkerJob.create({ data: row })`, the same row by hand',
+}
 function adapterCases(perTx) {
-  return ADAPTERS.map(([system, call]) => {
+  return ADAPTERS.flatMap(([system, call]) => {
     const id = `adapter.${system}.enqueue.${perTx}`
+    const ormId = `orm.${system}.insert.${perTx}`
     const units =
       system === 'prisma'
         ? (s) => (perTx === 1 ? s.peerEnqueue : Math.ceil(s.peerEnqueue / 10) * 100)
         : (s) => (perTx === 1 ? s.insert1 : s.insert100)
-    return {
-      id, system, topic: 'enqueue', module: 'adapters', fn: `${system}Enqueue${perTx}`,
-      params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs`,
-      figures: one(id, `${call}, ${perTx} per transaction`, { ref: `raw.insert.${perTx}` }),
-    }
+    const base = { system, topic: 'enqueue', module: 'adapters', params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs` }
+    return [
+      { ...base, id, fn: `${system}Enqueue${perTx}`, figures: one(id, `${call}, ${perTx} per transaction`, { ref: `raw.insert.${perTx}` }) },
+      { ...base, id: ormId, fn: `${system}Insert${perTx}`, figures: one(ormId, `${ORM_INSERTS[system]}, ${perTx} per transaction`, { ref: id }) },
+    ]
   })
 }
 

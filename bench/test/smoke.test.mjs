@@ -51,17 +51,18 @@ describe('harness', () => {
     expect(markdown).toContain(`SQLite (better-sqlite3) | ${report.env.sqlite}`)
   })
 
-  it('runs the enqueue figures of every ORM adapter (Prisma client generated offline)', async () => {
+  it("runs the enqueue figures of every ORM adapter and of each ORM's own insert (Prisma client generated offline)", async () => {
     const out = path.join(tmp, 'adapters.md')
     const json = path.join(tmp, 'adapters.json')
     await run(
       process.execPath,
-      ['src/run.mjs', '--quick', '--only', 'adapter', '--scale', '0.1', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
+      ['src/run.mjs', '--quick', '--only', 'adapter,orm', '--scale', '0.1', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
       { cwd: BENCH, timeout: 50_000 },
     )
     const report = JSON.parse(fs.readFileSync(json, 'utf8'))
     const adapters = ['drizzle', 'kysely', 'prisma'].flatMap((orm) => [1, 100].map((n) => `adapter.${orm}.enqueue.${n}`))
-    expect(report.figures.map((f) => f.id).sort()).toEqual([...adapters, 'raw.insert.1', 'raw.insert.100'].sort())
+    const ormInserts = adapters.map((id) => id.replace(/^adapter\.(\w+)\.enqueue/, 'orm.$1.insert'))
+    expect(report.figures.map((f) => f.id).sort()).toEqual([...adapters, ...ormInserts, 'raw.insert.1', 'raw.insert.100'].sort())
     for (const figure of report.figures) {
       expect(figure.errors, figure.id).toEqual([])
       expect(figure.skip, figure.id).toBeNull()
@@ -71,6 +72,7 @@ describe('harness', () => {
         expect(figure.ratio, figure.id).toBeGreaterThan(0)
         expect(figure.target).toBeUndefined()
       }
+      if (figure.id.startsWith('orm.')) expect(figure.ref).toBe(figure.id.replace(/^orm\.(\w+)\.insert/, 'adapter.$1.enqueue'))
     }
     expect(fs.readFileSync(out, 'utf8')).toMatch(/\| `adapter\.prisma\.enqueue\.1` \| [\d,]+ jobs\/s \|/)
   })

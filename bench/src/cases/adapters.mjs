@@ -10,8 +10,12 @@
  * @honker/core, as for every other figure), and the ORM's connection gets Honker's connection
  * settings. The transaction holds only the enqueue(s), like `raw.insert.*` and `honker.enqueue.*`,
  * so the ratio to raw is the cost of the ORM's transaction and the adapter's statement.
+ *
+ * The `*Insert*` functions write the same `_honker_live` row with the ORM's own insert (Drizzle's
+ * `tx.insert(honkerLive)`, Kysely's `insertInto('_honker_live')`, Prisma's `tx.honkerJob.create`),
+ * as an app would by hand: the adapter's cost next to what the ORM itself charges for a row.
  */
-import { enqueue as drizzleEnqueue } from '@honker/drizzle'
+import { enqueue as drizzleEnqueue, honkerLive } from '@honker/drizzle'
 import { enqueue as kyselyEnqueue } from '@honker/kysely'
 import { enqueue as prismaEnqueue } from '@honker/prisma'
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
@@ -54,13 +58,24 @@ function openDrizzle(file) {
   return drizzle({ client: openRaw(file), schema: { orders } })
 }
 
-function drizzleRun(workDir, name, perTx, units) {
+/** The row `enqueue` writes, as the ORM's own insert writes it (whole-second times, JSON text). */
+function jobRow(i) {
+  const now = Math.floor(Date.now() / 1000)
+  return { queue: QUEUE, payload: JSON.stringify({ i }), state: 'pending', priority: 0, runAt: now, attempts: 0, maxAttempts: 3, createdAt: now }
+}
+
+const drizzleWrites = {
+  enqueue: (tx, i) => drizzleEnqueue(tx, QUEUE, { i }),
+  insert: (tx, i) => tx.insert(honkerLive).values(jobRow(i)).run(),
+}
+
+function drizzleRun(workDir, name, perTx, units, write = drizzleWrites.enqueue) {
   const file = setup(workDir, name)
   const db = openDrizzle(file)
   let i = 0
   const result = throughput(() => {
     db.transaction((tx) => {
-      for (let k = 0; k < perTx; k++) drizzleEnqueue(tx, QUEUE, { i: i++ })
+      for (let k = 0; k < perTx; k++) write(tx, i++)
     })
     return perTx
   }, { units })
@@ -79,15 +94,33 @@ export function drizzleEnqueue100({ workDir, units }) {
   return drizzleRun(workDir, 'drizzle-enqueue-100', 100, units)
 }
 
+/** `tx.insert(honkerLive).values(row).run()`, one per transaction. */
+export function drizzleInsert1({ workDir, units }) {
+  return drizzleRun(workDir, 'drizzle-insert-1', 1, units, drizzleWrites.insert)
+}
+
+/** 100 `tx.insert(honkerLive)` calls in one `db.transaction`. */
+export function drizzleInsert100({ workDir, units }) {
+  return drizzleRun(workDir, 'drizzle-insert-100', 100, units, drizzleWrites.insert)
+}
+
 // --- Kysely (SqliteDialect on better-sqlite3) ---
 
-async function kyselyRun(workDir, name, perTx, units) {
+const kyselyWrites = {
+  enqueue: (trx, i) => kyselyEnqueue(trx, QUEUE, { i }),
+  insert: (trx, i) => {
+    const { runAt, maxAttempts, createdAt, ...row } = jobRow(i)
+    return trx.insertInto('_honker_live').values({ ...row, run_at: runAt, max_attempts: maxAttempts, created_at: createdAt }).execute()
+  },
+}
+
+async function kyselyRun(workDir, name, perTx, units, write = kyselyWrites.enqueue) {
   const file = setup(workDir, name)
   const db = new Kysely({ dialect: new SqliteDialect({ database: openRaw(file) }) })
   let i = 0
   const result = await throughputAsync(async () => {
     await db.transaction().execute(async (trx) => {
-      for (let k = 0; k < perTx; k++) await kyselyEnqueue(trx, QUEUE, { i: i++ })
+      for (let k = 0; k < perTx; k++) await write(trx, i++)
     })
     return perTx
   }, { units })
@@ -104,6 +137,16 @@ export function kyselyEnqueue1({ workDir, units }) {
 /** 100 `await enqueue(trx, ...)` calls in one Kysely transaction. */
 export function kyselyEnqueue100({ workDir, units }) {
   return kyselyRun(workDir, 'kysely-enqueue-100', 100, units)
+}
+
+/** `await trx.insertInto('_honker_live').values(row).execute()`, one per transaction. */
+export function kyselyInsert1({ workDir, units }) {
+  return kyselyRun(workDir, 'kysely-insert-1', 1, units, kyselyWrites.insert)
+}
+
+/** 100 Kysely inserts of the row in one transaction. */
+export function kyselyInsert100({ workDir, units }) {
+  return kyselyRun(workDir, 'kysely-insert-100', 100, units, kyselyWrites.insert)
 }
 
 // --- Prisma 7 (@prisma/adapter-better-sqlite3) ---
@@ -139,14 +182,19 @@ async function openPrisma(PrismaClient, file) {
   return prisma
 }
 
-async function prismaRun(workDir, name, perTx, units) {
+const prismaWrites = {
+  enqueue: (tx, i) => prismaEnqueue(tx, QUEUE, { i }),
+  insert: (tx, i) => tx.honkerJob.create({ data: jobRow(i), select: { id: true } }),
+}
+
+async function prismaRun(workDir, name, perTx, units, write = prismaWrites.enqueue) {
   const { PrismaClient } = await loadPrismaClient()
   const file = setup(workDir, name)
   const prisma = await openPrisma(PrismaClient, file)
   let i = 0
   const result = await throughputAsync(async () => {
     await prisma.$transaction(async (tx) => {
-      for (let k = 0; k < perTx; k++) await prismaEnqueue(tx, QUEUE, { i: i++ })
+      for (let k = 0; k < perTx; k++) await write(tx, i++)
     })
     return perTx
   }, { units })
@@ -163,4 +211,14 @@ export function prismaEnqueue1({ workDir, units }) {
 /** 100 `await enqueue(tx, ...)` calls in one Prisma interactive transaction. */
 export function prismaEnqueue100({ workDir, units }) {
   return prismaRun(workDir, 'prisma-enqueue-100', 100, units)
+}
+
+/** `await tx.honkerJob.create({ data: row })`, one per transaction. */
+export function prismaInsert1({ workDir, units }) {
+  return prismaRun(workDir, 'prisma-insert-1', 1, units, prismaWrites.insert)
+}
+
+/** 100 `tx.honkerJob.create` calls in one Prisma interactive transaction. */
+export function prismaInsert100({ workDir, units }) {
+  return prismaRun(workDir, 'prisma-insert-100', 100, units, prismaWrites.insert)
 }
