@@ -25,15 +25,16 @@ export const MAX_NOTIFICATION_ID = statement(
 
 /**
  * One page of a channel after the last id delivered, oldest first: a range scan of
- * `_honker_notifications_recent`, never the whole table. Ids become visible in increasing order
+ * `_honker_notifications_recent` (named: statistics must not trade it for a rowid scan), never
+ * the whole table. Ids become visible in increasing order
  * (one writer at a time), so `id > last` never skips a row that commits later.
  */
 export const READ_NOTIFICATIONS = statement(
   'read_notifications',
-  `SELECT id, channel, payload, created_at FROM _honker_notifications
+  `SELECT id, channel, payload, created_at FROM _honker_notifications INDEXED BY _honker_notifications_recent
    WHERE channel = :channel AND id > :after
    ORDER BY id
-   LIMIT +:limit`,
+   LIMIT :limit`,
 )
 
 /**
@@ -55,5 +56,5 @@ export const PRUNE_NOTIFICATIONS_OLDER_THAN = statement(
 export const PRUNE_NOTIFICATIONS_KEEP_NEWEST = statement(
   'prune_notifications_keep_newest',
   `DELETE FROM _honker_notifications
-   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET +:max_keep)`,
+   WHERE id <= (SELECT id FROM _honker_notifications ORDER BY id DESC LIMIT 1 OFFSET :max_keep)`,
 )

@@ -18,7 +18,7 @@ export const LIST_DEAD = statement(
   `SELECT ${DEAD_COLUMNS} FROM _honker_dead
    WHERE queue = :queue AND id > :after_id
    ORDER BY id
-   LIMIT +:limit`,
+   LIMIT :limit`,
 )
 
 export const COUNT_DEAD = statement('count_dead', `SELECT count(*) AS count FROM _honker_dead WHERE queue = :queue`)

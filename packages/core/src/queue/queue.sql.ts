@@ -47,16 +47,17 @@ export const HAS_EXHAUSTED = statement(
 )
 
 /**
- * What makes a job claimable, walked in claim order. `state IN (...)` is repeated literally or the
- * planner ignores the partial index `_honker_live_claim` and sorts with a temp B-tree (pitfall
- * 8.3.19); the walk stops at the limit.
+ * What makes a job claimable, walked in claim order over `_honker_live_claim`, named with INDEXED BY
+ * so statistics from an app's `ANALYZE` cannot move the claim to another index. `state IN (...)`
+ * is repeated literally: the partial index is usable only when the query implies its WHERE
+ * (pitfall 8.3.19). The walk stops at the limit.
  */
 const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
        AND attempts < max_attempts
        AND (expires_at IS NULL OR expires_at > :now)
        AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
      ORDER BY priority DESC, run_at ASC, id ASC
-     LIMIT +:limit`
+     LIMIT :limit`
 
 /**
  * Claim up to :limit jobs in one statement (the form the loadable SQL functions use). Core's own
@@ -68,7 +69,7 @@ export const CLAIM_JOBS = statement(
   `UPDATE _honker_live
    SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1
    WHERE id IN (
-     SELECT id FROM _honker_live
+     SELECT id FROM _honker_live INDEXED BY _honker_live_claim
      WHERE ${CLAIMABLE}
    )
    RETURNING ${JOB_COLUMNS}`,
@@ -77,7 +78,7 @@ export const CLAIM_JOBS = statement(
 /** The jobs a claim takes, in claim order (run inside the claim's write transaction; read as LiveJobTuple). */
 export const SELECT_CLAIMABLE = statement(
   'select_claimable',
-  `SELECT ${JOB_COLUMNS} FROM _honker_live
+  `SELECT ${JOB_COLUMNS} FROM _honker_live INDEXED BY _honker_live_claim
    WHERE ${CLAIMABLE}`,
 )
 

@@ -7,6 +7,14 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
  * `CompiledQuery.raw`, Prisma's `$queryRawUnsafe`); `parts` are the literal segments between
  * placeholders, for tagged-template builders such as Drizzle's `sql`. Values only ever travel
  * through `bind`, never into the text.
+ *
+ * Every placeholder is emitted as `+?`, an expression rather than a bare parameter. SQLite peeks
+ * at the bound value of a bare parameter while planning (a LIMIT since 3.47; any indexed
+ * comparison once `ANALYZE` or `PRAGMA optimize` has written `sqlite_stat4`, which better-sqlite3
+ * enables) and then re-plans the statement every time that parameter is bound again, which every
+ * driver does on every call: 5-8x slower claims and reads, and plans that can change with the
+ * data. An expression is planned once. It means the same: a unary plus changes no value, and a
+ * bound value has no affinity either way.
  */
 export interface Statement {
   readonly name: string
@@ -24,25 +32,17 @@ export interface Statement {
 }
 
 const PLACEHOLDER = /:([a-z_][a-z0-9_]*)/gi
-/**
- * A bare parameter as a LIMIT or OFFSET. SQLite (3.47 and later) reads the bound value while
- * planning such a statement and marks it to be re-planned whenever that parameter is bound again,
- * and every driver binds on every call: a claim re-compiled its SQL each time (10 µs of a 2 µs
- * read). `LIMIT +:limit` is an expression, planned once.
- */
-const BARE_LIMIT_PARAMETER = /\b(LIMIT|OFFSET)\s+:[a-z_]/i
 /** A trailing `RETURNING <one column>`. */
 const RETURNING_ONE = /\s+RETURNING\s+"?\w+"?\s*$/i
 
 export function statement(name: string, source: string): Statement {
   const text = source.trim()
   if (text.includes(';')) throw new Error(`statement ${name}: one statement per constant, no ';'`)
-  if (BARE_LIMIT_PARAMETER.test(text)) throw new Error(`statement ${name}: write LIMIT/OFFSET +:param, not :param (re-planned on every bind)`)
   const params: string[] = []
   const parts: string[] = []
   let last = 0
   for (const match of text.matchAll(PLACEHOLDER)) {
-    parts.push(text.slice(last, match.index))
+    parts.push(`${text.slice(last, match.index)}+`)
     params.push(match[1]!)
     last = match.index! + match[0].length
   }

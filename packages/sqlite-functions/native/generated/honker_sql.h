@@ -28,7 +28,7 @@ typedef struct hk_migration {
 static const char *const HK_ACK_JOB_PARAMS[] HK_UNUSED = { "id", "worker_id", "now" };
 static const hk_statement HK_ACK_JOB HK_UNUSED = {
   "ack_job",
-  "DELETE FROM _honker_live WHERE id = ? AND worker_id = ? AND claim_expires_at >= ?",
+  "DELETE FROM _honker_live WHERE id = +? AND worker_id = +? AND claim_expires_at >= +?",
   3, HK_ACK_JOB_PARAMS
 };
 
@@ -37,7 +37,7 @@ static const char *const HK_ACK_JOBS_PARAMS[] HK_UNUSED = { "ids", "worker_id", 
 static const hk_statement HK_ACK_JOBS HK_UNUSED = {
   "ack_jobs",
   "DELETE FROM _honker_live\n"
-  "   WHERE id IN (SELECT value FROM json_each(?)) AND worker_id = ? AND claim_expires_at >= ?",
+  "   WHERE id IN (SELECT value FROM json_each(+?)) AND worker_id = +? AND claim_expires_at >= +?",
   3, HK_ACK_JOBS_PARAMS
 };
 
@@ -45,7 +45,7 @@ static const hk_statement HK_ACK_JOBS HK_UNUSED = {
 static const char *const HK_CANCEL_JOB_PARAMS[] HK_UNUSED = { "id" };
 static const hk_statement HK_CANCEL_JOB HK_UNUSED = {
   "cancel_job",
-  "DELETE FROM _honker_live WHERE id = ?",
+  "DELETE FROM _honker_live WHERE id = +?",
   1, HK_CANCEL_JOB_PARAMS
 };
 
@@ -54,13 +54,13 @@ static const char *const HK_CLAIM_JOBS_PARAMS[] HK_UNUSED = { "worker_id", "clai
 static const hk_statement HK_CLAIM_JOBS HK_UNUSED = {
   "claim_jobs",
   "UPDATE _honker_live\n"
-  "   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1\n"
+  "   SET state = 'processing', worker_id = +?, claim_expires_at = +?, attempts = attempts + 1\n"
   "   WHERE id IN (\n"
-  "     SELECT id FROM _honker_live\n"
-  "     WHERE queue = ? AND state IN ('pending', 'processing')\n"
+  "     SELECT id FROM _honker_live INDEXED BY _honker_live_claim\n"
+  "     WHERE queue = +? AND state IN ('pending', 'processing')\n"
   "       AND attempts < max_attempts\n"
-  "       AND (expires_at IS NULL OR expires_at > ?)\n"
-  "       AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "       AND (expires_at IS NULL OR expires_at > +?)\n"
+  "       AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
   "     ORDER BY priority DESC, run_at ASC, id ASC\n"
   "     LIMIT +?\n"
   "   )\n"
@@ -74,7 +74,7 @@ static const char *const HK_GET_DEAD_JOB_PARAMS[] HK_UNUSED = { "id" };
 static const hk_statement HK_GET_DEAD_JOB HK_UNUSED = {
   "get_dead_job",
   "SELECT id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at\n"
-  "   FROM _honker_dead WHERE id = ?",
+  "   FROM _honker_dead WHERE id = +?",
   1, HK_GET_DEAD_JOB_PARAMS
 };
 
@@ -83,7 +83,7 @@ static const char *const HK_GET_LIVE_JOB_PARAMS[] HK_UNUSED = { "id" };
 static const hk_statement HK_GET_LIVE_JOB HK_UNUSED = {
   "get_live_job",
   "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
-  "  attempts, max_attempts, created_at, expires_at FROM _honker_live WHERE id = ?",
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live WHERE id = +?",
   1, HK_GET_LIVE_JOB_PARAMS
 };
 
@@ -92,9 +92,9 @@ static const char *const HK_HAS_EXHAUSTED_PARAMS[] HK_UNUSED = { "queue", "now",
 static const hk_statement HK_HAS_EXHAUSTED HK_UNUSED = {
   "has_exhausted",
   "SELECT 1 AS found FROM _honker_live INDEXED BY _honker_live_exhausted\n"
-  "   WHERE queue = ? AND attempts >= max_attempts\n"
-  "     AND (expires_at IS NULL OR expires_at > ?)\n"
-  "     AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "   WHERE queue = +? AND attempts >= max_attempts\n"
+  "     AND (expires_at IS NULL OR expires_at > +?)\n"
+  "     AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
   "   LIMIT 1",
   4, HK_HAS_EXHAUSTED_PARAMS
 };
@@ -103,8 +103,8 @@ static const hk_statement HK_HAS_EXHAUSTED HK_UNUSED = {
 static const char *const HK_HEARTBEAT_JOB_PARAMS[] HK_UNUSED = { "claim_expires_at", "id", "worker_id", "now" };
 static const hk_statement HK_HEARTBEAT_JOB HK_UNUSED = {
   "heartbeat_job",
-  "UPDATE _honker_live SET claim_expires_at = ?\n"
-  "   WHERE id = ? AND worker_id = ? AND state = 'processing' AND claim_expires_at >= ?",
+  "UPDATE _honker_live SET claim_expires_at = +?\n"
+  "   WHERE id = +? AND worker_id = +? AND state = 'processing' AND claim_expires_at >= +?",
   4, HK_HEARTBEAT_JOB_PARAMS
 };
 
@@ -113,7 +113,7 @@ static const char *const HK_INSERT_DEAD_PARAMS[] HK_UNUSED = { "id", "queue", "p
 static const hk_statement HK_INSERT_DEAD HK_UNUSED = {
   "insert_dead",
   "INSERT INTO _honker_dead (id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at)\n"
-  "   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  "   VALUES (+?, +?, +?, +?, +?, +?, +?, +?, +?, +?)",
   10, HK_INSERT_DEAD_PARAMS
 };
 
@@ -122,7 +122,7 @@ static const char *const HK_INSERT_JOB_PARAMS[] HK_UNUSED = { "queue", "payload"
 static const hk_statement HK_INSERT_JOB HK_UNUSED = {
   "insert_job",
   "INSERT INTO _honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)\n"
-  "   VALUES (?, ?, 'pending', ?, ?, 0, ?, ?, ?)\n"
+  "   VALUES (+?, +?, 'pending', +?, +?, 0, +?, +?, +?)\n"
   "   RETURNING id",
   7, HK_INSERT_JOB_PARAMS
 };
@@ -132,8 +132,8 @@ static const char *const HK_MARK_CLAIMED_PARAMS[] HK_UNUSED = { "worker_id", "cl
 static const hk_statement HK_MARK_CLAIMED HK_UNUSED = {
   "mark_claimed",
   "UPDATE _honker_live\n"
-  "   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1\n"
-  "   WHERE id = ?",
+  "   SET state = 'processing', worker_id = +?, claim_expires_at = +?, attempts = attempts + 1\n"
+  "   WHERE id = +?",
   3, HK_MARK_CLAIMED_PARAMS
 };
 
@@ -142,8 +142,8 @@ static const char *const HK_MARK_MANY_CLAIMED_PARAMS[] HK_UNUSED = { "worker_id"
 static const hk_statement HK_MARK_MANY_CLAIMED HK_UNUSED = {
   "mark_many_claimed",
   "UPDATE _honker_live\n"
-  "   SET state = 'processing', worker_id = ?, claim_expires_at = ?, attempts = attempts + 1\n"
-  "   WHERE id IN (SELECT value FROM json_each(?))",
+  "   SET state = 'processing', worker_id = +?, claim_expires_at = +?, attempts = attempts + 1\n"
+  "   WHERE id IN (SELECT value FROM json_each(+?))",
   3, HK_MARK_MANY_CLAIMED_PARAMS
 };
 
@@ -154,14 +154,14 @@ static const hk_statement HK_NEXT_CLAIM_AT HK_UNUSED = {
   "SELECT min(at) AS next_at FROM (\n"
   "     SELECT * FROM (\n"
   "       SELECT run_at AS at FROM _honker_live\n"
-  "       WHERE queue = ? AND state = 'pending' AND run_at > ?\n"
-  "         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ?)\n"
+  "       WHERE queue = +? AND state = 'pending' AND run_at > +?\n"
+  "         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > +?)\n"
   "       ORDER BY run_at LIMIT 1)\n"
   "     UNION ALL\n"
   "     SELECT * FROM (\n"
   "       SELECT claim_expires_at + 1 AS at FROM _honker_live\n"
-  "       WHERE queue = ? AND state = 'processing' AND claim_expires_at >= ?\n"
-  "         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ?)\n"
+  "       WHERE queue = +? AND state = 'processing' AND claim_expires_at >= +?\n"
+  "         AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > +?)\n"
   "       ORDER BY claim_expires_at LIMIT 1))",
   6, HK_NEXT_CLAIM_AT_PARAMS
 };
@@ -171,10 +171,10 @@ static const char *const HK_QUEUE_COUNTS_PARAMS[] HK_UNUSED = { "queue", "now", 
 static const hk_statement HK_QUEUE_COUNTS HK_UNUSED = {
   "queue_counts",
   "SELECT\n"
-  "     (SELECT count(*) FROM _honker_live WHERE queue = ? AND state = 'pending' AND run_at <= ?) AS ready,\n"
-  "     (SELECT count(*) FROM _honker_live WHERE queue = ? AND state = 'pending' AND run_at > ?) AS delayed,\n"
-  "     (SELECT count(*) FROM _honker_live WHERE queue = ? AND state = 'processing') AS processing,\n"
-  "     (SELECT count(*) FROM _honker_dead WHERE queue = ?) AS dead",
+  "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'pending' AND run_at <= +?) AS ready,\n"
+  "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'pending' AND run_at > +?) AS delayed,\n"
+  "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'processing') AS processing,\n"
+  "     (SELECT count(*) FROM _honker_dead WHERE queue = +?) AS dead",
   6, HK_QUEUE_COUNTS_PARAMS
 };
 
@@ -184,7 +184,7 @@ static const hk_statement HK_RELEASE_JOB HK_UNUSED = {
   "release_job",
   "UPDATE _honker_live\n"
   "   SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = max(attempts - 1, 0)\n"
-  "   WHERE id = ? AND worker_id = ? AND state = 'processing' AND claim_expires_at >= ?",
+  "   WHERE id = +? AND worker_id = +? AND state = 'processing' AND claim_expires_at >= +?",
   3, HK_RELEASE_JOB_PARAMS
 };
 
@@ -193,8 +193,8 @@ static const char *const HK_RETRY_JOB_PARAMS[] HK_UNUSED = { "run_at", "id", "wo
 static const hk_statement HK_RETRY_JOB HK_UNUSED = {
   "retry_job",
   "UPDATE _honker_live\n"
-  "   SET state = 'pending', run_at = ?, worker_id = NULL, claim_expires_at = NULL\n"
-  "   WHERE id = ? AND worker_id = ? AND state = 'processing' AND claim_expires_at >= ?\n"
+  "   SET state = 'pending', run_at = +?, worker_id = NULL, claim_expires_at = NULL\n"
+  "   WHERE id = +? AND worker_id = +? AND state = 'processing' AND claim_expires_at >= +?\n"
   "     AND attempts < max_attempts",
   4, HK_RETRY_JOB_PARAMS
 };
@@ -204,11 +204,11 @@ static const char *const HK_SELECT_CLAIMABLE_PARAMS[] HK_UNUSED = { "queue", "no
 static const hk_statement HK_SELECT_CLAIMABLE HK_UNUSED = {
   "select_claimable",
   "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
-  "  attempts, max_attempts, created_at, expires_at FROM _honker_live\n"
-  "   WHERE queue = ? AND state IN ('pending', 'processing')\n"
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live INDEXED BY _honker_live_claim\n"
+  "   WHERE queue = +? AND state IN ('pending', 'processing')\n"
   "       AND attempts < max_attempts\n"
-  "       AND (expires_at IS NULL OR expires_at > ?)\n"
-  "       AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "       AND (expires_at IS NULL OR expires_at > +?)\n"
+  "       AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
   "     ORDER BY priority DESC, run_at ASC, id ASC\n"
   "     LIMIT +?",
   5, HK_SELECT_CLAIMABLE_PARAMS
@@ -219,9 +219,9 @@ static const char *const HK_TAKE_EXHAUSTED_PARAMS[] HK_UNUSED = { "queue", "now"
 static const hk_statement HK_TAKE_EXHAUSTED HK_UNUSED = {
   "take_exhausted",
   "DELETE FROM _honker_live INDEXED BY _honker_live_exhausted\n"
-  "   WHERE queue = ? AND attempts >= max_attempts\n"
-  "     AND (expires_at IS NULL OR expires_at > ?)\n"
-  "     AND ((state = 'pending' AND run_at <= ?) OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "   WHERE queue = +? AND attempts >= max_attempts\n"
+  "     AND (expires_at IS NULL OR expires_at > +?)\n"
+  "     AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
   "   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
   "  attempts, max_attempts, created_at, expires_at",
   4, HK_TAKE_EXHAUSTED_PARAMS
@@ -232,8 +232,8 @@ static const char *const HK_TAKE_EXPIRED_PARAMS[] HK_UNUSED = { "queue", "now", 
 static const hk_statement HK_TAKE_EXPIRED HK_UNUSED = {
   "take_expired",
   "DELETE FROM _honker_live\n"
-  "   WHERE queue = ? AND expires_at <= ?\n"
-  "     AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < ?))\n"
+  "   WHERE queue = +? AND expires_at <= +?\n"
+  "     AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < +?))\n"
   "   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
   "  attempts, max_attempts, created_at, expires_at",
   3, HK_TAKE_EXPIRED_PARAMS
@@ -244,7 +244,7 @@ static const char *const HK_TAKE_OWNED_JOB_PARAMS[] HK_UNUSED = { "id", "worker_
 static const hk_statement HK_TAKE_OWNED_JOB HK_UNUSED = {
   "take_owned_job",
   "DELETE FROM _honker_live\n"
-  "   WHERE id = ? AND worker_id = ? AND state = 'processing' AND claim_expires_at >= ?\n"
+  "   WHERE id = +? AND worker_id = +? AND state = 'processing' AND claim_expires_at >= +?\n"
   "   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
   "  attempts, max_attempts, created_at, expires_at",
   3, HK_TAKE_OWNED_JOB_PARAMS
@@ -255,7 +255,7 @@ static const char *const HK_INSERT_NOTIFICATION_PARAMS[] HK_UNUSED = { "channel"
 static const hk_statement HK_INSERT_NOTIFICATION HK_UNUSED = {
   "insert_notification",
   "INSERT INTO _honker_notifications (channel, payload, created_at)\n"
-  "   VALUES (?, ?, ?)\n"
+  "   VALUES (+?, +?, +?)\n"
   "   RETURNING id",
   3, HK_INSERT_NOTIFICATION_PARAMS
 };
@@ -264,7 +264,7 @@ static const hk_statement HK_INSERT_NOTIFICATION HK_UNUSED = {
 static const char *const HK_MAX_NOTIFICATION_ID_PARAMS[] HK_UNUSED = { "channel" };
 static const hk_statement HK_MAX_NOTIFICATION_ID HK_UNUSED = {
   "max_notification_id",
-  "SELECT coalesce(max(id), 0) AS id FROM _honker_notifications WHERE channel = ?",
+  "SELECT coalesce(max(id), 0) AS id FROM _honker_notifications WHERE channel = +?",
   1, HK_MAX_NOTIFICATION_ID_PARAMS
 };
 
@@ -281,7 +281,7 @@ static const hk_statement HK_PRUNE_NOTIFICATIONS_KEEP_NEWEST HK_UNUSED = {
 static const char *const HK_PRUNE_NOTIFICATIONS_OLDER_THAN_PARAMS[] HK_UNUSED = { "now", "older_than_s" };
 static const hk_statement HK_PRUNE_NOTIFICATIONS_OLDER_THAN HK_UNUSED = {
   "prune_notifications_older_than",
-  "DELETE FROM _honker_notifications WHERE created_at < ? - ?",
+  "DELETE FROM _honker_notifications WHERE created_at < +? - +?",
   2, HK_PRUNE_NOTIFICATIONS_OLDER_THAN_PARAMS
 };
 
@@ -289,8 +289,8 @@ static const hk_statement HK_PRUNE_NOTIFICATIONS_OLDER_THAN HK_UNUSED = {
 static const char *const HK_READ_NOTIFICATIONS_PARAMS[] HK_UNUSED = { "channel", "after", "limit" };
 static const hk_statement HK_READ_NOTIFICATIONS HK_UNUSED = {
   "read_notifications",
-  "SELECT id, channel, payload, created_at FROM _honker_notifications\n"
-  "   WHERE channel = ? AND id > ?\n"
+  "SELECT id, channel, payload, created_at FROM _honker_notifications INDEXED BY _honker_notifications_recent\n"
+  "   WHERE channel = +? AND id > +?\n"
   "   ORDER BY id\n"
   "   LIMIT +?",
   3, HK_READ_NOTIFICATIONS_PARAMS
@@ -301,7 +301,7 @@ static const char *const HK_GET_OFFSET_PARAMS[] HK_UNUSED = { "consumer", "topic
 static const hk_statement HK_GET_OFFSET HK_UNUSED = {
   "get_stream_offset",
   "SELECT coalesce(max(\"offset\"), 0) AS \"offset\" FROM _honker_stream_consumers\n"
-  "   WHERE name = ? AND topic = ?",
+  "   WHERE name = +? AND topic = +?",
   2, HK_GET_OFFSET_PARAMS
 };
 
@@ -310,7 +310,7 @@ static const char *const HK_INSERT_EVENT_PARAMS[] HK_UNUSED = { "topic", "key", 
 static const hk_statement HK_INSERT_EVENT HK_UNUSED = {
   "insert_stream_event",
   "INSERT INTO _honker_stream (topic, key, payload, created_at)\n"
-  "   VALUES (?, ?, ?, ?)\n"
+  "   VALUES (+?, +?, +?, +?)\n"
   "   RETURNING \"offset\"",
   4, HK_INSERT_EVENT_PARAMS
 };
@@ -319,8 +319,8 @@ static const hk_statement HK_INSERT_EVENT HK_UNUSED = {
 static const char *const HK_READ_EVENTS_PARAMS[] HK_UNUSED = { "topic", "after", "limit" };
 static const hk_statement HK_READ_EVENTS HK_UNUSED = {
   "read_stream_events",
-  "SELECT \"offset\", topic, key, payload, created_at FROM _honker_stream\n"
-  "   WHERE topic = ? AND \"offset\" > ?\n"
+  "SELECT \"offset\", topic, key, payload, created_at FROM _honker_stream INDEXED BY _honker_stream_topic\n"
+  "   WHERE topic = +? AND \"offset\" > +?\n"
   "   ORDER BY \"offset\"\n"
   "   LIMIT +?",
   3, HK_READ_EVENTS_PARAMS
@@ -331,7 +331,7 @@ static const char *const HK_SAVE_OFFSET_PARAMS[] HK_UNUSED = { "consumer", "topi
 static const hk_statement HK_SAVE_OFFSET HK_UNUSED = {
   "save_stream_offset",
   "INSERT INTO _honker_stream_consumers (name, topic, \"offset\")\n"
-  "   VALUES (?, ?, ?)\n"
+  "   VALUES (+?, +?, +?)\n"
   "   ON CONFLICT (name, topic) DO UPDATE SET \"offset\" = excluded.\"offset\"\n"
   "   WHERE excluded.\"offset\" > _honker_stream_consumers.\"offset\"",
   3, HK_SAVE_OFFSET_PARAMS
@@ -342,7 +342,7 @@ static const char *const HK_GET_RESULT_PARAMS[] HK_UNUSED = { "job_id", "now" };
 static const hk_statement HK_GET_RESULT HK_UNUSED = {
   "get_result",
   "SELECT value FROM _honker_results\n"
-  "   WHERE job_id = ? AND value IS NOT NULL AND (expires_at IS NULL OR expires_at > ?)",
+  "   WHERE job_id = +? AND value IS NOT NULL AND (expires_at IS NULL OR expires_at > +?)",
   2, HK_GET_RESULT_PARAMS
 };
 
@@ -350,7 +350,7 @@ static const hk_statement HK_GET_RESULT HK_UNUSED = {
 static const char *const HK_SAVE_RESULT_PARAMS[] HK_UNUSED = { "job_id", "value", "now", "expires_at" };
 static const hk_statement HK_SAVE_RESULT HK_UNUSED = {
   "save_result",
-  "INSERT INTO _honker_results (job_id, value, created_at, expires_at) VALUES (?, ?, ?, ?)\n"
+  "INSERT INTO _honker_results (job_id, value, created_at, expires_at) VALUES (+?, +?, +?, +?)\n"
   "   ON CONFLICT (job_id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
   4, HK_SAVE_RESULT_PARAMS
 };
@@ -359,7 +359,7 @@ static const hk_statement HK_SAVE_RESULT HK_UNUSED = {
 static const char *const HK_SWEEP_RESULTS_PARAMS[] HK_UNUSED = { "now" };
 static const hk_statement HK_SWEEP_RESULTS HK_UNUSED = {
   "sweep_results",
-  "DELETE FROM _honker_results WHERE expires_at IS NOT NULL AND expires_at <= ?",
+  "DELETE FROM _honker_results WHERE expires_at IS NOT NULL AND expires_at <= +?",
   1, HK_SWEEP_RESULTS_PARAMS
 };
 
@@ -367,7 +367,7 @@ static const hk_statement HK_SWEEP_RESULTS HK_UNUSED = {
 static const char *const HK_DELETE_EXPIRED_LOCK_PARAMS[] HK_UNUSED = { "name", "now" };
 static const hk_statement HK_DELETE_EXPIRED_LOCK HK_UNUSED = {
   "delete_expired_lock",
-  "DELETE FROM _honker_locks WHERE name = ? AND expires_at <= ?",
+  "DELETE FROM _honker_locks WHERE name = +? AND expires_at <= +?",
   2, HK_DELETE_EXPIRED_LOCK_PARAMS
 };
 
@@ -375,7 +375,7 @@ static const hk_statement HK_DELETE_EXPIRED_LOCK HK_UNUSED = {
 static const char *const HK_GET_LOCK_PARAMS[] HK_UNUSED = { "name" };
 static const hk_statement HK_GET_LOCK HK_UNUSED = {
   "get_lock",
-  "SELECT owner, expires_at FROM _honker_locks WHERE name = ?",
+  "SELECT owner, expires_at FROM _honker_locks WHERE name = +?",
   1, HK_GET_LOCK_PARAMS
 };
 
@@ -383,7 +383,7 @@ static const hk_statement HK_GET_LOCK HK_UNUSED = {
 static const char *const HK_INSERT_LOCK_PARAMS[] HK_UNUSED = { "name", "owner", "expires_at" };
 static const hk_statement HK_INSERT_LOCK HK_UNUSED = {
   "insert_lock",
-  "INSERT OR IGNORE INTO _honker_locks (name, owner, expires_at) VALUES (?, ?, ?)",
+  "INSERT OR IGNORE INTO _honker_locks (name, owner, expires_at) VALUES (+?, +?, +?)",
   3, HK_INSERT_LOCK_PARAMS
 };
 
@@ -391,7 +391,7 @@ static const hk_statement HK_INSERT_LOCK HK_UNUSED = {
 static const char *const HK_RELEASE_LOCK_PARAMS[] HK_UNUSED = { "name", "owner" };
 static const hk_statement HK_RELEASE_LOCK HK_UNUSED = {
   "release_lock",
-  "DELETE FROM _honker_locks WHERE name = ? AND owner = ?",
+  "DELETE FROM _honker_locks WHERE name = +? AND owner = +?",
   2, HK_RELEASE_LOCK_PARAMS
 };
 
@@ -399,7 +399,7 @@ static const hk_statement HK_RELEASE_LOCK HK_UNUSED = {
 static const char *const HK_RENEW_LOCK_PARAMS[] HK_UNUSED = { "expires_at", "name", "owner" };
 static const hk_statement HK_RENEW_LOCK HK_UNUSED = {
   "renew_lock",
-  "UPDATE _honker_locks SET expires_at = ? WHERE name = ? AND owner = ?",
+  "UPDATE _honker_locks SET expires_at = +? WHERE name = +? AND owner = +?",
   3, HK_RENEW_LOCK_PARAMS
 };
 
@@ -407,7 +407,7 @@ static const hk_statement HK_RENEW_LOCK HK_UNUSED = {
 static const char *const HK_RATE_LIMIT_COUNT_PARAMS[] HK_UNUSED = { "name", "window_start" };
 static const hk_statement HK_RATE_LIMIT_COUNT HK_UNUSED = {
   "rate_limit_count",
-  "SELECT count FROM _honker_rate_limits WHERE name = ? AND window_start = ?",
+  "SELECT count FROM _honker_rate_limits WHERE name = +? AND window_start = +?",
   2, HK_RATE_LIMIT_COUNT_PARAMS
 };
 
@@ -415,7 +415,7 @@ static const hk_statement HK_RATE_LIMIT_COUNT HK_UNUSED = {
 static const char *const HK_SWEEP_RATE_LIMITS_PARAMS[] HK_UNUSED = { "cutoff" };
 static const hk_statement HK_SWEEP_RATE_LIMITS HK_UNUSED = {
   "sweep_rate_limits",
-  "DELETE FROM _honker_rate_limits WHERE window_start < ?",
+  "DELETE FROM _honker_rate_limits WHERE window_start < +?",
   1, HK_SWEEP_RATE_LIMITS_PARAMS
 };
 
@@ -423,8 +423,8 @@ static const hk_statement HK_SWEEP_RATE_LIMITS HK_UNUSED = {
 static const char *const HK_TRY_RATE_LIMIT_PARAMS[] HK_UNUSED = { "name", "window_start", "limit" };
 static const hk_statement HK_TRY_RATE_LIMIT HK_UNUSED = {
   "try_rate_limit",
-  "INSERT INTO _honker_rate_limits (name, window_start, count) VALUES (?, ?, 1)\n"
-  "   ON CONFLICT (name, window_start) DO UPDATE SET count = count + 1 WHERE count < ?",
+  "INSERT INTO _honker_rate_limits (name, window_start, count) VALUES (+?, +?, 1)\n"
+  "   ON CONFLICT (name, window_start) DO UPDATE SET count = count + 1 WHERE count < +?",
   3, HK_TRY_RATE_LIMIT_PARAMS
 };
 
@@ -432,7 +432,7 @@ static const hk_statement HK_TRY_RATE_LIMIT HK_UNUSED = {
 static const char *const HK_DELETE_TASK_PARAMS[] HK_UNUSED = { "name" };
 static const hk_statement HK_DELETE_TASK HK_UNUSED = {
   "delete_task",
-  "DELETE FROM _honker_scheduler_tasks WHERE name = ?",
+  "DELETE FROM _honker_scheduler_tasks WHERE name = +?",
   1, HK_DELETE_TASK_PARAMS
 };
 
@@ -440,7 +440,7 @@ static const hk_statement HK_DELETE_TASK HK_UNUSED = {
 static const char *const HK_DUE_TASKS_PARAMS[] HK_UNUSED = { "now" };
 static const hk_statement HK_DUE_TASKS HK_UNUSED = {
   "due_tasks",
-  "SELECT name, queue, cron_expr, payload, priority, expires_s, next_fire_at, enabled, max_attempts FROM _honker_scheduler_tasks WHERE enabled = 1 AND next_fire_at <= ? ORDER BY name",
+  "SELECT name, queue, cron_expr, payload, priority, expires_s, next_fire_at, enabled, max_attempts FROM _honker_scheduler_tasks WHERE enabled = 1 AND next_fire_at <= +? ORDER BY name",
   1, HK_DUE_TASKS_PARAMS
 };
 
@@ -448,7 +448,7 @@ static const hk_statement HK_DUE_TASKS HK_UNUSED = {
 static const char *const HK_GET_TASK_PARAMS[] HK_UNUSED = { "name" };
 static const hk_statement HK_GET_TASK HK_UNUSED = {
   "get_task",
-  "SELECT name, queue, cron_expr, payload, priority, expires_s, next_fire_at, enabled, max_attempts FROM _honker_scheduler_tasks WHERE name = ?",
+  "SELECT name, queue, cron_expr, payload, priority, expires_s, next_fire_at, enabled, max_attempts FROM _honker_scheduler_tasks WHERE name = +?",
   1, HK_GET_TASK_PARAMS
 };
 
@@ -464,7 +464,7 @@ static const hk_statement HK_LIST_TASKS HK_UNUSED = {
 static const char *const HK_PAUSE_TASK_PARAMS[] HK_UNUSED = { "name" };
 static const hk_statement HK_PAUSE_TASK HK_UNUSED = {
   "pause_task",
-  "UPDATE _honker_scheduler_tasks SET enabled = 0 WHERE name = ? AND enabled = 1",
+  "UPDATE _honker_scheduler_tasks SET enabled = 0 WHERE name = +? AND enabled = 1",
   1, HK_PAUSE_TASK_PARAMS
 };
 
@@ -472,7 +472,7 @@ static const hk_statement HK_PAUSE_TASK HK_UNUSED = {
 static const char *const HK_RESUME_TASK_PARAMS[] HK_UNUSED = { "name" };
 static const hk_statement HK_RESUME_TASK HK_UNUSED = {
   "resume_task",
-  "UPDATE _honker_scheduler_tasks SET enabled = 1 WHERE name = ? AND enabled = 0",
+  "UPDATE _honker_scheduler_tasks SET enabled = 1 WHERE name = +? AND enabled = 0",
   1, HK_RESUME_TASK_PARAMS
 };
 
@@ -480,7 +480,7 @@ static const hk_statement HK_RESUME_TASK HK_UNUSED = {
 static const char *const HK_SET_NEXT_FIRE_PARAMS[] HK_UNUSED = { "next_fire_at", "name" };
 static const hk_statement HK_SET_NEXT_FIRE HK_UNUSED = {
   "set_next_fire",
-  "UPDATE _honker_scheduler_tasks SET next_fire_at = ? WHERE name = ?",
+  "UPDATE _honker_scheduler_tasks SET next_fire_at = +? WHERE name = +?",
   2, HK_SET_NEXT_FIRE_PARAMS
 };
 
@@ -497,9 +497,9 @@ static const char *const HK_UPDATE_TASK_PARAMS[] HK_UNUSED = { "cron_expr", "pay
 static const hk_statement HK_UPDATE_TASK HK_UNUSED = {
   "update_task",
   "UPDATE _honker_scheduler_tasks\n"
-  "   SET cron_expr = ?, payload = ?, priority = ?, expires_s = ?,\n"
-  "       max_attempts = ?, next_fire_at = ?\n"
-  "   WHERE name = ?",
+  "   SET cron_expr = +?, payload = +?, priority = +?, expires_s = +?,\n"
+  "       max_attempts = +?, next_fire_at = +?\n"
+  "   WHERE name = +?",
   7, HK_UPDATE_TASK_PARAMS
 };
 
@@ -508,7 +508,7 @@ static const char *const HK_UPSERT_TASK_PARAMS[] HK_UNUSED = { "name", "queue", 
 static const hk_statement HK_UPSERT_TASK HK_UNUSED = {
   "upsert_task",
   "INSERT INTO _honker_scheduler_tasks (name, queue, cron_expr, payload, priority, expires_s, next_fire_at, max_attempts)\n"
-  "   VALUES (?, ?, ?, ?, ?, ?, ?, ?)\n"
+  "   VALUES (+?, +?, +?, +?, +?, +?, +?, +?)\n"
   "   ON CONFLICT (name) DO UPDATE SET\n"
   "     queue = excluded.queue, cron_expr = excluded.cron_expr, payload = excluded.payload,\n"
   "     priority = excluded.priority, expires_s = excluded.expires_s, next_fire_at = excluded.next_fire_at,\n"
