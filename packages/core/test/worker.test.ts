@@ -296,4 +296,34 @@ describe('worker runtime', () => {
     await expect(worker.done).rejects.toMatchObject({ code: 'database_replaced' })
     expect(await stopped).toMatchObject({ code: 'database_replaced' })
   })
+
+  it('ends with database_replaced when the file is replaced while a backlog keeps every slot busy', async () => {
+    const { db, file } = fresh()
+    const q = db.queue('q')
+    q.enqueueMany(Array.from({ length: 3000 }, (_, n) => ({ n })))
+    let handled = 0
+    const worker = q.work(
+      () => {
+        // Part-way through, long after the worker stopped asking for commit wakes.
+        if (++handled === 1500) {
+          copyFileSync(file, `${file}.new`)
+          renameSync(`${file}.new`, file)
+        }
+      },
+      { fallbackPollMs: null },
+    )
+    // The worker drains what its connection (the replaced inode) still holds, then must stop.
+    await expect(worker.done).rejects.toMatchObject({ code: 'database_replaced' })
+    expect(handled).toBeGreaterThanOrEqual(1500)
+  })
+
+  it('renews claims with heartbeatIntervalMs: 0 without spinning (one pass per timer)', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    q.enqueueMany([{ n: 1 }, { n: 2 }])
+    const worker = q.work(() => sleep(30), { heartbeatIntervalMs: 0, concurrency: 2, fallbackPollMs: null })
+    await until(() => worker.stats.completed === 2)
+    await worker.stop()
+    expect(worker.stats).toMatchObject({ completed: 2, lost: 0 })
+  })
 })

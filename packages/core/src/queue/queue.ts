@@ -167,7 +167,10 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     try {
       while (signal?.aborted !== true) {
         const pause = slice.yieldIfSpent()
-        if (pause !== undefined) await pause
+        if (pause !== undefined) {
+          await pause
+          continue // the signal may have aborted meanwhile
+        }
         pending = this.claimBatch(workerId, batchSize)
         if (pending.length === 0) {
           const timeoutMs = sleepUntilClaimableMs(this.nextClaimAt(), this.#host.nowMs(), fallbackMs)

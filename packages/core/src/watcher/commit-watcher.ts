@@ -153,8 +153,10 @@ export class CommitWatcher {
       try {
         this.#watchDirectory()
       } catch {
-        // No inotify any more: poll at full cadence from the next tick on.
+        // No inotify any more: poll at full cadence from now on.
         this.#fsWatcher = null
+        if (this.#timer !== null) clearTimeout(this.#timer)
+        this.#schedule()
       }
     }
     this.#check()

@@ -315,7 +315,9 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
    */
   #noteNotSaturated(): boolean {
     this.#saturatedSince = null
-    if (this.#subscription.interested) return false
+    // A failed subscription (watcher died, file replaced) keeps no interest: fall through to
+    // wait(), which reports the failure, instead of claiming again and again.
+    if (this.#subscription.interested || this.#subscription.closed) return false
     this.#subscription.setInterest(true)
     return true
   }
@@ -365,8 +367,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   #beatDue(): void {
     this.#beatTimer = null
     const now = performance.now()
+    // At most one pass over the entries there now: a renewed entry goes to the end of the Set,
+    // and the iteration would otherwise meet it again.
+    let left = this.#running.size
     for (const entry of this.#running) {
-      if (entry.beatAt > now) break
+      if (left-- === 0 || entry.beatAt > now) break
       this.#running.delete(entry)
       entry.beatAt = now + this.#heartbeatMs
       this.#running.add(entry)
