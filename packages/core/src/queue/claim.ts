@@ -53,10 +53,11 @@ export function claimRowsInTransaction(
   if (tuples.length === 0) return []
   const rows = tuples.map(liveRowFromTuple)
   const claimExpiresAt = now + visibilityTimeoutS
+  const mark = { worker_id: workerId, claim_expires_at: claimExpiresAt }
   if (rows.length === 1) {
-    executor.run(MARK_CLAIMED, [workerId, claimExpiresAt, rows[0]!.id])
+    executor.run(MARK_CLAIMED, MARK_CLAIMED.bind({ ...mark, id: rows[0]!.id }))
   } else {
-    executor.run(MARK_MANY_CLAIMED, [workerId, claimExpiresAt, JSON.stringify(rows.map((row) => toNumber(row.id)))])
+    executor.run(MARK_MANY_CLAIMED, MARK_MANY_CLAIMED.bind({ ...mark, ids: JSON.stringify(rows.map((row) => toNumber(row.id))) }))
   }
   for (const row of rows) {
     row.state = 'processing'

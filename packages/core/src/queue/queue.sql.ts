@@ -59,6 +59,10 @@ const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
      ORDER BY priority DESC, run_at ASC, id ASC
      LIMIT :limit`
 
+/** What a claim does to each job it takes (honker-compat 2.3: a claim counts an attempt). */
+const MARK_AS_CLAIMED = `UPDATE _honker_live
+   SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1`
+
 /**
  * Claim up to :limit jobs in one statement (the form the loadable SQL functions use). Core's own
  * claim is SELECT_CLAIMABLE then MARK_CLAIMED in the same write transaction: RETURNING buffers its
@@ -66,8 +70,7 @@ const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
  */
 export const CLAIM_JOBS = statement(
   'claim_jobs',
-  `UPDATE _honker_live
-   SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1
+  `${MARK_AS_CLAIMED}
    WHERE id IN (
      SELECT id FROM _honker_live INDEXED BY _honker_live_claim
      WHERE ${CLAIMABLE}
@@ -85,16 +88,14 @@ export const SELECT_CLAIMABLE = statement(
 /** Mark one selected job claimed; the caller applies the same change to the row it holds. */
 export const MARK_CLAIMED = statement(
   'mark_claimed',
-  `UPDATE _honker_live
-   SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1
+  `${MARK_AS_CLAIMED}
    WHERE id = :id`,
 )
 
 /** Mark many selected jobs claimed; `:ids` is a JSON array. */
 export const MARK_MANY_CLAIMED = statement(
   'mark_many_claimed',
-  `UPDATE _honker_live
-   SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1
+  `${MARK_AS_CLAIMED}
    WHERE id IN (SELECT value FROM json_each(:ids))`,
 )
 

@@ -5,7 +5,8 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
  *
  * `text` uses positional `?` so every driver path accepts it (better-sqlite3, Kysely's
  * `CompiledQuery.raw`, Prisma's `$queryRawUnsafe`); `parts` are the literal segments between
- * placeholders, for tagged-template builders such as Drizzle's `sql`. Values only ever travel
+ * placeholders (each one before a placeholder ends with its `+`), for tagged-template builders
+ * such as Drizzle's `sql`. Values only ever travel
  * through `bind`, never into the text.
  *
  * Every placeholder is emitted as `+?`, an expression rather than a bare parameter. SQLite peeks
