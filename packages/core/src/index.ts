@@ -31,6 +31,7 @@ export { nextAfter, parseSchedule, type Schedule } from './scheduler/cron.ts'
 export {
   Worker,
   type WorkOptions,
+  type WorkerLogger,
   type JobHandler,
   type HandlerContext,
   type WorkerEvents,

@@ -5,6 +5,9 @@ import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
 /** Node runs a timer longer than 2^31-1 ms after 1 ms: every delay we hand to setTimeout stays below. */
 export const MAX_TIMER_MS = 2 ** 31 - 1
 
+/** Upper bound of every duration in seconds: far beyond any real one, and `now + it` stays a safe integer. */
+export const MAX_SECONDS = 100 * 365 * 24 * 3600
+
 export function requireName(value: unknown, argument: string): string {
   if (typeof value !== 'string') throw new InvalidArgumentError(argument, `must be a string, got ${typeof value}`)
   if (value.length === 0) throw new InvalidArgumentError(argument, 'must not be empty')
@@ -41,14 +44,28 @@ export function optionalMilliseconds(value: unknown, argument: string): number |
   return value
 }
 
-/** An absolute time as a Date or whole unix seconds. */
+/**
+ * An absolute time as a Date or whole unix seconds, at most 100 years ahead. A number that is only
+ * plausible as milliseconds (`Date.now() + 60_000`) would otherwise schedule a job millennia away
+ * with no error, so it is refused with a message that says what happened.
+ */
 export function toUnixSeconds(value: unknown, argument: string): number {
+  const latest = Math.floor(Date.now() / 1000) + MAX_SECONDS
   if (value instanceof Date) {
     const ms = value.getTime()
     if (Number.isNaN(ms)) throw new InvalidArgumentError(argument, 'is an invalid Date')
-    return Math.floor(ms / 1000)
+    const seconds = Math.floor(ms / 1000)
+    if (seconds < 0 || seconds > latest) throw new InvalidArgumentError(argument, `must be between 1970 and 100 years from now, got ${value.toISOString()}`)
+    return seconds
   }
-  return requireInteger(value, argument, { min: 0 })
+  const seconds = requireInteger(value, argument, { min: 0 })
+  if (seconds > latest) {
+    const hint = seconds / 1000 <= latest
+      ? ' It looks like milliseconds (Date.now()): times are whole unix seconds, so pass Math.floor(ms / 1000) or a Date.'
+      : ''
+    throw new InvalidArgumentError(argument, `must be whole unix seconds at most 100 years from now, got ${seconds}.${hint}`)
+  }
+  return seconds
 }
 
 export function requireFunction(value: unknown, argument: string): void {

@@ -52,6 +52,7 @@ describe('bad input gets a coded HonkerError and writes nothing', () => {
     ['expiresS', { expiresS: -5 }],
     ['runAt', { runAt: new Date(Number.NaN) }],
     ['runAt', { runAt: -1 }],
+    ['runAt', { runAt: new Date(Date.UTC(9999, 0, 1)) }],
   ])('rejects enqueue option %s = %o', (argument, options) => {
     const { db, file } = fresh()
     let caught: unknown
@@ -62,6 +63,23 @@ describe('bad input gets a coded HonkerError and writes nothing', () => {
     }
     expect(caught).toMatchObject({ code: 'invalid_argument', argument })
     expect(liveCount(file)).toBe(0)
+  })
+
+  it('refuses runAt in milliseconds with a message that says so, and takes seconds and Dates', () => {
+    const { db, file } = fresh()
+    const q = db.queue('q')
+    let caught: unknown
+    try {
+      q.enqueue('late', { runAt: Date.now() + 60_000 })
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toMatchObject({ code: 'invalid_argument', argument: 'runAt' })
+    expect((caught as Error).message).toMatch(/milliseconds/)
+    expect(liveCount(file)).toBe(0)
+    const inAMinute = Math.floor(Date.now() / 1000) + 60
+    expect(q.getJob(q.enqueue('s', { runAt: inAMinute }))).toMatchObject({ runAt: inAMinute })
+    expect(q.getJob(q.enqueue('d', { runAt: new Date(inAMinute * 1000) }))).toMatchObject({ runAt: inAMinute })
   })
 
   it('rejects empty or non-string queue names and worker ids, and bad counts', () => {

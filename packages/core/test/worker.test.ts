@@ -222,6 +222,63 @@ describe('worker runtime', () => {
     expect(q.counts()).toMatchObject({ ready: 1, processing: 0 })
   })
 
+  it('settles `done` only after running jobs are acked: abort the signal, await done, close', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    const id = q.enqueue('slow')
+    const controller = new AbortController()
+    let finished = false
+    const worker = q.work(async () => {
+      await sleep(300)
+      finished = true
+    }, { signal: controller.signal, fallbackPollMs: null })
+    let stoppedWhileRunning: number | null = null
+    worker.on('worker:stopped', () => (stoppedWhileRunning = worker.running))
+    await until(() => worker.running === 1)
+    controller.abort()
+    await worker.done
+    expect(finished).toBe(true)
+    expect(stoppedWhileRunning).toBe(0)
+    expect(worker.stats.completed).toBe(1)
+    expect(q.getJob(id)).toBeNull()
+  })
+
+  it('stop({ timeoutMs }) after the signal aborted still bounds the drain', async () => {
+    const { db } = fresh()
+    const q = db.queue('q')
+    const id = q.enqueue('hangs')
+    const controller = new AbortController()
+    const worker = q.work(() => new Promise(() => {}), { signal: controller.signal, shutdownTimeoutMs: 60_000 })
+    await until(() => worker.running === 1)
+    void worker.stop({ timeoutMs: 50 })
+    controller.abort()
+    await worker.done
+    expect(worker.stats.released).toBe(1)
+    expect(q.getJob(id)).toMatchObject({ state: 'pending', attempts: 0 })
+  })
+
+  it('logs retries as warnings and dead letters as errors to a logger like console', async () => {
+    const { db } = fresh()
+    const q = db.queue('q', { maxAttempts: 2 })
+    const lines: [level: string, message: string, detail: unknown][] = []
+    const logger = {
+      warn: (message: string, detail: unknown) => lines.push(['warn', message, detail]),
+      error: (message: string, detail: unknown) => lines.push(['error', message, detail]),
+    }
+    const id = q.enqueue('boom')
+    const worker = q.work(() => {
+      throw new Error('smtp down')
+    }, { logger, backoff: { baseS: 0, jitter: 0 }, fallbackPollMs: 50 })
+    await until(() => worker.stats.dead === 1)
+    await worker.stop()
+    expect(lines.map(([level, message]) => [level, message])).toEqual([
+      ['warn', `honker worker ${worker.id}: q job ${id} (attempt 1/2) failed, retrying in 0 s:`],
+      ['error', `honker worker ${worker.id}: q job ${id} (attempt 2/2) failed for good, moved to the dead letters:`],
+    ])
+    expect(lines[1]![2]).toMatchObject({ message: 'smtp down' })
+    expect(() => q.work(() => {}, { logger: {} as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+  })
+
   it('releases jobs still running when the shutdown timeout passes, without spending an attempt', async () => {
     const { db } = fresh()
     const q = db.queue('q')

@@ -15,7 +15,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { HonkerError, InvalidArgumentError, open } from '@honker/core'
 import type { Database, EnqueueOptions, OpenOptions, SqliteConnection } from '@honker/core'
-import { driverOf, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith } from '@honker/core/adapter'
+import { DEFAULT_MAX_ATTEMPTS, driverOf, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
 
 export type { Mode, Result } from '@honker/core/adapter'
@@ -24,9 +24,6 @@ export { honkerIfNotExists } from './migration-sql.ts'
 
 /** A Drizzle SQLite database or transaction: `'sync'` on better-sqlite3, `'async'` on libSQL and other async drivers. */
 export type DrizzleSqlite<M extends Mode = Mode> = BaseSQLiteDatabase<M, any, any, any>
-
-// honker's default, and the `max_attempts` column default.
-const DEFAULT_MAX_ATTEMPTS = 3
 
 /** Core's statement as a Drizzle `SQL`: its constant text stays raw, every value is a bound parameter. */
 function toSql(stmt: Statement, params: readonly unknown[]): SQL {

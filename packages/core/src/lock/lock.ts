@@ -3,7 +3,7 @@ import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { Host } from '../host.ts'
 import { toNumber } from '../queue/job-row.ts'
-import { optionalInteger, requireInteger, requireName } from '../validate.ts'
+import { MAX_SECONDS, MAX_TIMER_MS, optionalInteger, requireInteger, requireName } from '../validate.ts'
 import { DELETE_EXPIRED_LOCK, GET_LOCK, INSERT_LOCK, RELEASE_LOCK, RENEW_LOCK } from './lock.sql.ts'
 
 export interface LockOptions {
@@ -13,16 +13,13 @@ export interface LockOptions {
   owner?: string
 }
 
-/** Longer than any sane lease; keeps now + ttl a safe integer. */
-const MAX_TTL_S = 100 * 365 * 24 * 3600
 /** The longest delay setTimeout/setInterval honour. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 function requireTtl(value: unknown, argument: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value <= 0) {
     throw new InvalidArgumentError(argument, `must be positive, got ${value}`)
   }
-  return requireInteger(value, argument, { min: 1, max: MAX_TTL_S })
+  return requireInteger(value, argument, { min: 1, max: MAX_SECONDS })
 }
 
 /**

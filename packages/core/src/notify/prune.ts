@@ -1,7 +1,7 @@
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { Host } from '../host.ts'
-import { optionalInteger, requireObject } from '../validate.ts'
+import { MAX_SECONDS, MAX_TIMER_MS, optionalInteger, requireObject } from '../validate.ts'
 import { PRUNE_NOTIFICATIONS_KEEP_NEWEST, PRUNE_NOTIFICATIONS_OLDER_THAN } from './notify.sql.ts'
 
 export interface PruneNotificationsOptions {
@@ -26,9 +26,7 @@ interface PruneLimits {
   maxKeep: number | undefined
 }
 
-const MAX_SECONDS = 100 * 365 * 24 * 3600
 const DEFAULT_INTERVAL_MS = 60_000
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** @internal */
 export function requirePruneLimits(options: PruneNotificationsOptions | undefined): PruneLimits {

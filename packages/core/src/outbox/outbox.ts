@@ -2,7 +2,7 @@ import type { Host } from '../host.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { Job } from '../queue/job.ts'
 import { Queue, type EnqueueCallOptions } from '../queue/queue.ts'
-import { optionalInteger, requireFunction, requireName, requireObject } from '../validate.ts'
+import { MAX_SECONDS, optionalInteger, requireFunction, requireName, requireObject } from '../validate.ts'
 import type { HandlerContext, WorkOptions, Worker } from '../worker/worker.ts'
 import type { BackoffOptions } from '../worker/backoff.ts'
 
@@ -29,8 +29,6 @@ export function outboxQueueName(name: string): string {
   return `_outbox:${name}`
 }
 
-/** The longest retry delay: keeps `now + delay` a safe integer; honker's doubling reaches it only after ~30 failures. */
-const MAX_DELAY_S = 100 * 365 * 24 * 3600
 
 /**
  * The worker backoff that reproduces honker's Node outbox delay `ceil(base * 2^max(0, attempts-1))`:
@@ -39,7 +37,7 @@ const MAX_DELAY_S = 100 * 365 * 24 * 3600
  * @internal
  */
 export function outboxBackoff(baseBackoffS: number): BackoffOptions {
-  return { baseS: baseBackoffS, factor: 2, maxS: MAX_DELAY_S, jitter: 0 }
+  return { baseS: baseBackoffS, factor: 2, maxS: MAX_SECONDS, jitter: 0 }
 }
 
 /**
@@ -65,7 +63,7 @@ export class Outbox<Payload = unknown> {
     this.maxAttempts = optionalInteger(options.maxAttempts, 'maxAttempts', { min: 1 }) ?? 5
     // Whole seconds, the queue's resolution; it also keeps the worker's rounding equal to honker's
     // ceiling (see outboxBackoff).
-    this.baseBackoffS = optionalInteger(options.baseBackoffS, 'baseBackoffS', { min: 0, max: MAX_DELAY_S }) ?? 5
+    this.baseBackoffS = optionalInteger(options.baseBackoffS, 'baseBackoffS', { min: 0, max: MAX_SECONDS }) ?? 5
     const visibilityTimeoutS = optionalInteger(options.visibilityTimeoutS, 'visibilityTimeoutS', { min: 1 }) ?? 60
     this.queue = new Queue<Payload>(host, outboxQueueName(this.name), { maxAttempts: this.maxAttempts, visibilityTimeoutS })
   }

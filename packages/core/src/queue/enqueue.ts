@@ -1,6 +1,6 @@
 import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { encodePayload } from '../payload.ts'
-import { optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
+import { MAX_SECONDS, optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
 import { INSERT_JOB } from './queue.sql.ts'
 
 /** Per-job options of `enqueue`. Times are whole seconds (honker-compat 1.5). */
@@ -9,7 +9,7 @@ export interface EnqueueOptions {
   priority?: number
   /** Run no earlier than this many seconds from now. Wins over `runAt` (honker's rule). */
   delayS?: number
-  /** Run no earlier than this moment (a Date, or unix seconds). */
+  /** Run no earlier than this moment: a Date, or whole unix seconds (not milliseconds: refused). */
   runAt?: Date | number
   /** Executions allowed before the job is dead-lettered. Default: the queue's. */
   maxAttempts?: number
@@ -22,9 +22,6 @@ export interface EnqueueDefaults {
   /** Default DEFAULT_MAX_PAYLOAD_BYTES (16 MiB). */
   maxPayloadBytes?: number
 }
-
-/** Upper bound of every duration in seconds: far beyond any real one, and `now + it` stays a safe integer. */
-export const MAX_SECONDS = 100 * 365 * 24 * 3600
 
 /**
  * Validate and normalise once, in core, so every executor binds the same values: integers only,

@@ -1,7 +1,6 @@
 import { decodePayload } from '../payload.ts'
-import { optionalInteger, requireObject } from '../validate.ts'
+import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
 import { ack, errorText, fail, heartbeat, release, retry } from './complete.ts'
-import { MAX_SECONDS } from './enqueue.ts'
 import { toNullableNumber, toNumber, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 

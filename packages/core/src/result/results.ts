@@ -1,11 +1,9 @@
 import type { Host } from '../host.ts'
 import { decodePayload, encodePayload } from '../payload.ts'
 import type { Transaction } from '../transaction.ts'
-import { optionalInteger, requireInteger, requireObject } from '../validate.ts'
+import { MAX_SECONDS, optionalInteger, requireInteger, requireObject } from '../validate.ts'
 import { GET_RESULT, SAVE_RESULT, SWEEP_RESULTS } from './result.sql.ts'
 
-/** A bound far beyond any real TTL that keeps `now + ttlS` a safe SQLite integer. */
-const MAX_TTL_S = 100 * 365 * 24 * 3600
 
 export interface SaveResultOptions {
   /**
@@ -32,7 +30,7 @@ export function requireJobId(jobId: unknown): number {
 export function saveResult(host: Host, jobId: number, value: unknown, options: SaveResultOptions = {}): void {
   requireJobId(jobId)
   requireObject(options, 'options')
-  const ttlS = optionalInteger(options.ttlS, 'ttlS', { min: 0, max: MAX_TTL_S }) ?? 0
+  const ttlS = optionalInteger(options.ttlS, 'ttlS', { min: 0, max: MAX_SECONDS }) ?? 0
   const text = encodePayload(value, 'value', host.maxPayloadBytes)
   const executor = host.executorFor(options.tx)
   const now = host.nowS()

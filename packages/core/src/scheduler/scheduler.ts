@@ -14,8 +14,9 @@
 import type { Host } from '../host.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { toNumber } from '../queue/job-row.ts'
+import { DEFAULT_MAX_ATTEMPTS } from '../queue/enqueue.ts'
 import { encodePayload } from '../payload.ts'
-import { optionalInteger, requireInteger, requireName } from '../validate.ts'
+import { MAX_SECONDS, optionalInteger, requireInteger, requireName } from '../validate.ts'
 import { parseSchedule, type Schedule } from './cron.ts'
 import { SchedulerRunner, type SchedulerRunOptions } from './scheduler-runner.ts'
 import {
@@ -60,11 +61,9 @@ export interface ScheduleUpdate<Payload = unknown> {
   maxAttempts?: number | null
 }
 
-const DEFAULT_MAX_ATTEMPTS = 3
-const MAX_EXPIRES_S = 100 * 365 * 24 * 3600
 
 function requireExpiresS(value: unknown): number | null {
-  return value === null ? null : requireInteger(value, 'expiresS', { min: 1, max: MAX_EXPIRES_S })
+  return value === null ? null : requireInteger(value, 'expiresS', { min: 1, max: MAX_SECONDS })
 }
 
 function requireMaxAttempts(value: unknown): number {

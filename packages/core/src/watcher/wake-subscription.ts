@@ -1,4 +1,5 @@
 import { DatabaseClosedError } from '../errors/database-closed-error.ts'
+import { MAX_TIMER_MS } from '../validate.ts'
 
 /**
  * `wake`: a commit (or the watcher's conservative wake); `nudge`: only the owner's own `nudge()`,
@@ -11,9 +12,6 @@ export interface WaitOptions {
   timeoutMs?: number | null
   signal?: AbortSignal
 }
-
-/** setTimeout's limit; longer waits are cut and the caller's loop simply waits again. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * One consumer's view of the commit watcher: a capacity-one mailbox, so a burst of commits

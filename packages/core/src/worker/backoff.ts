@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { MAX_SECONDS } from '../validate.ts'
 
 /**
  * Exponential backoff between attempts of a failing job, in whole seconds (the queue's
@@ -16,8 +17,6 @@ export interface BackoffOptions {
   jitter?: number
 }
 
-/** The queue's bound on any delay (100 years), so `now + delay` stays a safe integer. */
-const MAX_DELAY_S = 100 * 365 * 24 * 3600
 
 export type ResolvedBackoff = Required<BackoffOptions>
 
@@ -29,8 +28,8 @@ export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBac
       throw new InvalidArgumentError(`backoff.${key}`, `must be a non-negative number, got ${String(value)}`)
     }
   }
-  if (resolved.baseS > MAX_DELAY_S || resolved.maxS > MAX_DELAY_S) {
-    throw new InvalidArgumentError('backoff', `baseS and maxS must be at most ${MAX_DELAY_S} s (100 years)`)
+  if (resolved.baseS > MAX_SECONDS || resolved.maxS > MAX_SECONDS) {
+    throw new InvalidArgumentError('backoff', `baseS and maxS must be at most ${MAX_SECONDS} s (100 years)`)
   }
   if (typeof resolved.jitter !== 'number' || !(resolved.jitter >= 0 && resolved.jitter <= 1)) {
     throw new InvalidArgumentError('backoff.jitter', `must be between 0 and 1, got ${String(resolved.jitter)}`)

@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { MAX_SECONDS } from '../validate.ts'
 
-/** The queue's bound on any delay (100 years), so `now + delay` stays a safe integer. */
-const MAX_DELAY_S = 100 * 365 * 24 * 3600
 
 const retryLaterMarker = Symbol.for('honker.retry-later')
 const unrecoverableMarker = Symbol.for('honker.unrecoverable')
@@ -18,8 +17,8 @@ export class RetryLaterError extends Error {
 
   constructor(delayS: number, message = `retry in ${delayS}s`) {
     super(message)
-    if (!Number.isSafeInteger(delayS) || delayS < 0 || delayS > MAX_DELAY_S) {
-      throw new InvalidArgumentError('delayS', `must be a whole number of seconds from 0 to ${MAX_DELAY_S}, got ${String(delayS)}`)
+    if (!Number.isSafeInteger(delayS) || delayS < 0 || delayS > MAX_SECONDS) {
+      throw new InvalidArgumentError('delayS', `must be a whole number of seconds from 0 to ${MAX_SECONDS}, got ${String(delayS)}`)
     }
     this.name = 'RetryLaterError'
     this.delayS = delayS

@@ -54,6 +54,17 @@ export interface WorkOptions {
    * forever). A value that is not JSON-serialisable fails the job like a throw would.
    */
   results?: boolean | { ttlS?: number }
+  /**
+   * Where to report failures: retries and lost claims as warnings, dead letters, recovered errors
+   * and a fatal stop as errors. `console` works. Default: none (listen to the events instead).
+   */
+  logger?: WorkerLogger
+}
+
+/** The two methods of `console` the worker's `logger` option uses. */
+export interface WorkerLogger {
+  warn(message: string, ...details: unknown[]): void
+  error(message: string, ...details: unknown[]): void
 }
 
 export interface WorkerEvents<Payload> {
@@ -126,7 +137,10 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   readonly id: string
   readonly queue: string
   readonly stats: WorkerStats = { claimed: 0, completed: 0, retried: 0, dead: 0, lost: 0, released: 0 }
-  /** Settles when the worker has stopped: rejects if it stopped because of an error. */
+  /**
+   * Settles when the worker has stopped: no claim loop, and every job it claimed acked, retried,
+   * dead-lettered or released. Rejects if it stopped because of an error.
+   */
   readonly done: Promise<void>
   readonly #source: WorkerQueue<Payload>
   readonly #handler: JobHandler<Payload>
@@ -155,7 +169,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   readonly #slice = new TimeSlice()
   readonly #signal: AbortSignal | undefined
   #stopping = false
-  #stopPromise: Promise<void> | null = null
+  /** How long the drain after the loop waits for running handlers; `stop({ timeoutMs })` sets it. */
+  #drainTimeoutMs: number
   #lastSweep = 0
 
   /** @internal */
@@ -187,14 +202,30 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         : options.results === true
           ? 0
           : (optionalInteger(options.results.ttlS, 'results.ttlS', { min: 0 }) ?? 0)
+    this.#drainTimeoutMs = this.#shutdownTimeoutMs
+    if (options.logger !== undefined) this.#logTo(options.logger)
     // Subscribe before the first claim: a commit between that claim and the first wait must wake us.
     this.#subscription = source.subscribe()
-    this.done = this.#loop()
+    this.done = this.#lifecycle()
     this.done.catch(() => {}) // observed through `done` or 'worker:stopped'; never an unhandled rejection
     if (this.#signal !== undefined) {
       if (this.#signal.aborted) void this.stop()
       else this.#signal.addEventListener('abort', () => void this.stop(), { once: true })
     }
+  }
+
+  #logTo(logger: WorkerLogger): void {
+    if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
+      throw new InvalidArgumentError('logger', 'must have warn() and error() methods, like console')
+    }
+    const where = (job: Job<Payload>): string => `honker worker ${this.id}: ${this.queue} job ${job.id} (attempt ${job.attempts}/${job.maxAttempts})`
+    this.on('job:retried', (job, error, delayS) => logger.warn(`${where(job)} failed, retrying in ${delayS} s:`, error))
+    this.on('job:dead', (job, error) => logger.error(`${where(job)} failed for good, moved to the dead letters:`, error))
+    this.on('job:lost', (job) => logger.warn(`${where(job)}: claim lost (lapsed, reclaimed or cancelled); its outcome was not recorded`))
+    this.on('worker:error', (error) => logger.error(`honker worker ${this.id} (${this.queue}): recovered from an error:`, error))
+    this.on('worker:stopped', (error) => {
+      if (error !== null) logger.error(`honker worker ${this.id} (${this.queue}) stopped on an error:`, error)
+    })
   }
 
   /** Jobs currently running. */
@@ -207,19 +238,35 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
    * `shutdownTimeoutMs`), then release what is still running back to the queue.
    */
   stop(options: { timeoutMs?: number } = {}): Promise<void> {
-    if (this.#stopPromise !== null) return this.#stopPromise
-    const timeoutMs = optionalMilliseconds(options.timeoutMs, 'timeoutMs') ?? this.#shutdownTimeoutMs
+    const timeoutMs = optionalMilliseconds(options.timeoutMs, 'timeoutMs')
+    // The first stop decides the drain's timeout; the loop reads it only once it has ended.
+    if (!this.#stopping && timeoutMs !== undefined && timeoutMs !== null) this.#drainTimeoutMs = timeoutMs
     this.#stopping = true
     this.#subscription.nudge()
-    this.#stopPromise = (async () => {
-      await this.done.catch(() => {})
-      await this.#drain(timeoutMs)
-    })()
-    return this.#stopPromise
+    return this.done.catch(() => {})
+  }
+
+  /**
+   * The claim loop, then the drain: `done` (and 'worker:stopped') must mean that nothing this
+   * worker claimed is left `processing`, however the loop ended (a stop, an aborted signal, or a
+   * fatal error, after which the outcomes are still recorded where the database allows it).
+   */
+  async #lifecycle(): Promise<void> {
+    let failure: unknown = null
+    try {
+      await this.#loop()
+    } catch (error) {
+      failure = error
+    }
+    await this.#drain(this.#drainTimeoutMs)
+    if (failure !== null && !HonkerError.isInstance(failure, 'closed')) {
+      this.emit('worker:stopped', failure)
+      throw failure
+    }
+    this.emit('worker:stopped', null)
   }
 
   async #loop(): Promise<void> {
-    let failure: unknown = null
     try {
       while (!this.#stopping) {
         const pause = this.#slice.yieldIfSpent()
@@ -249,19 +296,12 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         this.#setAlarm(timeoutMs)
         if ((await this.#subscription.wait()) !== 'nudge') this.#slice.restart()
       }
-    } catch (error) {
-      failure = error
-      this.#stopping = true
     } finally {
+      this.#stopping = true
       this.#subscription.close()
       if (this.#alarm !== null) clearTimeout(this.#alarm)
       this.#alarm = null
     }
-    if (failure !== null && !HonkerError.isInstance(failure, 'closed')) {
-      this.emit('worker:stopped', failure)
-      throw failure
-    }
-    this.emit('worker:stopped', null)
   }
 
   /**

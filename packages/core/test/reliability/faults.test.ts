@@ -334,26 +334,33 @@ describe('a read-only database', () => {
 })
 
 describe('SIGTERM during work', () => {
-  it('in-flight jobs finish or are released at once; none is left claimed until its visibility timeout', async () => {
-    const file = tempDbPath()
-    const db = openDb(file)
-    const q = db.queue('work', { visibilityTimeoutS: 300 })
-    const slow = [q.enqueue({ kind: 'slow', ms: 400 }), q.enqueue({ kind: 'slow', ms: 400 })]
-    const hang = [q.enqueue({ kind: 'hang' }), q.enqueue({ kind: 'hang' })]
-    const worker = spawnFixture('reliability-sigterm-worker.mjs', {
-      db: file, queue: 'work', concurrency: 4, shutdownTimeoutMs: 1000, visibilityTimeoutS: 300,
+  // `done` is what the docs tell a SIGTERM handler to await before db.close(); `stop()` drains too.
+  for (const waitWith of ['done', 'stop'] as const) {
+    it(`in-flight jobs finish or are released before worker.${waitWith} settles; none is left claimed until its visibility timeout`, async () => {
+      const file = tempDbPath()
+      const db = openDb(file)
+      const q = db.queue('work', { visibilityTimeoutS: 300 })
+      const slow = [q.enqueue({ kind: 'slow', ms: 400 }), q.enqueue({ kind: 'slow', ms: 400 })]
+      const hang = [q.enqueue({ kind: 'hang' }), q.enqueue({ kind: 'hang' })]
+      const worker = spawnFixture('reliability-sigterm-worker.mjs', {
+        db: file, queue: 'work', concurrency: 4, shutdownTimeoutMs: 1000, visibilityTimeoutS: 300, waitWith,
+      })
+      for (const id of [...slow, ...hang]) await worker.waitFor((m) => m.event === 'started' && m.id === id)
+      worker.process.kill('SIGTERM')
+      expect(await worker.exited).toEqual({ code: 0, signal: null })
+      const ids = (event: string) => worker.messages.filter((m) => m.event === event).map((m) => m.id as number).sort((a, b) => a - b)
+      expect(ids('completed')).toEqual(slow)
+      expect(ids('released')).toEqual(hang)
+      // 'worker:stopped' comes after every outcome, with nothing running.
+      const events = worker.messages.map((m) => m.event)
+      expect(events.indexOf('worker:stopped')).toBeGreaterThan(Math.max(events.lastIndexOf('completed'), events.lastIndexOf('released')))
+      expect(worker.messages.find((m) => m.event === 'worker:stopped')).toMatchObject({ running: 0 })
+      // Finished jobs are gone; released ones are pending again with the interrupted attempt given back.
+      for (const id of slow) expect(q.getJob(id)).toBeNull()
+      for (const id of hang) expect(q.getJob(id)).toMatchObject({ state: 'pending', attempts: 0, workerId: null })
+      expect(q.counts()).toMatchObject({ processing: 0 })
+      // Claimable now, not in 300 s.
+      expect(q.claimBatch('next-worker', 10).map((job) => job.id)).toEqual(hang)
     })
-    for (const id of [...slow, ...hang]) await worker.waitFor((m) => m.event === 'started' && m.id === id)
-    worker.process.kill('SIGTERM')
-    expect(await worker.exited).toEqual({ code: 0, signal: null })
-    const ids = (event: string) => worker.messages.filter((m) => m.event === event).map((m) => m.id as number).sort((a, b) => a - b)
-    expect(ids('completed')).toEqual(slow)
-    expect(ids('released')).toEqual(hang)
-    // Finished jobs are gone; released ones are pending again with the interrupted attempt given back.
-    for (const id of slow) expect(q.getJob(id)).toBeNull()
-    for (const id of hang) expect(q.getJob(id)).toMatchObject({ state: 'pending', attempts: 0, workerId: null })
-    expect(q.counts()).toMatchObject({ processing: 0 })
-    // Claimable now, not in 300 s.
-    expect(q.claimBatch('next-worker', 10).map((job) => job.id)).toEqual(hang)
-  })
+  }
 })
