@@ -242,7 +242,7 @@ async function main() {
   check(declinedError === 'card declined', 'the error reached the caller')
   check(orderCount() === 0, `orders table is empty (rows: ${orderCount()})`)
   check(declinedJobId !== undefined && emails.getJob(declinedJobId) === null, `email job #${declinedJobId} does not exist`)
-  check(counts0.ready + counts0.delayed + counts0.processing + counts0.dead === 0, 'the email queue is empty')
+  check(counts0.pending + counts0.delayed + counts0.processing + counts0.dead === 0, 'the email queue is empty')
 
   // 3. ------------------------------------------------------------------------------------------
   step(`3. Starting ${WORKER_NAMES.length} worker processes (concurrency ${WORKER_CONCURRENCY} each, fallbackPollMs: null)`)
@@ -339,7 +339,7 @@ async function main() {
   const emailed = /** @type {{ n: number }} */ (sqlite.prepare("SELECT count(*) AS n FROM orders WHERE status = 'emailed' AND emails_sent = 1").get()).n
   const duplicates = [...completions.values()].filter((list) => list.length > 1).length
   const counts = emails.counts()
-  say(`   email queue: ${counts.ready} ready, ${counts.delayed} delayed, ${counts.processing} processing, ${counts.dead} dead`)
+  say(`   email queue: ${counts.pending} pending, ${counts.delayed} delayed, ${counts.processing} processing, ${counts.dead} dead`)
   const total = { claimed: 0, completed: 0, retried: 0, dead: 0, lost: 0, released: 0 }
   for (const w of workers) {
     const s = /** @type {typeof total} */ (w.stats ?? {})
@@ -349,7 +349,7 @@ async function main() {
   check(orderCount() === allOrders, `${int(allOrders)} orders exist (the declined one does not)`)
   check(emailed === allOrders - 1 && wrongCount === 0, `every order but the dead-lettered one was emailed exactly once (${int(emailed)})`)
   check(duplicates === 0 && completions.size === allOrders - 1, 'no job was handled twice')
-  check(counts.ready + counts.delayed + counts.processing === 0 && counts.dead === 1, 'the queue is drained; one dead job')
+  check(counts.pending + counts.delayed + counts.processing === 0 && counts.dead === 1, 'the queue is drained; one dead job')
   check(
     total.completed === allOrders - 1 && total.retried === 2 && total.dead === 1 && total.lost === 0 && total.released === 0,
     `worker stats add up: ${int(total.completed)} completed, ${total.retried} retried, ${total.dead} dead, ${total.lost} lost`,

@@ -6,6 +6,17 @@ export const EXIT_OK = 0
 export const EXIT_RUNTIME = 1
 /** The command line itself is wrong: unknown option, missing value, bad number or JSON. */
 export const EXIT_USAGE = 2
+/**
+ * Standard output was closed under the command (EPIPE: `| head`, a restarted log shipper); it
+ * stopped gracefully. 141 is 128 + SIGPIPE, what a shell reports for a process a closed pipe
+ * killed.
+ */
+export const EXIT_OUTPUT_CLOSED = 141
+
+/** The error for a command that stopped because stdout failed with `code` (see output.ts). */
+export function outputClosedError(code: string, what: string): CliError {
+  return new CliError('output_closed', `stdout closed (${code}); ${what}`, { exitCode: EXIT_OUTPUT_CLOSED })
+}
 
 /**
  * An error the CLI reports as one line, `honker: <message> (<code>)`, and exits with `exitCode`.

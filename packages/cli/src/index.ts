@@ -1,8 +1,9 @@
 /**
  * @module @honker/cli
  *
- * The `honker` command is the package's point (`npx honker --help`). This entry point exports
- * the types a handler module can use, and `main` for running the command in-process.
+ * The `honker` command is the package's point (`npx honker --help` in a project that depends on
+ * @honker/cli, `npx @honker/cli --help` anywhere else). This entry point exports the types a
+ * handler module can use, and `main` for running the command in-process.
  *
  * ```ts
  * // handlers.ts

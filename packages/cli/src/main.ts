@@ -1,23 +1,28 @@
 /**
  * @module @honker/cli
  *
- * The `honker` command: `worker`, `status`, `dead list|retry|delete`, `enqueue`, `tail` and
- * `scheduler run`, on any SQLite file honker's tables live in (created by @honker/core or by
+ * The `honker` command: `worker`, `status`, `dead list|retry|delete`, `jobs list|release`,
+ * `enqueue`, `tail` and `scheduler run`, on any SQLite file honker's tables live in (created by @honker/core or by
  * honker 0.5 in another language). Every command is a thin layer over @honker/core; what is
  * deliberately left out is anything that would need a daemon or a network port.
  */
 import { createRequire } from 'node:module'
-import { Command, CommanderError } from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { deadActionCommand, deadListCommand } from './commands/dead.ts'
 import { enqueueCommand } from './commands/enqueue.ts'
+import { jobsListCommand, jobsReleaseCommand } from './commands/jobs.ts'
 import { schedulerRunCommand } from './commands/scheduler.ts'
 import { statusCommand } from './commands/status.ts'
 import { tailCommand } from './commands/tail.ts'
 import { workerCommand } from './commands/worker.ts'
-import { describeError, EXIT_OK, EXIT_USAGE, formatError } from './errors.ts'
+import { describeError, EXIT_OK, EXIT_USAGE, formatError, outputClosedError } from './errors.ts'
 import { dbOption, integer, jobIds, readPayload, seconds } from './options.ts'
+import { stdoutFailure, watchStdout } from './output.ts'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+/** The `--create` flag of the commands that can start on an empty queue. */
+const CREATE_HELP = "create the database file, or add honker's tables to it, if they do not exist (otherwise such a file is refused)"
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`
@@ -42,6 +47,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
       'honker worker --db app.db --queue emails --handler ./handlers.js --concurrency 4',
       'honker status --db app.db',
       'honker dead retry --db app.db --queue emails --all',
+      'honker jobs list --db app.db --state processing',
       "honker enqueue --db app.db --queue emails --payload '{\"to\":\"a@example.com\"}'",
       'honker tail --db app.db --channel orders',
       'honker scheduler run --db app.db',
@@ -67,6 +73,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--results', "save each handler's return value as the job's result (db.getResult / waitResult)")
     .option('--json', 'JSON lines even on a terminal (the default when stdout is not a terminal)')
     .option('--status-interval <seconds>', 'how often progress is shown: the live line on a terminal (default 0.5), a status JSON line otherwise (default 10; 0 = never)', seconds)
+    .option('--create', CREATE_HELP)
     .addHelpText('after', examples(
       'honker worker --db app.db --queue emails --handler ./handlers.js',
       'honker worker --db app.db --queue emails --handler ./handlers.js --concurrency 8 --shutdown-timeout 60',
@@ -111,6 +118,36 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
       .action((options) => run(deadActionCommand(action, options)))
   }
 
+  const jobs = command(program, 'jobs')
+    .description('List live jobs, and release claimed (processing) jobs back to the queue.')
+    .addHelpText('after', examples(
+      'honker jobs list --db app.db --state processing',
+      'honker jobs release --db app.db --queue emails --all-expired',
+      'honker jobs release --db app.db --queue emails --worker web-1:4242:1f2e3d4c --force',
+    ))
+  command(jobs, 'list')
+    .description("List live jobs (pending, delayed, processing), oldest id first, with each claim's worker, attempts and expiry.")
+    .addOption(dbOption())
+    .option('--queue <name>', 'only this queue (default: every queue)')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(['processing', 'pending', 'delayed']))
+    .option('--limit <n>', 'most jobs to list', integer({ min: 1, max: 100_000 }), 100)
+    .option('--after-id <id>', 'list jobs after this id (the next page)', integer({ min: 0 }))
+    .option('--json', 'one JSON object per line')
+    .action((options) => run(jobsListCommand(options)))
+  command(jobs, 'release')
+    .description(
+      'Put processing jobs back to pending, their attempt given back, so any worker can take them now. ' +
+        'A live claim needs --force (its worker may still be running the job).',
+    )
+    .addOption(dbOption())
+    .requiredOption('--queue <name>', 'the queue')
+    .option('--id <ids...>', 'job ids (repeat, space- or comma-separated); all of them or none change', jobIds)
+    .option('--all-expired', 'every job of the queue whose claim has lapsed')
+    .option('--worker <id>', "every job this worker id holds (a crashed worker's jobs)")
+    .option('--force', 'release live claims too')
+    .option('--json', 'print the ids as JSON')
+    .action((options) => run(jobsReleaseCommand(options)))
+
   command(program, 'enqueue')
     .description('Add one job to a queue and print its id.')
     .addOption(dbOption())
@@ -120,7 +157,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--delay <seconds>', 'run no earlier than this many seconds from now', integer({ min: 0 }))
     .option('--max-attempts <n>', 'executions allowed before the job is dead-lettered (default 3)', integer({ min: 1 }))
     .option('--expires <seconds>', 'drop the job to the dead letters if it has not run within this many seconds', integer({ min: 1 }))
-    .option('--create', 'create the database file if it does not exist')
+    .option('--create', CREATE_HELP)
     .option('--json', 'print {"id","queue"} as JSON')
     .addHelpText('after', examples(
       "honker enqueue --db app.db --queue emails --payload '{\"to\":\"a@example.com\"}'",
@@ -136,6 +173,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--from <offset>', 'stream only: start after this offset (0 = from the beginning; default: only new events)', integer({ min: 0 }))
     .option('--consumer <name>', "stream only: follow as this consumer, resuming from and saving its offset")
     .option('--limit <n>', 'exit after printing this many', integer({ min: 0 }))
+    .option('--create', CREATE_HELP)
     .addHelpText('after', examples(
       'honker tail --db app.db --channel orders',
       'honker tail --db app.db --stream orders --from 0',
@@ -150,6 +188,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--owner <name>', 'name this process in the leader lock (default: host:pid:random)')
     .option('--lock-ttl <seconds>', "how long the leader's lease lasts without renewal: how soon a standby takes over a dead leader (default 60)", integer({ min: 2 }))
     .option('--json', 'JSON lines even on a terminal (the default when stdout is not a terminal)')
+    .option('--create', CREATE_HELP)
     .addHelpText('after', examples('honker scheduler run --db app.db'))
     .action((options) => run(schedulerRunCommand(options)))
 
@@ -162,11 +201,17 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const verbose = argv.includes('--verbose')
+  // Before anything is written: a closed stdout becomes a graceful stop, not an EPIPE crash.
+  watchStdout()
   let exitCode = EXIT_OK
   let failedCommand = 'honker'
   const program = buildProgram((code) => (exitCode = code), verbose, (command) => (failedCommand = command))
   try {
     await program.parseAsync([...argv])
+    // A short command whose output was cut off (`honker dead list | head -1`) did its work, but
+    // not all of it reached the reader: say so rather than exit 0.
+    const failed = stdoutFailure()
+    if (failed !== null) throw outputClosedError(failed, 'output was cut short')
     return exitCode
   } catch (error) {
     if (error instanceof CommanderError) {

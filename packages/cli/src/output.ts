@@ -4,9 +4,76 @@
  * on terminals.
  */
 
+/**
+ * Standard output can go away under a running command: `honker worker | head -1`, or a log
+ * shipper that restarts. The next write then fails with EPIPE, which Node reports as an 'error'
+ * event on process.stdout and, with no listener, as an uncaught exception that kills the process
+ * (a worker's claimed jobs would stay `processing` until their visibility timeout). This module
+ * owns that listener: it records the failure, later writes are dropped, and the long-running
+ * commands stop gracefully when told (`onStdoutClosed`).
+ */
+let stdoutError: { code: string } | null = null
+const closedListeners = new Set<() => void>()
+let watching = false
+
+/** Install the stdout 'error' listener (once per process; it stays for the process's life). */
+export function watchStdout(): void {
+  if (watching) return
+  watching = true
+  process.stdout.on('error', noteFailure)
+  // Nothing is left to report a closed stderr on; it must not kill a worker either.
+  process.stderr.on('error', () => {})
+}
+
+function noteFailure(error: NodeJS.ErrnoException): void {
+  if (stdoutError !== null) return
+  stdoutError = { code: typeof error.code === 'string' ? error.code : 'EIO' }
+  for (const listener of [...closedListeners]) listener()
+}
+
+/**
+ * The error code stdout failed with (EPIPE when its reader went away), or null while it works.
+ * A failed write marks the stream at once; its 'error' event only follows on a later tick.
+ */
+export function stdoutFailure(): string | null {
+  if (stdoutError === null && watching) {
+    const errored = (process.stdout as { errored?: NodeJS.ErrnoException | null }).errored
+    if (errored != null) noteFailure(errored)
+  }
+  return stdoutError?.code ?? null
+}
+
+/** Run `listener` once stdout fails; returns an unsubscribe function. */
+export function onStdoutClosed(listener: () => void): () => void {
+  if (stdoutError !== null) {
+    listener()
+    return () => {}
+  }
+  closedListeners.add(listener)
+  return () => closedListeners.delete(listener)
+}
+
+/** Write text to stdout, or drop it once stdout has failed. */
+export function writeOut(text: string): void {
+  if (stdoutFailure() !== null) return
+  process.stdout.write(text)
+}
+
+/**
+ * Write text to stdout and resolve once it was handed to the OS: true, or false when stdout has
+ * failed (the text never left). For output that acknowledges work, such as a stream consumer's
+ * offset, which must not move past an event that was not written.
+ */
+export function writeConfirmed(text: string): Promise<boolean> {
+  if (stdoutFailure() !== null) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    process.stdout.write(text, (error) => resolve(error == null && stdoutError === null))
+  })
+}
+
 /** Write one JSON object as a line on stdout. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value)}\n`)
+  writeOut(`${JSON.stringify(value)}\n`)
 }
 
 /** A stored JSON text as a value; text another binding stored that is not JSON stays a string. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { runCli, tempDbPath } from './helpers.ts'
 
 const COMMANDS = [
@@ -9,6 +9,9 @@ const COMMANDS = [
   ['dead', 'list'],
   ['dead', 'retry'],
   ['dead', 'delete'],
+  ['jobs'],
+  ['jobs', 'list'],
+  ['jobs', 'release'],
   ['enqueue'],
   ['tail'],
   ['scheduler'],
@@ -19,7 +22,7 @@ describe('help and usage errors', () => {
   it('prints help for the program and every command, exit 0', async () => {
     const top = await runCli(['--help'])
     expect(top.code).toBe(0)
-    for (const name of ['worker', 'status', 'dead', 'enqueue', 'tail', 'scheduler']) expect(top.stdout).toContain(name)
+    for (const name of ['worker', 'status', 'dead', 'jobs', 'enqueue', 'tail', 'scheduler']) expect(top.stdout).toContain(name)
     for (const command of COMMANDS) {
       const result = await runCli([...command, '--help'])
       expect(result.code, command.join(' ')).toBe(0)
@@ -35,7 +38,7 @@ describe('help and usage errors', () => {
   })
 
   it('exits 2 with the help on stderr when no command is given', async () => {
-    for (const args of [[], ['dead'], ['scheduler']]) {
+    for (const args of [[], ['dead'], ['jobs'], ['scheduler']]) {
       const result = await runCli(args)
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.stdout).toBe('')
@@ -73,14 +76,24 @@ describe('runtime errors', () => {
     for (const args of [
       ['status', '--db', db],
       ['dead', 'list', '--db', db, '--queue', 'q'],
+      ['jobs', 'list', '--db', db],
+      ['jobs', 'release', '--db', db, '--queue', 'q', '--all-expired'],
+    ]) {
+      const result = await runCli(args)
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr).toBe(`honker: no database file at ${db} (check --db) (database_not_found)\n`)
+    }
+    // The commands that take --create say so.
+    for (const args of [
       ['enqueue', '--db', db, '--queue', 'q'],
       ['tail', '--db', db, '--channel', 'c'],
       ['scheduler', 'run', '--db', db],
     ]) {
       const result = await runCli(args)
       expect(result.code, args.join(' ')).toBe(1)
-      expect(result.stderr).toBe(`honker: no database file at ${db} (check --db) (database_not_found)\n`)
+      expect(result.stderr).toBe(`honker: no database file at ${db} (check --db, or pass --create to create it) (database_not_found)\n`)
     }
+    expect(existsSync(db)).toBe(false)
   })
 
   it('prints the stack under --verbose', async () => {
@@ -95,7 +108,7 @@ describe('runtime errors', () => {
   it('names the file when it is not a SQLite database', async () => {
     const db = tempDbPath()
     writeFileSync(db, 'this is not sqlite, just text that is long enough to have a header '.repeat(20))
-    for (const args of [['status', '--db', db], ['dead', 'list', '--db', db, '--queue', 'q']]) {
+    for (const args of [['status', '--db', db], ['dead', 'list', '--db', db, '--queue', 'q'], ['enqueue', '--db', db, '--queue', 'q']]) {
       const result = await runCli(args)
       expect(result.code, args.join(' ')).toBe(1)
       expect(result.stderr).toMatch(new RegExp(`^honker: cannot (open|read) ${db.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: file is not a database \\(sqlite_error\\)\\n$`))

@@ -55,10 +55,14 @@ export interface RunResult {
 }
 
 /** Run `honker <args>` to completion. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string; bin?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binPath, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? binPath, ...args], {
       env: childEnv(options.env),
+      cwd: options.cwd ?? packageDir,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -104,7 +104,7 @@ describe('honker status', () => {
     plain.close()
     const result = await runCli(['status', '--db', file])
     expect(result.code).toBe(1)
-    expect(result.stderr).toBe(`honker: ${file} has no honker tables (_honker_live is missing); is --db the right file? (not_a_honker_database)\n`)
+    expect(result.stderr).toBe(`honker: ${file} has no honker tables; is --db the right file? (not_a_honker_database)\n`)
   })
 
   it('shows the scheduler leader while one runs', async () => {

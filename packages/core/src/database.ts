@@ -18,6 +18,8 @@ import { toHonkerError } from './errors/sqlite-error.ts'
 import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
 import { isThenable } from './executor/executor.ts'
 import { Queue, type QueueOptions } from './queue/queue.ts'
+import { listLiveJobs, type ListJobsOptions } from './queue/live-jobs.ts'
+import type { JobInfo } from './queue/job-row.ts'
 import { RateLimit, sweepRateLimits, type RateLimitOptions } from './rate-limit/rate-limit.ts'
 import { getResult, saveResult, sweepResults, type ResultLookup, type SaveResultOptions } from './result/results.ts'
 import { waitResult, type WaitResultOptions } from './result/wait-result.ts'
@@ -38,7 +40,7 @@ import { Scheduler } from './scheduler/scheduler.ts'
 import type { BetterSqlite3Executor as Executor } from './executor/better-sqlite3-executor.ts'
 import { migrate } from './schema/migrate.ts'
 import { Transaction } from './transaction.ts'
-import { requireFunction, requireObject } from './validate.ts'
+import { requireFunction, requireName, requireObject } from './validate.ts'
 import type { WatcherOptions } from './watcher/commit-watcher.ts'
 import { acquireWatcher, type WatcherLease } from './watcher/watcher-registry.ts'
 import type { WakeSubscription } from './watcher/wake-subscription.ts'
@@ -152,6 +154,19 @@ export class Database implements Host {
   queue<Payload = unknown>(name: string, options?: QueueOptions): Queue<Payload> {
     this.assertOpen()
     return new Queue<Payload>(this, name, options)
+  }
+
+  /**
+   * A page of live jobs of every queue (or of `queue`), in id order; see `queue.listJobs`.
+   *
+   * ```ts
+   * const claimed = db.listJobs({ state: 'processing' })
+   * ```
+   */
+  listJobs(options: ListJobsOptions & { queue?: string } = {}): JobInfo[] {
+    requireObject(options, 'options')
+    const { queue, ...rest } = options
+    return listLiveJobs(this, queue === undefined ? null : requireName(queue, 'queue'), rest)
   }
 
   /**

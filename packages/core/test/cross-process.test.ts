@@ -37,7 +37,7 @@ describe.each(WAKE_ONLY)('cross-process wake (%s)', (_name, watcher) => {
       await sleep(20)
     }
     await stop(worker)
-    expect(emails.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(emails.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
   it('a delayed job runs at its time in another process with no other commit', async () => {
@@ -77,7 +77,7 @@ describe('cross-process workers', () => {
     expect([...ackedIds].sort((a, b) => a - b)).toEqual(ids)
     expect(startedIds.length).toBe(10_000) // no job ran twice
     for (const w of workers) expect(w.messages.filter((m) => m.event === 'acked').length).toBeGreaterThan(0)
-    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(q.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
   it('kill -9 mid-job: reclaimed after the visibility timeout, attempts counted, then dead-lettered', async () => {

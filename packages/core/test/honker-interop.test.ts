@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== null)('interop with the honker 0.5.1 native bindi
     const rest = await nativeClaim({ db: file, queue: 'emails', workerId: 'honker-w', n: 10, visibilityS: 30 }, true)
     expect(rest.rows).toMatchObject([{ id: low, payload: '{"to":"low@example.com"}', attempts: 1 }])
     expect(rest.acked).toBe(1)
-    expect(emails.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(emails.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
     expect(liveCount(file)).toBe(0)
   })
 
@@ -124,7 +124,7 @@ describe.skipIf(skipReason !== null)('interop with the honker 0.5.1 native bindi
     expect(jobs.map((job) => job.payload)).toEqual([{ to: 'high@example.com', n: [1, null] }, 'plain string', { to: 'low@example.com' }])
     expect(jobs.map((job) => [job.attempts, job.maxAttempts])).toEqual([[1, 5], [1, 1], [1, 3]])
     for (const job of jobs) expect(job.ack()).toBe(true)
-    expect(emails.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(emails.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
     expect(liveCount(file)).toBe(0)
   })
 

@@ -50,7 +50,7 @@ describe('outbox', () => {
         throw new Error('card declined')
       }),
     ).toThrow('card declined')
-    expect(webhooks.queue.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(webhooks.queue.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
 
     const id = db.transaction((tx) => {
       tx.run("INSERT INTO orders (id, status) VALUES (2, 'paid')")
@@ -155,7 +155,7 @@ describe('outbox', () => {
     box.enqueue(3)
     await sleep(50)
     expect(seen).toEqual([1, 2])
-    expect(box.queue.counts().ready).toBe(1)
+    expect(box.queue.counts().pending).toBe(1)
   })
 
   it('rejects bad arguments with coded errors and writes nothing', () => {

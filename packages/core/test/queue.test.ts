@@ -83,7 +83,7 @@ describe('enqueue and transactions', () => {
     const ids = q.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }])
     expect(ids).toEqual([1, 2, 3])
     expect(() => q.enqueueMany([{ n: 4 }, 10n as unknown as object])).toThrow()
-    expect(q.counts().ready).toBe(3)
+    expect(q.counts().pending).toBe(3)
   })
 
   it('never reuses ids, even after every job is gone (AUTOINCREMENT)', () => {
@@ -122,7 +122,7 @@ describe('enqueue and transactions', () => {
     second.transaction((tx) => {
       expect(() => q.enqueue(1, { tx })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
     })
-    expect(q.counts().ready).toBe(0)
+    expect(q.counts().pending).toBe(0)
   })
 
   it('nests transactions as savepoints', () => {
@@ -221,7 +221,7 @@ describe('ack, retry, fail, release, cancel', () => {
     expect(q.getJob(a!.id)).toBeNull()
     expect(q.ackBatch([a!, b!, c!.id], 'w')).toBe(2)
     expect(q.ackBatch([], 'w')).toBe(0)
-    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(q.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
   it('retry puts the job back after the delay, then dead-letters it with the caller error on the last attempt', () => {
@@ -270,7 +270,7 @@ describe('ack, retry, fail, release, cancel', () => {
     expect(q.cancel(running)).toBe(true)
     expect(q.cancel(running)).toBe(false)
     expect(job.ack()).toBe(false)
-    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(q.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 })
 
@@ -311,5 +311,61 @@ describe('expiry and deadlines', () => {
     expect(q.nextClaimAt()).toBe(1_021)
     clock.t = 1_020_000 // a claim expiring exactly now is still owned: reclaimable at +1
     expect(q.nextClaimAt()).toBe(1_021)
+  })
+})
+
+describe('counts, listJobs and releaseClaims (operator views)', () => {
+  it('counts() names due jobs `pending`, like honker status; `ready` is a deprecated, non-enumerable alias', () => {
+    const { db } = openWithClock(1_000)
+    const q = db.queue('q')
+    q.enqueueMany(['a', 'b'])
+    q.enqueue('later', { delayS: 60 })
+    const counts = q.counts()
+    expect(counts).toEqual({ pending: 2, delayed: 1, processing: 0, dead: 0 })
+    expect(counts.ready).toBe(2)
+    expect(JSON.parse(JSON.stringify(counts))).toEqual({ pending: 2, delayed: 1, processing: 0, dead: 0 })
+  })
+
+  it('listJobs pages live jobs of a queue (or of every queue) by state', () => {
+    const { db, clock } = openWithClock(1_000)
+    const emails = db.queue('emails', { visibilityTimeoutS: 30 })
+    const [due, claimed] = emails.enqueueMany(['due', 'claimed'])
+    const delayed = emails.enqueue('delayed', { delayS: 60 })
+    const other = db.queue('other').enqueue('o')
+    clock.t = 1_001_000
+    expect(emails.claimBatch('w1', 1)[0]!.id).toBe(due)
+    expect(emails.listJobs().map((job) => job.id)).toEqual([due, claimed, delayed])
+    expect(emails.listJobs({ state: 'processing' })).toEqual([
+      expect.objectContaining({ id: due, state: 'processing', workerId: 'w1', attempts: 1, claimExpiresAt: 1_031 }),
+    ])
+    expect(emails.listJobs({ state: 'pending' }).map((job) => job.id)).toEqual([claimed])
+    expect(emails.listJobs({ state: 'delayed' }).map((job) => job.id)).toEqual([delayed])
+    expect(db.listJobs().map((job) => job.id)).toEqual([due, claimed, delayed, other])
+    expect(db.listJobs({ queue: 'other' }).map((job) => job.id)).toEqual([other])
+    expect(db.listJobs({ limit: 2, afterId: due }).map((job) => job.id)).toEqual([claimed, delayed])
+    expect(() => emails.listJobs({ state: 'dead' as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+  })
+
+  it('releaseClaims hands back lapsed claims of any worker, and live ones only with force, giving the attempt back', () => {
+    const { db, clock } = openWithClock(1_000)
+    const q = db.queue('q', { visibilityTimeoutS: 10 })
+    const [a, b, c] = q.enqueueMany(['a', 'b', 'c']) as [number, number, number]
+    const jobA = q.claimOne('crashed')!
+    clock.t = 1_005_000
+    const jobB = q.claimOne('crashed')!
+    const jobC = q.claimOne('alive')!
+    expect([jobA.id, jobB.id, jobC.id]).toEqual([a, b, c])
+    clock.t = 1_011_000 // a's claim (until 1_010) lapsed; b's and c's (until 1_015) are live
+    expect(q.releaseClaims({ workerId: 'crashed' })).toEqual({ released: [a], live: [expect.objectContaining({ id: b, workerId: 'crashed' })] })
+    expect(q.getJob(a)).toMatchObject({ state: 'pending', attempts: 0, workerId: null, claimExpiresAt: null })
+    expect(q.getJob(b)).toMatchObject({ state: 'processing', attempts: 1, workerId: 'crashed' })
+    expect(q.releaseClaims({ ids: [b, c, 999], force: true })).toEqual({ released: [b, c], live: [] })
+    expect(q.counts()).toEqual({ pending: 3, delayed: 0, processing: 0, dead: 0 })
+    // The holder lost the job: its ack reports it.
+    expect(jobC.ack()).toBe(false)
+    expect(q.claimOne('next')!.attempts).toBe(1)
+    expect(q.releaseClaims({ ids: [] })).toEqual({ released: [], live: [] })
+    expect(db.queue('elsewhere').releaseClaims({ force: true })).toEqual({ released: [], live: [] })
+    expect(() => q.releaseClaims({ ids: [0] })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
   })
 })

@@ -57,7 +57,7 @@ describe('worker runtime', () => {
     await worker.stop()
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, n) => n))
     expect(peak).toBe(8)
-    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(q.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
   it('acks each finished job in the same transaction as the next claim (one commit per job at concurrency 1)', async () => {
@@ -79,7 +79,7 @@ describe('worker runtime', () => {
     // and a few wakes that found nothing new: never a second commit per job.
     expect(transactions).toBeGreaterThanOrEqual(201)
     expect(transactions).toBeLessThan(215)
-    expect(q.counts()).toEqual({ ready: 0, delayed: 0, processing: 0, dead: 0 })
+    expect(q.counts()).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
   })
 
   it('counts a job retried at once and reclaimed here as running twice until each run ends, and leaves no timer behind', async () => {
@@ -219,7 +219,7 @@ describe('worker runtime', () => {
     await worker.stop()
     expect(finished).toBe(1)
     expect(worker.stats.completed).toBe(1)
-    expect(q.counts()).toMatchObject({ ready: 1, processing: 0 })
+    expect(q.counts()).toMatchObject({ pending: 1, processing: 0 })
   })
 
   it('settles `done` only after running jobs are acked: abort the signal, await done, close', async () => {

@@ -79,7 +79,7 @@ describe('enqueue inside db.transaction (better-sqlite3)', () => {
       ).toThrow(Declined)
       return id
     })
-    expect(honker.queue('emails').counts()).toMatchObject({ ready: 1 })
+    expect(honker.queue('emails').counts()).toMatchObject({ pending: 1 })
     expect(honker.queue('emails').getJob(outer)?.payloadText).toBe('"outer"')
   })
 

@@ -226,11 +226,11 @@ describe('core never runs inside a pending Kysely transaction', () => {
     const id = await enqueued.promise
     expect(sqlite.inTransaction).toBe(true)
     expect(honker.queue('emails').getJob(id)).toBeNull()
-    expect(honker.queue('emails').counts()).toMatchObject({ ready: 0 })
+    expect(honker.queue('emails').counts()).toMatchObject({ pending: 0 })
     release.resolve()
     await committed
     expect(honker.queue('emails').getJob(id)?.state).toBe('pending')
-    expect(honker.queue('emails').counts()).toMatchObject({ ready: 1 })
+    expect(honker.queue('emails').counts()).toMatchObject({ pending: 1 })
   })
 
   it('a claim during a pending Kysely transaction commits on its own, and survives that transaction’s rollback', async () => {

@@ -1,7 +1,7 @@
 import type { JobInfo } from '@honker/core'
 import { openHonker } from '../database.ts'
 import { CliError, EXIT_OK, usageError } from '../errors.ts'
-import { formatDuration, formatTable, parseStored, printJson, truncate } from '../output.ts'
+import { formatDuration, formatTable, parseStored, printJson, truncate, writeOut } from '../output.ts'
 
 export interface DeadListOptions {
   db: string
@@ -45,7 +45,7 @@ export function deadListCommand(options: DeadListOptions): number {
     }
     const total = dead.count()
     if (jobs.length === 0) {
-      process.stdout.write(`no dead jobs in queue ${options.queue}${total > 0 ? ` after id ${options.afterId}` : ''}\n`)
+      writeOut(`no dead jobs in queue ${options.queue}${total > 0 ? ` after id ${options.afterId}` : ''}\n`)
       return EXIT_OK
     }
     const now = Math.floor(Date.now() / 1000)
@@ -60,7 +60,7 @@ export function deadListCommand(options: DeadListOptions): number {
       ]),
     )
     const more = total > jobs.length ? `\n${jobs.length} of ${total} shown; next page: --after-id ${jobs.at(-1)!.id}` : ''
-    process.stdout.write(`${table}${more}\n`)
+    writeOut(`${table}${more}\n`)
     return EXIT_OK
   } finally {
     db.close()
@@ -101,7 +101,7 @@ export function deadActionCommand(action: 'retry' | 'delete', options: DeadActio
     if (options.json === true) printJson({ queue: options.queue, [verb]: ids })
     else {
       const where = action === 'retry' ? `back to queue ${options.queue} as pending` : `from the dead letters of ${options.queue}`
-      process.stdout.write(
+      writeOut(
         ids.length === 0
           ? `no dead jobs in queue ${options.queue}\n`
           : `${verb} ${ids.length} job(s) ${where}: ${ids.join(', ')}\n`,

@@ -1,6 +1,6 @@
 import { openHonker } from '../database.ts'
 import { EXIT_OK } from '../errors.ts'
-import { printJson } from '../output.ts'
+import { printJson, writeOut } from '../output.ts'
 
 export interface EnqueueCommandOptions {
   db: string
@@ -16,7 +16,7 @@ export interface EnqueueCommandOptions {
 
 /** `honker enqueue`: add one job and print its id (alone on a line, for `id=$(honker enqueue ...)`). */
 export function enqueueCommand(options: EnqueueCommandOptions): number {
-  const db = openHonker(options.db, { create: options.create === true })
+  const db = openHonker(options.db, { createFlag: true, create: options.create === true })
   try {
     const id = db.queue(options.queue).enqueue(options.payload, {
       ...(options.priority === undefined ? {} : { priority: options.priority }),
@@ -25,7 +25,7 @@ export function enqueueCommand(options: EnqueueCommandOptions): number {
       ...(options.expires === undefined ? {} : { expiresS: options.expires }),
     })
     if (options.json === true) printJson({ id, queue: options.queue })
-    else process.stdout.write(`${id}\n`)
+    else writeOut(`${id}\n`)
     return EXIT_OK
   } finally {
     db.close()

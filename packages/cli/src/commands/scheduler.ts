@@ -1,7 +1,7 @@
 import type { FiredJob } from '@honker/core'
 import { openHonker } from '../database.ts'
-import { describeError, EXIT_OK } from '../errors.ts'
-import { formatLocalTime, printJson } from '../output.ts'
+import { describeError, EXIT_OK, outputClosedError } from '../errors.ts'
+import { formatLocalTime, printJson, stdoutFailure, writeOut } from '../output.ts'
 import { listenForShutdown } from '../shutdown.ts'
 
 export interface SchedulerRunOptions {
@@ -9,20 +9,22 @@ export interface SchedulerRunOptions {
   owner?: string
   lockTtl?: number
   json?: boolean
+  create?: boolean
 }
 
 /**
  * `honker scheduler run`: the scheduler's leader loop. Run it in as many processes as you like:
  * one holds the `honker-scheduler` lock and fires due tasks, the others stand by and take over if
- * it dies. Prints what it fires until SIGINT/SIGTERM (the lock is released on the way out).
+ * it dies. Prints what it fires until SIGINT/SIGTERM (the lock is released on the way out). A
+ * closed stdout (EPIPE) stops it the same way, then it exits with `output_closed`.
  */
 export async function schedulerRunCommand(options: SchedulerRunOptions): Promise<number> {
-  const db = openHonker(options.db)
+  const db = openHonker(options.db, { createFlag: true, create: options.create === true })
   const shutdown = listenForShutdown()
   const json = options.json === true || process.stdout.isTTY !== true
   const say = (event: string, fields: Record<string, unknown>, text: string): void => {
     if (json) printJson({ event, time: new Date().toISOString(), ...fields })
-    else process.stdout.write(`${text}\n`)
+    else writeOut(`${text}\n`)
   }
   try {
     const scheduler = db.scheduler()
@@ -47,9 +49,11 @@ export async function schedulerRunCommand(options: SchedulerRunOptions): Promise
     // The runner stops itself on the signal (releasing the lock); a fatal error rejects here.
     await runner.done
     say('scheduler:stopped', {}, 'scheduler stopped')
-    return EXIT_OK
   } finally {
     shutdown.dispose()
     db.close()
   }
+  const failed = stdoutFailure()
+  if (failed !== null) throw outputClosedError(failed, 'the scheduler stopped')
+  return EXIT_OK
 }

@@ -1,6 +1,6 @@
 import { openReadonly } from '../database.ts'
 import { EXIT_OK } from '../errors.ts'
-import { printJson } from '../output.ts'
+import { printJson, writeOut } from '../output.ts'
 import { collectStatus } from '../status/collect-status.ts'
 import { formatStatus } from '../status/format-status.ts'
 
@@ -15,7 +15,7 @@ export function statusCommand(options: StatusCommandOptions): number {
   try {
     const status = collectStatus(connection, Math.floor(Date.now() / 1000))
     if (options.json === true) printJson(status)
-    else process.stdout.write(`${formatStatus(status)}\n`)
+    else writeOut(`${formatStatus(status)}\n`)
     return EXIT_OK
   } finally {
     connection.close()

@@ -1,7 +1,7 @@
 import type { Database } from '@honker/core'
-import { openHonker, openReadonly } from '../database.ts'
-import { EXIT_OK, usageError } from '../errors.ts'
-import { parseStored, printJson } from '../output.ts'
+import { appDriver, openHonker, openReadonly, type SqliteDriver } from '../database.ts'
+import { EXIT_OK, outputClosedError, usageError } from '../errors.ts'
+import { parseStored, stdoutFailure, writeConfirmed } from '../output.ts'
 import { listenForShutdown } from '../shutdown.ts'
 
 export interface TailCommandOptions {
@@ -11,6 +11,7 @@ export interface TailCommandOptions {
   from?: number
   consumer?: string
   limit?: number
+  create?: boolean
 }
 
 /** Events read per query while catching up on a stream. */
@@ -20,7 +21,8 @@ const FALLBACK_POLL_MS = 15_000
 
 /**
  * `honker tail`: print notifications on a channel, or events of a stream, as JSON lines as they
- * commit (from any process), until SIGINT/SIGTERM or --limit.
+ * commit (from any process), until SIGINT/SIGTERM or --limit. A closed stdout (EPIPE) stops it
+ * with `output_closed`; as a consumer, the event it could not write is not acked.
  */
 export async function tailCommand(options: TailCommandOptions): Promise<number> {
   if ((options.channel === undefined) === (options.stream === undefined)) {
@@ -29,17 +31,25 @@ export async function tailCommand(options: TailCommandOptions): Promise<number> 
   if (options.channel !== undefined && (options.from !== undefined || options.consumer !== undefined)) {
     throw usageError('--from and --consumer apply to --stream; a channel has no replay (use a stream for that)')
   }
-  const db = openHonker(options.db)
+  const driver = appDriver()
+  const db = openHonker(options.db, { driver, createFlag: true, create: options.create === true })
   const shutdown = listenForShutdown()
   try {
     if (options.channel !== undefined) await tailChannel(db, options.channel, shutdown.signal, options.limit)
     else if (options.consumer !== undefined) await tailAsConsumer(db, options, shutdown.signal)
-    else await tailStream(db, options, shutdown.signal)
-    return EXIT_OK
+    else await tailStream(db, driver, options, shutdown.signal)
   } finally {
     shutdown.dispose()
     db.close()
   }
+  const failed = stdoutFailure()
+  if (failed !== null) throw outputClosedError(failed, 'tail stopped')
+  return EXIT_OK
+}
+
+/** One JSON line; false when stdout has closed and the line was not written (the tail then stops). */
+function printLine(value: unknown): Promise<boolean> {
+  return writeConfirmed(`${JSON.stringify(value)}\n`)
 }
 
 async function tailChannel(db: Database, channel: string, signal: AbortSignal, limit: number | undefined): Promise<void> {
@@ -48,13 +58,13 @@ async function tailChannel(db: Database, channel: string, signal: AbortSignal, l
   ready(`following channel ${JSON.stringify(channel)}`)
   let printed = 0
   for await (const notification of listener) {
-    printJson({
+    const written = await printLine({
       id: notification.id,
       channel: notification.channel,
       payload: parseStored(notification.payloadText),
       createdAt: notification.createdAt,
     })
-    if (++printed === limit) return
+    if (!written || ++printed === limit) return
   }
 }
 
@@ -66,13 +76,13 @@ function ready(what: string): void {
   process.stderr.write(`honker tail: ${what} (Ctrl-C stops)\n`)
 }
 
-function printEvent(event: { offset: number; topic: string; key: string | null; payloadText: string; createdAt: number }): void {
-  printJson({ offset: event.offset, topic: event.topic, key: event.key, payload: parseStored(event.payloadText), createdAt: event.createdAt })
+function printEvent(event: { offset: number; topic: string; key: string | null; payloadText: string; createdAt: number }): Promise<boolean> {
+  return printLine({ offset: event.offset, topic: event.topic, key: event.key, payload: parseStored(event.payloadText), createdAt: event.createdAt })
 }
 
 /** The topic's last offset now: a tail starts there unless --from says otherwise. */
-function lastOffset(file: string, topic: string): number {
-  const reader = openReadonly(file)
+function lastOffset(file: string, driver: SqliteDriver, topic: string): number {
+  const reader = openReadonly(file, driver)
   try {
     const row = reader.prepare(`SELECT coalesce(max("offset"), 0) AS last FROM _honker_stream WHERE topic = ?`).get(topic) as { last: number }
     return Number(row.last)
@@ -82,19 +92,19 @@ function lastOffset(file: string, topic: string): number {
 }
 
 /** Follow a topic without a consumer: nothing is saved, so tailing never moves anyone's offset. */
-async function tailStream(db: Database, options: TailCommandOptions, signal: AbortSignal): Promise<void> {
+async function tailStream(db: Database, driver: SqliteDriver, options: TailCommandOptions, signal: AbortSignal): Promise<void> {
   const stream = db.stream(options.stream!)
   if (options.limit === 0) return
   // Subscribe before the first read: an event committed between that read and the wait wakes us.
   const subscription = db.subscribe()
   try {
-    let position = options.from ?? lastOffset(options.db, stream.topic)
+    let position = options.from ?? lastOffset(options.db, driver, stream.topic)
     ready(`following stream ${JSON.stringify(stream.topic)} after offset ${position}`)
     let printed = 0
     while (!signal.aborted) {
       const events = stream.readSince(position, PAGE)
       for (const event of events) {
-        printEvent(event)
+        if (!(await printEvent(event))) return
         position = event.offset
         if (++printed === options.limit) return
       }
@@ -118,8 +128,9 @@ async function tailAsConsumer(db: Database, options: TailCommandOptions, signal:
   let printed = 0
   try {
     for await (const event of subscription) {
-      printEvent(event)
-      // Printed is handled: count it as finished so stopping right after saves it.
+      // Not written (stdout closed): not acked, so the consumer gets it again next time.
+      if (!(await printEvent(event))) return
+      // Written is handled: count it as finished so stopping right after saves it.
       subscription.ack()
       if (++printed === options.limit) return
     }

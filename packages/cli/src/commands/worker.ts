@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
+import path from 'node:path'
 import type Sqlite from 'better-sqlite3'
 import type { Database, Job } from '@honker/core'
-import { openHonker, openReadonly } from '../database.ts'
-import { EXIT_OK } from '../errors.ts'
+import { appDriver, openHonker, openReadonly } from '../database.ts'
+import { EXIT_OK, outputClosedError } from '../errors.ts'
+import { stdoutFailure } from '../output.ts'
 import { aborted, listenForShutdown } from '../shutdown.ts'
 import { loadHandler, type LoadedHandler } from '../worker/handler-module.ts'
 import { Progress } from '../worker/progress.ts'
@@ -20,6 +22,7 @@ export interface WorkerCommandOptions {
   results?: boolean
   json?: boolean
   statusInterval?: number
+  create?: boolean
   verbose: boolean
 }
 
@@ -27,14 +30,17 @@ export interface WorkerCommandOptions {
  * `honker worker`: run the handler module's function for every job of one queue with core's
  * worker runtime (claims, heartbeats, retries with backoff, dead-lettering), until SIGINT/SIGTERM.
  * The first signal stops claiming and lets running jobs finish (up to --shutdown-timeout, then
- * they are released back to the queue); a second one releases them at once and exits.
+ * they are released back to the queue); a second one releases them at once and exits. A closed
+ * stdout (EPIPE) stops it like the first signal, then it exits with `output_closed`.
  */
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
   // The handler first: a typo there should fail before anything touches the database.
   const loaded = await loadHandler(options.handler, options.queue)
-  const db = openHonker(options.db)
+  // The better-sqlite3 the handler module itself gets, so the process holds one SQLite copy.
+  const driver = appDriver([path.dirname(loaded.file)])
+  const db = openHonker(options.db, { driver, createFlag: true, create: options.create === true })
   try {
-    const reader = openReadonly(options.db)
+    const reader = openReadonly(options.db, driver)
     try {
       return await work(options, loaded, db, reader)
     } finally {
@@ -111,6 +117,7 @@ async function work(options: WorkerCommandOptions, loaded: LoadedHandler, db: Da
     const stoppedBySignal = await Promise.race([aborted(shutdown.signal).then(() => true), worker.done.then(() => false)])
     if (stoppedBySignal) {
       reporter.stopping(String(shutdown.signal.reason), live.snapshot())
+      // Lets running jobs finish (up to the shutdown timeout), then releases what still runs.
       await worker.stop()
     }
     // A fatal stop (watcher died, file replaced) rejects here and is reported by main.
@@ -119,6 +126,14 @@ async function work(options: WorkerCommandOptions, loaded: LoadedHandler, db: Da
     clearInterval(ticker)
     shutdown.dispose()
     reporter.stopped(progress?.snapshot() ?? null)
+  }
+  const failed = stdoutFailure()
+  if (failed !== null) {
+    const stats = progress?.snapshot()
+    throw outputClosedError(
+      failed,
+      `the worker stopped: ${stats?.processed ?? 0} job(s) processed, ${stats?.released ?? 0} released back to the queue`,
+    )
   }
   return EXIT_OK
 }

@@ -1,7 +1,6 @@
 import type Sqlite from 'better-sqlite3'
 import { SCHEDULER_LOCK_NAME } from '@honker/core'
-import { tableNames } from '../database.ts'
-import { CliError } from '../errors.ts'
+import { hasHonkerTables, notHonkerError, tableNames } from '../database.ts'
 import { CONSUMERS, CONSUMER_LAG, DEAD_COUNTS, QUEUE_STATS, SCHEDULER_LEADER, SCHEDULES, TOPIC_STATS } from './status.sql.ts'
 
 export interface QueueStatus {
@@ -60,13 +59,11 @@ const num = (value: unknown): number => (typeof value === 'bigint' ? Number(valu
 /**
  * Everything `honker status` reports, read in one read transaction so the numbers agree with
  * each other. Tables missing from the file (an older honker, or a feature never used) read as
- * empty; a file without `_honker_live` is not a honker database.
+ * empty; a file without any `_honker_*` table is not a honker database.
  */
 export function collectStatus(connection: Sqlite.Database, nowS: number): Status {
   const tables = tableNames(connection)
-  if (!tables.has('_honker_live')) {
-    throw new CliError('not_a_honker_database', `${connection.name} has no honker tables (_honker_live is missing); is --db the right file?`)
-  }
+  if (!hasHonkerTables(tables)) throw notHonkerError(connection.name)
   const read = connection.transaction(() => ({
     queues: queues(connection, tables, nowS),
     streams: tables.has('_honker_stream') ? streams(connection, tables) : [],
@@ -86,7 +83,8 @@ function queues(connection: Sqlite.Database, tables: Set<string>, now: number): 
     }
     return status
   }
-  for (const row of connection.prepare(QUEUE_STATS).all({ now }) as Row[]) {
+  const live = tables.has('_honker_live') ? (connection.prepare(QUEUE_STATS).all({ now }) as Row[]) : []
+  for (const row of live) {
     const status = entry(String(row.queue))
     status.pending = num(row.pending)
     status.delayed = num(row.delayed)

@@ -1,6 +1,6 @@
 import type { Job } from '@honker/core'
 import { describeError } from '../errors.ts'
-import { formatDuration } from '../output.ts'
+import { formatDuration, writeOut } from '../output.ts'
 import type { ProgressSnapshot } from './progress.ts'
 import { StatusLine } from './status-line.ts'
 
@@ -30,7 +30,7 @@ function errorMessage(error: unknown): string {
 /** JSON lines on stdout, one per event, for logs and process managers. */
 export class JsonReporter implements WorkerReporter {
   #emit(event: string, fields: Record<string, unknown> = {}): void {
-    process.stdout.write(`${JSON.stringify({ event, time: new Date().toISOString(), ...fields })}\n`)
+    writeOut(`${JSON.stringify({ event, time: new Date().toISOString(), ...fields })}\n`)
   }
 
   started(info: Parameters<WorkerReporter['started']>[0]): void {

@@ -144,14 +144,63 @@ export const HEARTBEAT_JOB = statement(
 )
 
 /**
- * Hand an owned job back without counting the interrupted attempt (graceful shutdown). It keeps
- * its run_at, so it goes back to its place in the queue.
+ * What giving a claim back does: pending again, no owner, and the interrupted attempt not counted
+ * (the claim counted it). The job keeps its run_at, so it goes back to its place in the queue.
  */
+const RELEASE_CLAIM = `UPDATE _honker_live
+   SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = max(attempts - 1, 0)`
+
+/** Hand an owned job back (graceful shutdown). */
 export const RELEASE_JOB = statement(
   'release_job',
-  `UPDATE _honker_live
-   SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = max(attempts - 1, 0)
+  `${RELEASE_CLAIM}
    WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now`,
+)
+
+/**
+ * Which claimed jobs of a queue an operator's release targets: `:ids` (a JSON array) or NULL for
+ * any id, `:worker_id` or NULL for any worker. Read before RELEASE_CLAIMS, in the same transaction,
+ * to tell the jobs whose claim is still live (their worker may be running them) from the rest.
+ */
+const CLAIMED_BY = `queue = :queue AND state = 'processing'
+     AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
+     AND (:worker_id IS NULL OR worker_id = :worker_id)`
+
+export const SELECT_CLAIMED = statement(
+  'select_claimed',
+  `SELECT ${JOB_COLUMNS} FROM _honker_live
+   WHERE ${CLAIMED_BY}
+   ORDER BY id`,
+)
+
+/**
+ * Release claimed jobs whatever their owner, as RELEASE_JOB does for its own: only lapsed claims
+ * (`claim_expires_at < :now`, reclaimable anyway) unless `:force` is 1.
+ */
+export const RELEASE_CLAIMS = statement(
+  'release_claims',
+  `${RELEASE_CLAIM}
+   WHERE ${CLAIMED_BY}
+     AND (:force = 1 OR claim_expires_at < :now)
+   RETURNING id`,
+)
+
+/**
+ * A page of live jobs in id order, for an operator's listing: `:queue` NULL for every queue,
+ * `:state` NULL for every state, else 'pending' (due now), 'delayed' (pending, run_at in the
+ * future) or 'processing'.
+ */
+export const LIST_LIVE_JOBS = statement(
+  'list_live_jobs',
+  `SELECT ${JOB_COLUMNS} FROM _honker_live
+   WHERE (:queue IS NULL OR queue = :queue)
+     AND (:state IS NULL
+       OR (:state = 'processing' AND state = 'processing')
+       OR (:state = 'pending' AND state = 'pending' AND run_at <= :now)
+       OR (:state = 'delayed' AND state = 'pending' AND run_at > :now))
+     AND id > :after_id
+   ORDER BY id
+   LIMIT :limit`,
 )
 
 /** Delete a live job whatever its owner; no dead row (honker_cancel). */
@@ -203,7 +252,7 @@ export const NEXT_CLAIM_AT = statement(
 export const QUEUE_COUNTS = statement(
   'queue_counts',
   `SELECT
-     (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'pending' AND run_at <= :now) AS ready,
+     (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'pending' AND run_at <= :now) AS pending,
      (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'pending' AND run_at > :now) AS delayed,
      (SELECT count(*) FROM _honker_live WHERE queue = :queue AND state = 'processing') AS processing,
      (SELECT count(*) FROM _honker_dead WHERE queue = :queue) AS dead`,

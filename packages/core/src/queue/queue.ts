@@ -10,6 +10,7 @@ import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sq
 import { Job } from './job.ts'
 import { DeadLetters } from './dead-letters.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
+import { listLiveJobs, releaseClaims, type ListJobsOptions, type ReleaseClaimsOptions, type ReleaseClaimsResult } from './live-jobs.ts'
 import type { Host } from '../host.ts'
 import { saveResult } from '../result/results.ts'
 
@@ -36,7 +37,12 @@ export interface ClaimOptions {
 
 export interface QueueCounts {
   /** Pending and due now. */
-  ready: number
+  pending: number
+  /**
+   * @deprecated Renamed `pending` (the word `honker status` uses). A non-enumerable alias, so it
+   * is left out of JSON and object comparisons; it will be removed.
+   */
+  readonly ready: number
   /** Pending with a future run_at. */
   delayed: number
   processing: number
@@ -234,7 +240,34 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
       QUEUE_COUNTS,
       QUEUE_COUNTS.bind({ queue: this.name, now: this.#host.nowS() }),
     )!
-    return { ready: toNumber(row.ready), delayed: toNumber(row.delayed), processing: toNumber(row.processing), dead: toNumber(row.dead) }
+    const counts = { pending: toNumber(row.pending), delayed: toNumber(row.delayed), processing: toNumber(row.processing), dead: toNumber(row.dead) }
+    return Object.defineProperty(counts, 'ready', { get: () => counts.pending, enumerable: false }) as QueueCounts
+  }
+
+  /**
+   * A page of this queue's live jobs in id order, optionally of one state: 'pending' (due now),
+   * 'delayed' or 'processing' (claimed; `claimExpiresAt` says until when).
+   *
+   * ```ts
+   * const stuck = emails.listJobs({ state: 'processing' }).filter((job) => job.claimExpiresAt! < Date.now() / 1000)
+   * ```
+   */
+  listJobs(options?: ListJobsOptions): JobInfo[] {
+    return listLiveJobs(this.#host, this.name, options)
+  }
+
+  /**
+   * Put claimed jobs back to pending whatever worker holds them (say, one that crashed), giving
+   * back the attempt the claim counted, as `job.release()` does. Only lapsed claims are released
+   * unless `force`: a live claim's worker may still be running the job. Returns the ids released
+   * and the matching jobs left alone because their claim is live.
+   *
+   * ```ts
+   * const { released, live } = emails.releaseClaims({ workerId: 'web-1:4242:1f2e3d4c', force: true })
+   * ```
+   */
+  releaseClaims(options?: ReleaseClaimsOptions): ReleaseClaimsResult {
+    return releaseClaims(this.#host, this.name, options)
   }
 
   /** @internal */

@@ -108,6 +108,6 @@ describe('resource bounds', () => {
     for (const [name, n] of Object.entries(grown(before.listeners, after.listeners))) expect(n, `${name}: ${report}`).toBeLessThan(5)
     const check = open(file)
     onCleanup(() => check.close())
-    expect(check.queue('churn').counts().ready).toBe(Math.ceil(cycles / 50) + 1)
+    expect(check.queue('churn').counts().pending).toBe(Math.ceil(cycles / 50) + 1)
   })
 })
