@@ -6,22 +6,22 @@
 //
 //   node dist/src/main.js            200 orders
 //   node dist/src/main.js --quick    20 orders (CI); exits 1 on any failed check
-import { fork } from 'node:child_process'
+import { fork, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { prismaSqliteDriver } from '@honker/prisma'
-import { migrate as migrateHonker } from '@honker/core/adapter'
+import { applyMigrations, missingHonkerMigrations, prismaSqliteDriver } from '@honker/prisma'
+import { MIGRATIONS, MIGRATIONS_TABLE } from '@honker/core/adapter'
 import { EMAIL_EVENTS, ORDER_EVENTS, openApp, type EmailEvent } from './db.ts'
-import { MIGRATIONS_DIR, migrate } from './migrate.ts'
 import { PaymentDeclinedError, placeOrder } from './orders.ts'
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
 const ORDERS = args.quick ? 20 : 200
 const APP_ROOT = fileURLToPath(new URL('../..', import.meta.url)) // from dist/src/
+const MIGRATIONS_DIR = path.join(APP_ROOT, 'prisma', 'migrations')
 
 const problems: string[] = []
 function check(ok: boolean, what: string): void {
@@ -32,13 +32,24 @@ const step = (title: string): void => console.log(`\n== ${title}`)
 
 /** The Honker migration SQL and schema fragment shipped by @honker/prisma, to compare with our copies. */
 function shippedByHonker(): { migrationSql: string; fragment: string } {
-  const root = path.dirname(createRequire(import.meta.url).resolve('@honker/prisma/package.json'))
-  const dir = path.join(root, 'prisma', 'migrations')
+  const dir = path.join(honkerPrismaRoot(), 'prisma', 'migrations')
   const migrationSql = readdirSync(dir)
     .sort()
     .map((folder) => readFileSync(path.join(dir, folder, 'migration.sql'), 'utf8'))
     .join('')
-  return { migrationSql, fragment: readFileSync(path.join(root, 'prisma', 'honker.prisma'), 'utf8') }
+  return { migrationSql, fragment: readFileSync(path.join(honkerPrismaRoot(), 'prisma', 'honker.prisma'), 'utf8') }
+}
+
+function honkerPrismaRoot(): string {
+  return path.dirname(createRequire(import.meta.url).resolve('@honker/prisma/package.json'))
+}
+
+/** `honker-prisma migrate --url <url> --dir prisma/migrations`, the package's bin, as a child process. */
+function migrateWithBin(url: string): { status: number | null; stdout: string } {
+  const bin = path.join(honkerPrismaRoot(), 'bin', 'honker-prisma.mjs')
+  const result = spawnSync(process.execPath, [bin, 'migrate', '--url', url, '--dir', 'prisma/migrations'], { cwd: APP_ROOT, encoding: 'utf8' })
+  if (result.stderr !== '') console.error(result.stderr.trimEnd())
+  return { status: result.status, stdout: result.stdout }
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'prisma-app-'))
@@ -46,25 +57,36 @@ const file = path.join(tmp, 'app.db')
 const url = `file:${file}`
 
 async function main(): Promise<void> {
-  step('1. Migrations (prisma/migrations, applied without the schema engine)')
-  const applied = migrate(file)
+  step("1. Migrations (prisma/migrations, applied by @honker/prisma's runner: no schema engine)")
+  const { applied } = applyMigrations({ url, migrationsDir: MIGRATIONS_DIR })
   console.log(`   applied ${applied.join(', ')}`)
   check(applied.length === readdirSync(MIGRATIONS_DIR).filter((name) => !name.endsWith('.toml')).length, 'every migration folder was applied')
-  check(migrate(file).length === 0, 'a second run applies nothing (recorded in _prisma_migrations)')
+  const again = migrateWithBin(url)
+  check(
+    again.status === 0 && again.stdout.includes('No pending migrations to apply.'),
+    'a second run (the honker-prisma bin) applies nothing: recorded in _prisma_migrations',
+  )
+  check(missingHonkerMigrations(MIGRATIONS_DIR).length === 0, "prisma/migrations holds every Honker migration that @honker/prisma ships")
   const shipped = shippedByHonker()
   const honkerMigration = readdirSync(MIGRATIONS_DIR).find((name) => name.endsWith('_honker'))!
   check(
     readFileSync(path.join(MIGRATIONS_DIR, honkerMigration, 'migration.sql'), 'utf8') === shipped.migrationSql,
-    `prisma/migrations/${honkerMigration} is @honker/prisma's migration SQL`,
+    `prisma/migrations/${honkerMigration} is @honker/prisma's migration SQL (honker-prisma add-migration wrote it)`,
   )
   check(
     readFileSync(path.join(APP_ROOT, 'prisma', 'schema', 'honker.prisma'), 'utf8') === shipped.fragment,
     "prisma/schema/honker.prisma is @honker/prisma's schema fragment",
   )
+
+  // Read before createHonker() opens the file (it would migrate whatever is missing).
   const Driver = prismaSqliteDriver()
-  const raw = new Driver(file)
-  check(migrateHonker(raw).applied.length === 0, 'Honker finds its schema complete: nothing left to migrate at runtime')
+  const raw = new Driver(file, { readonly: true })
+  const ledger = (raw.prepare(`SELECT version FROM ${MIGRATIONS_TABLE} ORDER BY version`).all() as { version: number }[]).map((row) => row.version)
   raw.close()
+  check(
+    ledger.join() === MIGRATIONS.map((m) => m.version).join(),
+    `Honker finds its schema complete (${MIGRATIONS_TABLE}: ${ledger.join(', ')}): nothing left to migrate at runtime`,
+  )
 
   const { prisma, honker, close } = openApp(url)
   try {

@@ -6,13 +6,39 @@
  * or roll back with the business write; `createHonker({ url })` opens the full `@honker/core` API
  * (workers, listeners, streams, ...) on the same file with the SQLite copy Prisma's adapter loaded.
  * Each helper is one statement from `@honker/core/adapter`: no queue logic lives here.
+ * `applyMigrations` and `addHonkerMigration` (src/migrations.ts, also the `honker-prisma` bin)
+ * apply a Prisma migrations folder without Prisma's schema engine and add Honker's migration to it.
  * Left out: the batch form `prisma.$transaction([...])` (its items must be Prisma's own lazy
  * promises) and a client extension (`prisma.$honker`); the functions work on any `tx` as it is.
  */
-import { createRequire } from 'node:module'
-import { open, HonkerError, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type WatcherOptions } from '@honker/core'
+import { open, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type WatcherOptions } from '@honker/core'
 import { enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds } from '@honker/core/adapter'
-import type { Executor, SqliteDriver } from '@honker/core/adapter'
+import type { Executor } from '@honker/core/adapter'
+import { prismaSqliteDriver } from './driver.ts'
+
+export { prismaSqliteDriver } from './driver.ts'
+export {
+  applyMigrations,
+  addHonkerMigration,
+  missingHonkerMigrations,
+  honkerMigrations,
+  honkerMigrationsDir,
+  readMigrations,
+  PRISMA_MIGRATIONS_DDL,
+  MigrationError,
+  MigrationsNotFoundError,
+  MigrationFailedError,
+  MigrationChecksumError,
+  MigrationUnresolvedError,
+  type MigrationErrorCode,
+  type MigrationFile,
+  type MigrationDatabase,
+  type ApplyMigrationsOptions,
+  type ApplyMigrationsResult,
+  type AddHonkerMigrationOptions,
+  type AddHonkerMigrationResult,
+  type HonkerMigration,
+} from './migrations.ts'
 
 /**
  * The part of Prisma's client that Honker uses. `Prisma.TransactionClient` is generated per schema,
@@ -135,24 +161,4 @@ export function createHonker(options: CreateHonkerOptions): Database {
   }
   const file = options.url.replace(/^file:/, '') // exactly what the adapter does before opening
   return open(file, { driver: prismaSqliteDriver(), watcher: options.watcher, clock: options.clock })
-}
-
-let driver: SqliteDriver | undefined
-
-/**
- * better-sqlite3 as `@prisma/adapter-better-sqlite3` loads it (resolved from the adapter's own
- * location), so Honker's connections and Prisma's share one copy of SQLite in the process.
- */
-export function prismaSqliteDriver(): SqliteDriver {
-  if (driver !== undefined) return driver
-  let adapterEntry: string
-  try {
-    adapterEntry = createRequire(import.meta.url).resolve('@prisma/adapter-better-sqlite3')
-  } catch (error) {
-    throw new HonkerError('invalid_argument', '@prisma/adapter-better-sqlite3 is not installed: it is a peer dependency of @honker/prisma', {
-      cause: error,
-    })
-  }
-  driver = createRequire(adapterEntry)('better-sqlite3') as SqliteDriver
-  return driver
 }
