@@ -1,10 +1,15 @@
 // The README's test command: every package's tests one task at a time (they time real processes
 // on a 2-core machine), then the summary, which runs even when a task failed so that the end of
 // the log names the failed tests. Old reports are removed first so none can stand in for a
-// package whose tests did not run this time.
+// package whose tests did not run this time. The other runtimes the driver suites need are
+// installed first (scripts/runtimes.mjs).
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { ensureRuntimes } from './runtimes.mjs'
 import { reportFiles, summarize } from './test-summary.mjs'
+
+// Node 24 and Bun for the per-driver suites, from npm, before any test needs them.
+ensureRuntimes()
 
 for (const file of reportFiles()) rmSync(file, { force: true })
 const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {

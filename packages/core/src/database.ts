@@ -1,13 +1,10 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { systemClock, unixSeconds, type Clock } from './clock.ts'
-import { assertFileDatabase, defaultDriver, driverOf, openConnection } from './connection/open-connection.ts'
-import type {
-  SqliteConnection,
-  SqliteDriver,
-  SqliteStatement,
-  SqliteTransactionFunction,
-} from './connection/sqlite-connection.ts'
+import { assertFileDatabase, openConnection } from './connection/open-connection.ts'
+import { immediateTransaction } from './connection/immediate-transaction.ts'
+import type { Driver, DriverConnection, DriverStatement } from './driver/driver.ts'
+import { defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
@@ -15,7 +12,7 @@ import { WatcherError } from './errors/watcher-error.ts'
 import { MAX_TIMER_MS, requireInteger } from './validate.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
-import { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
+import { SyncExecutor } from './executor/sync-executor.ts'
 import { isThenable } from './executor/executor.ts'
 import { Queue, type QueueOptions } from './queue/queue.ts'
 import { listLiveJobs, type ListJobsOptions } from './queue/live-jobs.ts'
@@ -37,7 +34,6 @@ import {
 import { Stream } from './stream/stream.ts'
 import { Lock, withLock, type LockContext, type LockOptions, type WithLockOptions } from './lock/lock.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
-import type { BetterSqlite3Executor as Executor } from './executor/better-sqlite3-executor.ts'
 import { migrate } from './schema/migrate.ts'
 import { Transaction } from './transaction.ts'
 import { requireFunction, requireName, requireObject } from './validate.ts'
@@ -49,17 +45,19 @@ export interface OpenOptions {
   /** The database file; created if missing. */
   path?: string
   /**
-   * Use the app's own better-sqlite3 handle instead of opening one: `db.transaction` and `enqueue`
-   * then share the app's connection. Its settings are left alone (Honker opens a file itself with
-   * WAL, synchronous=NORMAL, busy_timeout=5000, ...).
+   * Use the app's own handle (better-sqlite3, `node:sqlite`'s `DatabaseSync` or `bun:sqlite`'s
+   * `Database`) instead of opening one: `db.transaction` and `enqueue` then share the app's
+   * connection, and Honker's own connections use the same library. Its settings are left alone
+   * (Honker opens a file itself with WAL, synchronous=NORMAL, busy_timeout=5000, ...).
    */
-  database?: SqliteConnection
+  database?: SqliteHandle
   /**
-   * The better-sqlite3 class to open connections with. Adapters pass the class behind the app's
-   * own handle so a process never loads two SQLite copies. Default: `better-sqlite3` as resolved
-   * from `@honker/core`.
+   * The SQLite library to open connections with: `'better-sqlite3'`, `'node:sqlite'`,
+   * `'bun:sqlite'`, or better-sqlite3's `Database` class (adapters pass the class behind the app's
+   * own handle so a process never loads two SQLite copies). Default: better-sqlite3 where it is
+   * installed, else the runtime's own (bun:sqlite in Bun, node:sqlite in Node 22.5+).
    */
-  driver?: SqliteDriver
+  driver?: DriverOption
   /** How commits from other processes are noticed. */
   watcher?: WatcherOptions
   /** Where time comes from (tests). */
@@ -79,17 +77,15 @@ export class Database implements Host {
   readonly path: string
   readonly maxPayloadBytes: number
   /** @internal */
-  readonly executor: BetterSqlite3Executor
+  readonly executor: SyncExecutor
   /** @internal */
   readonly owner: object = this
-  readonly #connection: SqliteConnection
+  readonly #connection: DriverConnection
   readonly #ownsConnection: boolean
-  readonly #driver: SqliteDriver
+  readonly #driver: Driver
   readonly #clock: Clock
   readonly #watcherOptions: WatcherOptions
   readonly #subscriptions = new Set<WakeSubscription>()
-  readonly #write: SqliteTransactionFunction
-  readonly #userTransaction: SqliteTransactionFunction
   /** The file as opened; a different (dev, inode) at the path means it was replaced. */
   readonly #identity: { dev: number; ino: number } | null
   #identityCheckedAt = 0
@@ -97,35 +93,24 @@ export class Database implements Host {
   #replaced: Error | null = null
   /** The connection's own busy timeout, restored after `withBusyTimeout`. */
   readonly #busyTimeoutMs: number
-  readonly #busyTimeoutStatements = new Map<number, SqliteStatement>()
+  readonly #busyTimeoutStatements = new Map<number, DriverStatement>()
   #watcher: WatcherLease | null = null
   #notificationPruner: NotificationPruner | null = null
   #closed = false
 
   /** @internal Use `open()`. */
-  constructor(connection: SqliteConnection, ownsConnection: boolean, options: OpenOptions) {
+  constructor(connection: DriverConnection, ownsConnection: boolean, options: OpenOptions) {
     this.#connection = connection
     this.#ownsConnection = ownsConnection
-    this.#driver = driverOf(connection)
+    this.#driver = connection.driver
     this.#clock = options.clock ?? systemClock
     this.#watcherOptions = options.watcher ?? {}
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
-    this.path = path.resolve(connection.name)
-    this.executor = new BetterSqlite3Executor(connection)
-    this.#busyTimeoutMs = Number(connection.pragma('busy_timeout', { simple: true }))
+    this.path = path.resolve(connection.file)
+    this.executor = new SyncExecutor(connection)
+    this.#busyTimeoutMs = Number(connection.prepare('PRAGMA busy_timeout').value())
     this.#identity = fileIdentity(this.path)
     this.#identityCheckedAt = performance.now()
-    this.#write = connection.transaction((fn: () => unknown) => fn())
-    this.#userTransaction = connection.transaction((fn: (tx: Transaction) => unknown, tx: Transaction) => {
-      const result = fn(tx)
-      if (isThenable(result)) {
-        throw new HonkerError(
-          'async_transaction',
-          'db.transaction callbacks must be synchronous: SQLite would commit at the first await. Do async work before or after the transaction.',
-        )
-      }
-      return result
-    })
   }
 
   get closed(): boolean {
@@ -142,7 +127,16 @@ export class Database implements Host {
     requireFunction(fn, 'fn')
     const tx = new Transaction(this.executor, this)
     try {
-      return this.#userTransaction.immediate(fn as (tx: Transaction) => unknown, tx) as T
+      return immediateTransaction(this.#connection, () => {
+        const result = fn(tx)
+        if (isThenable(result)) {
+          throw new HonkerError(
+            'async_transaction',
+            'db.transaction callbacks must be synchronous: SQLite would commit at the first await. Do async work before or after the transaction.',
+          )
+        }
+        return result
+      })
     } catch (error) {
       throw toHonkerError(error)
     } finally {
@@ -395,7 +389,7 @@ export class Database implements Host {
     this.#watcher?.release()
     this.#watcher = null
     this.#notificationPruner?.stop()
-    if (this.#ownsConnection && this.#connection.open) this.#connection.close()
+    if (this.#ownsConnection && this.#connection.isOpen) this.#connection.close()
   }
 
   /**
@@ -405,7 +399,7 @@ export class Database implements Host {
    * once a second.
    */
   assertOpen(): void {
-    if (this.#closed || !this.#connection.open) throw new DatabaseClosedError()
+    if (this.#closed || !this.#connection.isOpen) throw new DatabaseClosedError()
     if (this.#replaced !== null) throw this.#replaced
     const watcherError = this.#watcher?.watcher.error
     if (watcherError != null && HonkerError.isInstance(watcherError, 'database_replaced')) {
@@ -429,7 +423,7 @@ export class Database implements Host {
   write<T>(fn: () => T): T {
     this.assertOpen()
     try {
-      return this.#write.immediate(fn) as T
+      return immediateTransaction(this.#connection, fn)
     } catch (error) {
       throw toHonkerError(error)
     }
@@ -444,7 +438,7 @@ export class Database implements Host {
     try {
       return fn()
     } finally {
-      if (this.#connection.open) this.#setBusyTimeout(this.#busyTimeoutMs)
+      if (this.#connection.isOpen) this.#setBusyTimeout(this.#busyTimeoutMs)
     }
   }
 
@@ -469,7 +463,7 @@ export class Database implements Host {
   }
 
   /** @internal */
-  executorFor(tx: Transaction | undefined): Executor {
+  executorFor(tx: Transaction | undefined): SyncExecutor {
     this.assertOpen()
     if (tx === undefined) return this.executor
     if (!(tx instanceof Transaction)) {
@@ -503,7 +497,7 @@ export class Database implements Host {
  *
  * ```ts
  * import { open } from '@honker/core'
- * const db = open('app.db')                     // or open({ database: betterSqlite3Handle })
+ * const db = open('app.db')                     // or open({ database: appHandle })
  * const emails = db.queue('emails', { visibilityTimeoutS: 300, maxAttempts: 3 })
  * ```
  */
@@ -515,22 +509,22 @@ export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'p
   if ((merged.path === undefined) === (merged.database === undefined)) {
     throw new InvalidArgumentError('options', 'give exactly one of a path or { database }')
   }
-  let connection: SqliteConnection
+  let connection: DriverConnection
   let owns: boolean
   if (merged.database !== undefined) {
-    connection = merged.database
+    connection = wrapHandle(merged.database)
     owns = false
-    if (typeof connection !== 'object' || connection === null || typeof connection.prepare !== 'function') {
-      throw new InvalidArgumentError('database', 'must be a better-sqlite3 Database')
-    }
-    if (!connection.open) throw new DatabaseClosedError('database: the better-sqlite3 handle is closed')
-    if (connection.memory) assertFileDatabase(':memory:', 'database')
-    assertFileDatabase(connection.name, 'database')
-    if (connection.readonly) {
+    if (!connection.isOpen) throw new DatabaseClosedError(`database: the ${connection.driver.name} handle is closed`)
+    if (connection.isMemory) assertFileDatabase(':memory:', 'database')
+    assertFileDatabase(connection.file, 'database')
+    if (connection.isReadonly) {
       throw new HonkerError('readonly_database', 'database: the handle is read-only; Honker needs to write')
     }
+    if (merged.driver !== undefined && resolveDriver(merged.driver) !== connection.driver) {
+      throw new InvalidArgumentError('driver', `does not match the handle's library (${connection.driver.name}); leave it out with { database }`)
+    }
   } else {
-    connection = openConnection(merged.driver ?? defaultDriver(), merged.path!)
+    connection = openConnection(merged.driver === undefined ? defaultDriver() : resolveDriver(merged.driver), merged.path!)
     owns = true
   }
   try {

@@ -1,4 +1,4 @@
-import type { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
+import type { SyncExecutor } from './executor/sync-executor.ts'
 import type { Transaction } from './transaction.ts'
 import type { WakeSubscription } from './watcher/wake-subscription.ts'
 
@@ -10,7 +10,7 @@ import type { WakeSubscription } from './watcher/wake-subscription.ts'
  */
 export interface Host {
   /** Honker's own connection. */
-  readonly executor: BetterSqlite3Executor
+  readonly executor: SyncExecutor
   /** Identity used to check that a `tx` belongs to this database. */
   readonly owner: object
   /** Run `fn` atomically (BEGIN IMMEDIATE, or a savepoint inside an open transaction). */
@@ -32,5 +32,5 @@ export interface Host {
    */
   withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
   /** The executor to write with: the caller's open `tx` (validated) or Honker's own connection. */
-  executorFor(tx: Transaction | undefined): BetterSqlite3Executor
+  executorFor(tx: Transaction | undefined): SyncExecutor
 }

@@ -43,7 +43,10 @@ export { RetryLaterError, UnrecoverableError } from './worker/control-errors.ts'
 export { WakeSubscription, type WakeResult, type WaitOptions } from './watcher/wake-subscription.ts'
 export type { WatcherMode, WatcherOptions } from './watcher/commit-watcher.ts'
 export type { Clock } from './clock.ts'
-export type { SqliteConnection } from './connection/sqlite-connection.ts'
+export type { SqliteHandle, DriverOption } from './driver/resolve.ts'
+export type { DriverName } from './driver/driver.ts'
+/** @deprecated better-sqlite3's handle shape; `open({ database })` takes any `SqliteHandle`. */
+export type { BetterSqlite3Database as SqliteConnection } from './driver/better-sqlite3.ts'
 export {
   HonkerError,
   InvalidArgumentError,

@@ -1,6 +1,6 @@
 import { HonkerError } from './errors/honker-error.ts'
-import type { BetterSqlite3Executor } from './executor/better-sqlite3-executor.ts'
-import type { SqliteConnection } from './connection/sqlite-connection.ts'
+import type { SyncExecutor } from './executor/sync-executor.ts'
+import type { DriverConnection } from './driver/driver.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 
 /**
@@ -10,13 +10,13 @@ import { toHonkerError } from './errors/sqlite-error.ts'
  */
 export class Transaction {
   /** @internal */
-  readonly executor: BetterSqlite3Executor
+  readonly executor: SyncExecutor
   /** @internal */
   readonly owner: object
   #active = true
 
   /** @internal */
-  constructor(executor: BetterSqlite3Executor, owner: object) {
+  constructor(executor: SyncExecutor, owner: object) {
     this.executor = executor
     this.owner = owner
   }
@@ -31,18 +31,18 @@ export class Transaction {
   }
 
   /** Run a statement; returns the number of changed rows and the last inserted rowid. */
-  run(sql: string, params: readonly unknown[] = []): { changes: number; lastInsertRowid: number | bigint } {
-    return this.#with((connection) => connection.prepare(sql).run(...params))
+  run(sql: string, params: readonly unknown[] = []): { changes: number; lastInsertRowid: number } {
+    return this.#with((connection) => connection.prepare(sql).run(params))
   }
 
   /** All rows of a query. */
   all<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Row[] {
-    return this.#with((connection) => connection.prepare(sql).all(...params) as Row[])
+    return this.#with((connection) => connection.prepare(sql).all(params) as Row[])
   }
 
   /** The first row of a query, or undefined. */
   get<Row = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Row | undefined {
-    return this.#with((connection) => connection.prepare(sql).get(...params) as Row | undefined)
+    return this.#with((connection) => connection.prepare(sql).get(params) as Row | undefined)
   }
 
   /** @internal Throws unless this transaction is still open and belongs to `owner`. */
@@ -55,7 +55,7 @@ export class Transaction {
     }
   }
 
-  #with<T>(fn: (connection: SqliteConnection) => T): T {
+  #with<T>(fn: (connection: DriverConnection) => T): T {
     if (!this.#active) {
       throw new HonkerError('transaction_closed', 'the transaction has already committed or rolled back')
     }

@@ -55,13 +55,13 @@ describe('schema migration', () => {
     const db = open(file)
     onCleanup(() => db.close())
     const connection = db.executor.connection
-    expect(connection.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(connection.pragma('synchronous', { simple: true })).toBe(1)
-    expect(connection.pragma('busy_timeout', { simple: true })).toBe(5000)
-    expect(connection.pragma('foreign_keys', { simple: true })).toBe(1)
-    expect(connection.pragma('cache_size', { simple: true })).toBe(-32000)
-    expect(connection.pragma('temp_store', { simple: true })).toBe(2)
-    expect(connection.pragma('wal_autocheckpoint', { simple: true })).toBe(10000)
+    expect(connection.prepare('PRAGMA journal_mode').value()).toBe('wal')
+    expect(connection.prepare('PRAGMA synchronous').value()).toBe(1)
+    expect(connection.prepare('PRAGMA busy_timeout').value()).toBe(5000)
+    expect(connection.prepare('PRAGMA foreign_keys').value()).toBe(1)
+    expect(connection.prepare('PRAGMA cache_size').value()).toBe(-32000)
+    expect(connection.prepare('PRAGMA temp_store').value()).toBe(2)
+    expect(connection.prepare('PRAGMA wal_autocheckpoint').value()).toBe(10000)
   })
 
   it('adds the scheduler columns to a file from an older honker, keeping its rows', () => {

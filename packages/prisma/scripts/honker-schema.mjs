@@ -6,7 +6,8 @@
 // - the schema fragment (prisma/honker.prisma): one model per table, read back from the schema
 //   those migrations create (pragma table_info / index_list), mapped onto the `_honker_*` names.
 // Pure: build-schema.mjs writes or checks the files, test/schema-artifacts.test.ts compares them.
-import { MIGRATIONS, MIGRATIONS_TABLE, defaultDriver, migrate } from '@honker/core/adapter'
+import { createRequire } from 'node:module'
+import { MIGRATIONS, MIGRATIONS_TABLE, migrate } from '@honker/core/adapter'
 
 /** Model name and one-line description per table; a table missing here fails the render. */
 const MODELS = {
@@ -101,7 +102,7 @@ function modelBlock(db, table) {
  * @param {unknown} [driver] a better-sqlite3 class (default: core's)
  * @returns {{ migrations: { folder: string, sql: string }[], fragment: string }}
  */
-export function renderHonkerSchema(driver = defaultDriver()) {
+export function renderHonkerSchema(driver = createRequire(import.meta.url)('better-sqlite3')) {
   const db = new driver(':memory:')
   try {
     migrate(db)

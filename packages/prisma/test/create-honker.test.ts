@@ -27,7 +27,7 @@ describe('one copy of SQLite per process', () => {
     const prismaConnection = (adapter as unknown as { client: object }).client
     const honker = createHonker({ url })
     onCleanup(() => honker.close())
-    const honkerConnection = honker.executor.connection
+    const honkerConnection = honker.executor.connection.handle
     expect(prismaConnection.constructor).toBe(prismaSqliteDriver())
     expect(honkerConnection.constructor).toBe(prismaConnection.constructor)
   })

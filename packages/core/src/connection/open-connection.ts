@@ -1,10 +1,9 @@
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { toHonkerError } from '../errors/sqlite-error.ts'
-import type { SqliteConnection, SqliteDriver } from './sqlite-connection.ts'
+import type { Driver, DriverConnection } from '../driver/driver.ts'
 
 /**
  * Connection settings of honker-compat 1.1, applied to connections Honker opens itself (never to a
@@ -22,27 +21,6 @@ export const CONNECTION_PRAGMAS = [
   'wal_autocheckpoint = 10000',
 ] as const
 
-let loadedDriver: SqliteDriver | undefined
-
-/** better-sqlite3, loaded from where `@honker/core` is installed (it is a peer dependency). */
-export function defaultDriver(): SqliteDriver {
-  if (loadedDriver === undefined) {
-    try {
-      loadedDriver = createRequire(import.meta.url)('better-sqlite3') as SqliteDriver
-    } catch (error) {
-      throw new HonkerError('invalid_argument', 'better-sqlite3 is not installed: it is a peer dependency of @honker/core', {
-        cause: error,
-      })
-    }
-  }
-  return loadedDriver
-}
-
-/** The driver class that built `connection`, so Honker's own connections use the app's SQLite copy. */
-export function driverOf(connection: SqliteConnection): SqliteDriver {
-  return (connection as object).constructor as SqliteDriver
-}
-
 export function isMemoryPath(file: string): boolean {
   return file === '' || file === ':memory:' || file.startsWith('file::memory:') || /[?&]mode=memory(&|$)/.test(file)
 }
@@ -56,14 +34,13 @@ export function assertFileDatabase(file: string, argument: string): void {
   }
 }
 
-export function openConnection(driver: SqliteDriver, file: string): SqliteConnection {
+export function openConnection(driver: Driver, file: string): DriverConnection {
   if (typeof file !== 'string') throw new InvalidArgumentError('path', 'must be a string')
-  if (typeof driver !== 'function') throw new InvalidArgumentError('driver', 'must be the better-sqlite3 Database class')
   assertFileDatabase(file, 'path')
   const resolved = path.resolve(file)
-  let connection: SqliteConnection
+  let connection: DriverConnection
   try {
-    connection = new driver(resolved, { timeout: 5000 })
+    connection = driver.open(resolved, { busyTimeoutMs: 5000 })
   } catch (error) {
     throw openError(error, resolved)
   }
@@ -72,7 +49,7 @@ export function openConnection(driver: SqliteDriver, file: string): SqliteConnec
     // no permission) and only the first write would fail: refuse it here, with the reason.
     const readOnly = readOnlyReason(resolved)
     if (readOnly !== null) throw new HonkerError('readonly_database', `${resolved}: ${readOnly}; Honker needs to write to it`)
-    for (const pragma of CONNECTION_PRAGMAS) connection.pragma(pragma)
+    for (const pragma of CONNECTION_PRAGMAS) connection.exec(`PRAGMA ${pragma}`)
   } catch (error) {
     connection.close()
     throw openError(error, resolved)

@@ -20,6 +20,8 @@ export type HonkerErrorCode =
   | 'database_replaced'
   | 'watcher_died'
   | 'sqlite_error'
+  | 'driver_unavailable'
+  | 'unsupported_driver'
 
 const marker = Symbol.for('honker.error')
 

@@ -1,6 +1,8 @@
 import { toHonkerError } from '../errors/sqlite-error.ts'
 import { MIGRATIONS, type Migration } from '../generated/migrations.ts'
-import type { SqliteConnection } from '../connection/sqlite-connection.ts'
+import { immediateTransaction } from '../connection/immediate-transaction.ts'
+import type { DriverConnection } from '../driver/driver.ts'
+import { wrapHandle, type SqliteHandle } from '../driver/resolve.ts'
 
 /**
  * Versioned, forward-only schema migration, run on open.
@@ -25,29 +27,26 @@ export interface MigrationReport {
   readonly applied: readonly number[]
 }
 
-export function migrate(connection: SqliteConnection): MigrationReport {
+export function migrate(connection: DriverConnection): MigrationReport {
   try {
     // Read-only fast path: opening an up-to-date file takes no write lock.
     if (appliedVersion(connection) >= LATEST_SCHEMA_VERSION) return { applied: [] }
-    return connection.transaction(() => applyPending(connection)).immediate()
+    return immediateTransaction(connection, () => applyPending(connection))
   } catch (error) {
     throw toHonkerError(error)
   }
 }
 
-function appliedVersion(connection: SqliteConnection): number {
-  const exists = connection
-    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`)
-    .pluck()
-    .get(MIGRATIONS_TABLE)
+function appliedVersion(connection: DriverConnection): number {
+  const exists = connection.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get([MIGRATIONS_TABLE])
   if (exists === undefined) return 0
-  return Number(connection.prepare(`SELECT coalesce(max(version), 0) FROM ${MIGRATIONS_TABLE}`).pluck().get())
+  return Number(connection.prepare(`SELECT coalesce(max(version), 0) FROM ${MIGRATIONS_TABLE}`).values()[0]![0])
 }
 
-function applyPending(connection: SqliteConnection): MigrationReport {
+function applyPending(connection: DriverConnection): MigrationReport {
   connection.exec(LEDGER_DDL)
   const done = new Set(
-    (connection.prepare(`SELECT version FROM ${MIGRATIONS_TABLE}`).pluck().all() as number[]).map(Number),
+    connection.prepare(`SELECT version FROM ${MIGRATIONS_TABLE}`).values().map((row) => Number(row[0])),
   )
   const applied: number[] = []
   for (const migration of MIGRATIONS) {
@@ -58,12 +57,12 @@ function applyPending(connection: SqliteConnection): MigrationReport {
   return { applied }
 }
 
-function apply(connection: SqliteConnection, migration: Migration): void {
+function apply(connection: DriverConnection, migration: Migration): void {
   connection.exec(migration.sql)
   if (migration.version === 1) addLegacySchedulerColumns(connection)
   connection
     .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (?, ?)`)
-    .run(migration.version, migration.name)
+    .run([migration.version, migration.name])
 }
 
 /**
@@ -71,9 +70,9 @@ function apply(connection: SqliteConnection, migration: Migration): void {
  * them; `CREATE TABLE IF NOT EXISTS` leaves such a table alone, so add the columns the way honker's
  * own bootstrap does (honker-compat.md 1.4).
  */
-function addLegacySchedulerColumns(connection: SqliteConnection): void {
+function addLegacySchedulerColumns(connection: DriverConnection): void {
   const columns = new Set(
-    connection.prepare(`SELECT name FROM pragma_table_info('_honker_scheduler_tasks')`).pluck().all() as string[],
+    connection.prepare(`SELECT name FROM pragma_table_info('_honker_scheduler_tasks')`).values().map((row) => String(row[0])),
   )
   if (!columns.has('enabled')) {
     connection.exec(`ALTER TABLE _honker_scheduler_tasks ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1`)
@@ -81,4 +80,9 @@ function addLegacySchedulerColumns(connection: SqliteConnection): void {
   if (!columns.has('max_attempts')) {
     connection.exec(`ALTER TABLE _honker_scheduler_tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3`)
   }
+}
+
+/** Migrate through an app's own handle (better-sqlite3, node:sqlite or bun:sqlite). */
+export function migrateHandle(handle: SqliteHandle): MigrationReport {
+  return migrate(wrapHandle(handle))
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { WatcherError } from '../errors/watcher-error.ts'
-import type { SqliteConnection, SqliteDriver, SqliteStatement } from '../connection/sqlite-connection.ts'
+import type { Driver, DriverConnection, DriverStatement } from '../driver/driver.ts'
 import { WakeSubscription } from './wake-subscription.ts'
 
 /**
@@ -59,7 +59,7 @@ interface FileIdentity {
 export class CommitWatcher {
   readonly file: string
   readonly mode: WatcherMode
-  readonly #driver: SqliteDriver
+  readonly #driver: Driver
   readonly #pollIntervalMs: number
   readonly #fallbackIntervalMs: number
   readonly #burstMs: number
@@ -70,8 +70,8 @@ export class CommitWatcher {
   /** File events stopped on purpose (no interest), as opposed to unavailable (then poll fast). */
   #suspended = false
   readonly #identity: FileIdentity
-  #connection: SqliteConnection | null = null
-  #version: SqliteStatement | null = null
+  #connection: DriverConnection | null = null
+  #version: DriverStatement | null = null
   #baseline: unknown = undefined
   #reconnectFailures = 0
   #fsWatcher: fs.FSWatcher | null = null
@@ -87,7 +87,7 @@ export class CommitWatcher {
   /** Counters for tests and benchmarks. */
   readonly stats = { checks: 0, wakes: 0, events: 0 }
 
-  constructor(file: string, driver: SqliteDriver, options: WatcherOptions = {}) {
+  constructor(file: string, driver: Driver, options: WatcherOptions = {}) {
     this.file = file
     this.#driver = driver
     this.mode = options.mode ?? 'events'
@@ -186,10 +186,10 @@ export class CommitWatcher {
   #connect(): void {
     // No busy timeout: the watcher runs on the app's thread and must never block it; a busy read
     // is simply retried on the next tick (re-baselining on BUSY lost wakes upstream, pitfall 8.3.10).
-    const connection = new this.#driver(this.file, { fileMustExist: true, timeout: 0 })
+    const connection = this.#driver.open(this.file, { mustExist: true, busyTimeoutMs: 0 })
     try {
-      this.#version = connection.prepare('PRAGMA data_version').pluck()
-      this.#baseline = this.#version.get()
+      this.#version = connection.prepare('PRAGMA data_version')
+      this.#baseline = this.#version.value()
     } catch (error) {
       connection.close()
       throw error
@@ -297,7 +297,7 @@ export class CommitWatcher {
     if (this.#connection === null) return this.#reconnect()
     let version: unknown
     try {
-      version = this.#version!.get()
+      version = this.#version!.value()
     } catch (error) {
       const code = (error as { code?: string }).code ?? ''
       if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {

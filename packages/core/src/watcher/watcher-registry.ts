@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { SqliteDriver } from '../connection/sqlite-connection.ts'
+import type { Driver } from '../driver/driver.ts'
 import { CommitWatcher, type WatcherOptions } from './commit-watcher.ts'
 
 /**
@@ -30,7 +30,7 @@ export interface WatcherLease {
   release(): void
 }
 
-export function acquireWatcher(file: string, driver: SqliteDriver, options: WatcherOptions): WatcherLease {
+export function acquireWatcher(file: string, driver: Driver, options: WatcherOptions): WatcherLease {
   const key = keyOf(file, options)
   let entry = watchers.get(key)
   if (entry === undefined || entry.watcher.error !== null) {

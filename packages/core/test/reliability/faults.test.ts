@@ -5,7 +5,8 @@ import path from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { HonkerError, open, type Database, type SqliteConnection } from '@honker/core'
-import type { SqliteDriver } from '@honker/core/adapter'
+import type { Driver, DriverStatement } from '@honker/core/adapter'
+import { betterSqlite3Driver, type BetterSqlite3Class } from '../../src/driver/better-sqlite3.ts'
 import { onCleanup, sleep, spawnFixture, tempDbPath } from '../helpers.ts'
 
 /**
@@ -111,41 +112,42 @@ describe('the database file replaced under a running process', () => {
  * fails with an I/O error and reopening (the watcher opens with fileMustExist) fails too, the way a
  * dying disk or a vanished mount behaves. Honker's own connection is untouched.
  */
-function faultyDriver(): { driver: SqliteDriver; faults: { broken: boolean } } {
+function faultyDriver(): { driver: Driver; faults: { broken: boolean } } {
   const faults = { broken: false }
   const ioError = (message: string): Error => Object.assign(new Error(message), { code: 'SQLITE_IOERR' })
-  const brokenVersion = (statement: Sqlite.Statement): Sqlite.Statement => {
-    const proxy: Sqlite.Statement = new Proxy(statement, {
-      get(target, property) {
-        if (property === 'get') {
-          return (...args: unknown[]) => {
-            if (faults.broken) throw ioError('disk I/O error (injected)')
-            return (target.get as (...a: unknown[]) => unknown)(...args)
-          }
-        }
-        if (property === 'pluck') {
-          return (...args: unknown[]) => {
-            ;(target.pluck as (...a: unknown[]) => unknown)(...args)
-            return proxy
-          }
-        }
-        const value = Reflect.get(target, property, target) as unknown
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-      },
-    })
-    return proxy
-  }
-  class FaultyDatabase extends Sqlite {
-    constructor(file: string, options?: Sqlite.Options) {
-      if (faults.broken && options?.fileMustExist === true) throw ioError('disk I/O error (injected on reopen)')
-      super(file, options)
-      const prepare = this.prepare.bind(this) as (source: string) => Sqlite.Statement
-      Object.defineProperty(this, 'prepare', {
-        value: (source: string) => (source === 'PRAGMA data_version' ? brokenVersion(prepare(source)) : prepare(source)),
-      })
+  const base = betterSqlite3Driver(Sqlite as unknown as BetterSqlite3Class)
+  const failing = (statement: DriverStatement): DriverStatement => {
+    const guard = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+      if (faults.broken) throw ioError('disk I/O error (injected)')
+      return fn(...args)
+    }
+    return {
+      run: guard((params) => statement.run(params)),
+      get: guard((params) => statement.get(params)),
+      all: guard((params) => statement.all(params)),
+      values: guard((params) => statement.values(params)),
+      value: guard((params) => statement.value(params)),
     }
   }
-  return { driver: FaultyDatabase as unknown as SqliteDriver, faults }
+  const driver: Driver = {
+    name: base.name,
+    classify: (error) => base.classify(error),
+    wrap: (handle) => base.wrap(handle),
+    open(file, options) {
+      if (faults.broken && options.mustExist === true) throw ioError('disk I/O error (injected on reopen)')
+      const connection = base.open(file, options)
+      return new Proxy(connection, {
+        get(target, property, receiver) {
+          if (property === 'driver') return driver
+          if (property === 'prepare') {
+            return (source: string) => (source === 'PRAGMA data_version' ? failing(target.prepare(source)) : target.prepare(source))
+          }
+          return Reflect.get(target, property, receiver) as unknown
+        },
+      })
+    },
+  }
+  return { driver, faults }
 }
 
 describe('the commit watcher dies', () => {
