@@ -5,7 +5,7 @@ export { freshPath } from './files.mjs'
 import { PREFILL_DEAD_SQL, PREFILL_JOBS_SQL, PREFILL_STREAM_SQL } from './sql.mjs'
 
 /**
- * The connection settings Honker applies to the connections it opens (honker-compat 1.1), taken
+ * The connection settings Honker applies to the connections it opens (docs/compatibility.md 1.1), taken
  * from core itself. Raw better-sqlite3 and the SQLite peers get the same ones, so every figure
  * measures code, not settings.
  */

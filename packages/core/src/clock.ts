@@ -1,5 +1,5 @@
 /**
- * Where Honker reads the time. Every stored time is whole unix seconds (honker-compat 1.5); the
+ * Where Honker reads the time. Every stored time is whole unix seconds (docs/compatibility.md 1.5); the
  * millisecond clock exists so tests can move time without sleeping.
  */
 export interface Clock {

@@ -200,7 +200,7 @@ describe.skipIf(nativeSkipReason !== null)('nextAfter equals honker_cron_next_af
         const ours = nextAfter(expression, from)
         if (ours === theirs) return
         // The one documented difference: a repeated fall-back time. honker 0.5.1 returns its later
-        // instant, we return the earlier one (honker-compat 2.7); the wall-clock time is the same.
+        // instant, we return the earlier one (docs/compatibility.md 2.7); the wall-clock time is the same.
         expect({ expression, from, ours, theirs, sameWallClock: sameWallClock(ours, theirs), earlier: ours < theirs }).toEqual({
           expression, from, ours, theirs, sameWallClock: true, earlier: true,
         })

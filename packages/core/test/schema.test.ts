@@ -50,7 +50,7 @@ describe('schema migration', () => {
     expect(versions).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1))
   })
 
-  it('sets the connection settings of honker-compat 1.1 on connections it opens', () => {
+  it('sets the connection settings of docs/compatibility.md 1.1 on connections it opens', () => {
     const file = tempDbPath()
     const db = open(file)
     onCleanup(() => db.close())

@@ -3,7 +3,7 @@
  *
  * Honker's `_honker_*` tables as Drizzle `sqliteTable` definitions, so `drizzle-kit generate`
  * writes them into the app's own migrations and queries on them are typed. They describe the
- * honker 0.5 schema (honker-compat.md 1.2) plus core's additive `_honker_live_exhausted` index,
+ * honker 0.5 schema (docs/compatibility.md 1.2) plus core's additive `_honker_live_exhausted` index,
  * column for column and index for index; a test compares the migrated result with core's DDL.
  *
  * Two choices keep the generated DDL equal to honker's:
@@ -53,7 +53,7 @@ export const honkerLive = sqliteTable(
     createdAt: integer('created_at').notNull().default(unixepoch),
     expiresAt: integer('expires_at'),
   },
-  // Partial indexes: the claim path depends on them (honker-compat 8.3.19). `state` stays out of
+  // Partial indexes: the claim path depends on them (docs/compatibility.md 8.3.19). `state` stays out of
   // the key; `priority DESC` is an expression because SQLite index columns have no `.desc()` here.
   (t) => [
     index('_honker_live_claim')

@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely'
 
 /**
- * Kysely row types of the `_honker_*` tables (honker-compat.md 1.2, plus this project's ledger).
+ * Kysely row types of the `_honker_*` tables (docs/compatibility.md 1.2, plus this project's ledger).
  * Times are whole unix seconds; payloads and results are JSON text. Integers are `number`, as
  * better-sqlite3 returns them unless `safeIntegers` is on. Meant for reads (dashboards, joins with
  * app tables); write through Honker's API, which keeps the state machine's rules. A type alias,

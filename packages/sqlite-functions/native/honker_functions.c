@@ -1,5 +1,5 @@
 /*
- * honker's SQL functions (honker-compat.md section 2) as a SQLite loadable extension, for the app's
+ * honker's SQL functions (docs/compatibility.md section 2) as a SQLite loadable extension, for the app's
  * own better-sqlite3 connection: `notify` and the `honker_*` functions, with honker's names,
  * argument order and return shapes.
  *

@@ -1,7 +1,7 @@
 /**
  * @module @honker/sqlite-functions
  *
- * honker's `notify()` and `honker_*` SQL functions (honker-compat.md section 2: names, argument
+ * honker's `notify()` and `honker_*` SQL functions (docs/compatibility.md section 2: names, argument
  * order and return shapes) on the app's own better-sqlite3 connection, so any SQL (raw queries, ORM
  * `sql` templates, triggers) can enqueue, notify and publish inside the app's transaction.
  *

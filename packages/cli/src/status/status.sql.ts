@@ -1,7 +1,7 @@
 /**
  * Read-only queries behind `honker status`, run on a read-only connection so they never take the
  * write lock or migrate the file. They read honker 0.5's tables as every binding writes them
- * (honker-compat 1.2), with whole-second times compared against `:now`.
+ * (docs/compatibility.md 1.2), with whole-second times compared against `:now`.
  */
 
 /** Per-queue job counts and the oldest due pending job, in one pass over `_honker_live`. */

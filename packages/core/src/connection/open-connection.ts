@@ -6,7 +6,7 @@ import { toHonkerError } from '../errors/sqlite-error.ts'
 import type { Driver, DriverConnection } from '../driver/driver.ts'
 
 /**
- * Connection settings of honker-compat 1.1, applied to connections Honker opens itself (never to a
+ * Connection settings of docs/compatibility.md 1.1, applied to connections Honker opens itself (never to a
  * handle the app passes in: its settings are the app's). WAL lets workers read while a producer
  * writes; `busy_timeout` absorbs other processes' short write transactions; a 10,000-page
  * autocheckpoint keeps checkpoints off the enqueue hot path.

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Named TTL leases in `_honker_locks`, with honker's semantics (honker-compat 2.5): a lease is held
+ * Named TTL leases in `_honker_locks`, with honker's semantics (docs/compatibility.md 2.5): a lease is held
  * while `expires_at > now`; acquire never refreshes a lease it already holds (renew does), and
  * renew and release match (name, owner), so a former owner can never extend or drop a successor's
  * lease (pitfall 8.3.5).
@@ -25,7 +25,7 @@ export const GET_LOCK = statement('get_lock', `SELECT owner, expires_at FROM _ho
 /**
  * Extend this owner's lease to now + ttl. Rewriting the same whole second changes no bytes, so
  * SQLite commits nothing and `data_version` stays put: a leader renewing on every wake does not
- * wake itself (honker-compat 8.4).
+ * wake itself (docs/compatibility.md 8.4).
  */
 export const RENEW_LOCK = statement(
   'renew_lock',

@@ -29,7 +29,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  *
  * The subscription to the commit watcher and the starting id are both taken inside `db.listen()`,
  * before it returns, so a notify committed right after is never missed (subscribe before read,
- * honker-compat 3.7).
+ * docs/compatibility.md 3.7).
  *
  * ```ts
  * const listener = db.listen('orders', { signal })

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Every statement of notify/listen (honker-compat 1.2 and 2.1). Rows are honker's: any binding's
+ * Every statement of notify/listen (docs/compatibility.md 1.2 and 2.1). Rows are honker's: any binding's
  * `notify()` writes the same table, and a listener here reads them all. Times are whole seconds
  * passed in as `:now`, so the app's clock decides both `created_at` and the prune cut-off.
  */

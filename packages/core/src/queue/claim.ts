@@ -17,7 +17,7 @@ export const EXPIRED = 'expired'
 
 /**
  * Claim up to `limit` jobs of `queue` for `workerId` in one write transaction: first dead-letter
- * exhausted claimable jobs (honker-compat 2.3 step 1), then claim in priority, run_at, id order.
+ * exhausted claimable jobs (docs/compatibility.md 2.3 step 1), then claim in priority, run_at, id order.
  */
 export function claimRows(
   store: JobStore,

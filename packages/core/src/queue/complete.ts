@@ -3,7 +3,7 @@ import { deadParams, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 
 /**
- * Transitions of a claimed job (honker-compat 2.3). Each needs the worker's unexpired claim and
+ * Transitions of a claimed job (docs/compatibility.md 2.3). Each needs the worker's unexpired claim and
  * returns whether it took effect: false means the claim lapsed, the job was reclaimed by another
  * worker, or it was cancelled.
  */

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Statements of the dead-letter table `_honker_dead` (honker-compat 1.2): listing it, and moving
+ * Statements of the dead-letter table `_honker_dead` (docs/compatibility.md 1.2): listing it, and moving
  * rows back to the queue (redrive) or deleting them. honker has no SQL function for either; these
  * only touch columns every binding reads, so a redriven job is an ordinary pending job to all of
  * them. `:ids` is a JSON array of job ids.

@@ -3,7 +3,7 @@ import { encodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
 import { INSERT_JOB } from './queue.sql.ts'
 
-/** Per-job options of `enqueue`. Times are whole seconds (honker-compat 1.5). */
+/** Per-job options of `enqueue`. Times are whole seconds (docs/compatibility.md 1.5). */
 export interface EnqueueOptions {
   /** Higher runs first. Default 0. */
   priority?: number

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Every statement of the job queue. Semantics are honker 0.5's (honker-compat.md 2.3 and 2.12):
+ * Every statement of the job queue. Semantics are honker 0.5's (docs/compatibility.md 2.3 and 2.12):
  * `>=` owns a claim, `<` reclaims it; attempts count claims; times are whole seconds passed in as
  * `:now` so one clock rules every comparison in a call.
  */
@@ -59,7 +59,7 @@ const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
      ORDER BY priority DESC, run_at ASC, id ASC
      LIMIT :limit`
 
-/** What a claim does to each job it takes (honker-compat 2.3: a claim counts an attempt). */
+/** What a claim does to each job it takes (docs/compatibility.md 2.3: a claim counts an attempt). */
 const MARK_AS_CLAIMED = `UPDATE _honker_live
    SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1`
 

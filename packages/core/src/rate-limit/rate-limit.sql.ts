@@ -2,7 +2,7 @@ import { statement } from '../sql/statement.ts'
 
 /**
  * Fixed-window counters shared with honker 0.5's `honker_rate_limit_try` / `_sweep`
- * (honker-compat 2.6): one `_honker_rate_limits` row per (name, window_start), where window_start
+ * (docs/compatibility.md 2.6): one `_honker_rate_limits` row per (name, window_start), where window_start
  * is the window's first unix second. `:now`-derived values are computed by the caller from one
  * clock reading so the window and the sweep cut-off agree.
  */

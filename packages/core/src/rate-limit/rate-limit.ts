@@ -22,7 +22,7 @@ export interface RateLimitTryOptions {
 
 /**
  * A fixed-window rate limit stored in `_honker_rate_limits`, so every process and every honker
- * binding on the file shares the same counter (honker-compat 2.6). Windows start at multiples of
+ * binding on the file shares the same counter (docs/compatibility.md 2.6). Windows start at multiples of
  * `perS` since the epoch; a burst of up to 2 x `limit` is possible across a boundary.
  */
 export class RateLimit {

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Task return values in `_honker_results`, with honker 0.5's semantics (honker-compat 2.4):
+ * Task return values in `_honker_results`, with honker 0.5's semantics (docs/compatibility.md 2.4):
  * values are JSON text keyed by job id, `expires_at` NULL means keep forever, and a row past its
  * expiry is hidden from reads but stays until a sweep deletes it.
  */

@@ -1,7 +1,7 @@
 /**
  * @module cron
  *
- * honker's schedule expressions (honker-compat 2.7), evaluated exactly as `honker_cron_next_after`
+ * honker's schedule expressions (docs/compatibility.md 2.7), evaluated exactly as `honker_cron_next_after`
  * so a task registered by any binding fires at the same boundaries here:
  *
  * - `@every <n><s|m|h|d>`: pure arithmetic from the previous time, not aligned to the clock.
@@ -16,7 +16,7 @@
  * macros other than `@every` (`@hourly`, `@daily`, ...). They are rejected, never guessed at.
  *
  * Differences from honker 0.5.1, both outside what a valid schedule meets in practice:
- * - A repeated fall-back time resolves to its EARLIER instant, the documented rule (honker-compat
+ * - A repeated fall-back time resolves to its EARLIER instant, the documented rule (docs/compatibility.md
  *   2.7). The published honker 0.5.1 binary returns the later one; each fires the boundary exactly
  *   once, so a file ticked by both never fires it twice.
  * - `@every` intervals and results must stay within 2^53 seconds (JavaScript numbers), where honker

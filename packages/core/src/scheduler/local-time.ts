@@ -1,6 +1,6 @@
 /**
  * Wall-clock arithmetic in the system local time zone (whatever `TZ` / the OS says), the zone
- * honker evaluates cron expressions in (honker-compat 2.7). A "naive" time is a wall-clock reading
+ * honker evaluates cron expressions in (docs/compatibility.md 2.7). A "naive" time is a wall-clock reading
  * without a zone, counted in seconds as if it were UTC, so fields compare and subtract as plain
  * integers. Mapping one back to instants is where DST shows up: a naive time has one instant, two
  * (fall-back: the hour repeats) or none (spring-forward gap).

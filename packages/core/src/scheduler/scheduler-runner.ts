@@ -55,7 +55,7 @@ export interface SchedulerSource {
 }
 
 /**
- * The scheduler's leader loop (honker's hot standby, honker-compat 5.1): every running process
+ * The scheduler's leader loop (honker's hot standby, docs/compatibility.md 5.1): every running process
  * competes for the `honker-scheduler` lock; the holder ticks, the rest stand by.
  *
  * As leader it sleeps until the next boundary or the next renewal, whichever is first, and wakes
@@ -63,7 +63,7 @@ export interface SchedulerSource {
  * same write transaction as the lease renewal: a leader that was frozen past its TTL finds its lease
  * gone and fires nothing, so two processes never fire the same boundary. Renewal writes a new
  * whole second at most once per second and an idle wake writes nothing, so the loop never wakes
- * itself in a cycle (honker-compat 8.4).
+ * itself in a cycle (docs/compatibility.md 8.4).
  *
  * As standby it reads the lock (no write) on every commit and every `standbyRetryS`, and tries to
  * take it the moment the leader's lease lapses or is released.

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Statements over `_honker_scheduler_tasks` (honker-compat 1.2, 2.8). The table is small (one row
+ * Statements over `_honker_scheduler_tasks` (docs/compatibility.md 1.2, 2.8). The table is small (one row
  * per schedule), so plain scans are fine. No statement writes a `_honker_notifications` row: the
  * table write itself advances `data_version`, which is what wakes a sleeping leader (pitfall 8.3.2).
  */

@@ -5,7 +5,7 @@
  * schedule expression plus the job to enqueue at each boundary. `tick()` fires what is due;
  * `run()` is the leader loop that ticks on time in exactly one process at a time.
  *
- * Improvements over honker 0.5 (honker-compat 8.4), compatible on the shared table:
+ * Improvements over honker 0.5 (docs/compatibility.md 8.4), compatible on the shared table:
  * - Registering the same definition again (a schedule declared at every process start) leaves
  *   `next_fire_at` alone, so it neither drops pending catch-up nor pushes `@every` schedules out.
  *   Only a changed definition recomputes it; `update` recomputes only when the expression changes.

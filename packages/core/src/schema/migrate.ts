@@ -68,7 +68,7 @@ function apply(connection: DriverConnection, migration: Migration): void {
 /**
  * honker files from before its scheduler gained `enabled` and `max_attempts` have the table without
  * them; `CREATE TABLE IF NOT EXISTS` leaves such a table alone, so add the columns the way honker's
- * own bootstrap does (honker-compat.md 1.4).
+ * own bootstrap does (docs/compatibility.md 1.4).
  */
 function addLegacySchedulerColumns(connection: DriverConnection): void {
   const columns = new Set(

@@ -1,7 +1,7 @@
 import { statement } from '../sql/statement.ts'
 
 /**
- * Every statement of durable streams (honker-compat 1.2 and 2.9): one log `_honker_stream` shared
+ * Every statement of durable streams (docs/compatibility.md 1.2 and 2.9): one log `_honker_stream` shared
  * by all topics (one AUTOINCREMENT sequence), and saved offsets in `_honker_stream_consumers`
  * keyed by (name = consumer, topic), the order honker's SQL functions and Python/Go use. honker's
  * Node wrapper swaps the two (8.4), so its saved offsets are invisible here, and ours to it.

@@ -103,7 +103,7 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
         : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
     this.#host = host
     host.assertOpen()
-    // Subscribe before the first read (honker-compat 3.7): an event committed between a read that
+    // Subscribe before the first read (docs/compatibility.md 3.7): an event committed between a read that
     // found nothing and the first wait must still wake this consumer.
     this.#subscription = host.subscribe()
     try {

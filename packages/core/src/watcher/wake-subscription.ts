@@ -15,7 +15,7 @@ export interface WaitOptions {
 
 /**
  * One consumer's view of the commit watcher: a capacity-one mailbox, so a burst of commits
- * coalesces into one pending wake (honker-compat 3.2). Wakes are hints: after one, re-read.
+ * coalesces into one pending wake (docs/compatibility.md 3.2). Wakes are hints: after one, re-read.
  *
  * Create it before the first read of state, then loop read → `wait()`; a commit that lands
  * between the read and the wait leaves a pending wake and `wait()` returns at once.

@@ -8,7 +8,7 @@ import { open, type Job } from '@honker/core'
 import { onCleanup } from '../helpers.ts'
 
 /**
- * Property-based test of the job state machine (honker-compat.md 2.3 and 2.12) against a small
+ * Property-based test of the job state machine (docs/compatibility.md 2.3 and 2.12) against a small
  * model written straight from the spec. fast-check generates random sequences of enqueue, claim,
  * ack, ackBatch, retry, fail, heartbeat, release, cancel, sweepExpired, nextClaimAt and clock
  * advances (a mutable millisecond clock passed to `open`); after every step the result of the call
@@ -330,7 +330,7 @@ function runSequence(dir: string, run: number, commands: Command[], seen: Seen):
 }
 
 describe('job state machine against the model (fast-check)', () => {
-  it('random sequences of operations and clock steps keep every invariant of honker-compat 2.12', () => {
+  it('random sequences of operations and clock steps keep every invariant of the job state machine (docs/compatibility.md 2.12)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'honker-property-'))
     onCleanup(() => rmSync(dir, { recursive: true, force: true }))
     let run = 0
