@@ -127,6 +127,23 @@ static const hk_statement HK_INSERT_JOB HK_UNUSED = {
   7, HK_INSERT_JOB_PARAMS
 };
 
+/* LIST_LIVE_JOBS (core dist/queue/queue.sql.js) */
+static const char *const HK_LIST_LIVE_JOBS_PARAMS[] HK_UNUSED = { "queue", "queue", "state", "state", "state", "now", "state", "now", "after_id", "limit" };
+static const hk_statement HK_LIST_LIVE_JOBS HK_UNUSED = {
+  "list_live_jobs",
+  "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live\n"
+  "   WHERE (+? IS NULL OR queue = +?)\n"
+  "     AND (+? IS NULL\n"
+  "       OR (+? = 'processing' AND state = 'processing')\n"
+  "       OR (+? = 'pending' AND state = 'pending' AND run_at <= +?)\n"
+  "       OR (+? = 'delayed' AND state = 'pending' AND run_at > +?))\n"
+  "     AND id > +?\n"
+  "   ORDER BY id\n"
+  "   LIMIT +?",
+  10, HK_LIST_LIVE_JOBS_PARAMS
+};
+
 /* MARK_CLAIMED (core dist/queue/queue.sql.js) */
 static const char *const HK_MARK_CLAIMED_PARAMS[] HK_UNUSED = { "worker_id", "claim_expires_at", "id" };
 static const hk_statement HK_MARK_CLAIMED HK_UNUSED = {
@@ -171,11 +188,25 @@ static const char *const HK_QUEUE_COUNTS_PARAMS[] HK_UNUSED = { "queue", "now", 
 static const hk_statement HK_QUEUE_COUNTS HK_UNUSED = {
   "queue_counts",
   "SELECT\n"
-  "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'pending' AND run_at <= +?) AS ready,\n"
+  "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'pending' AND run_at <= +?) AS pending,\n"
   "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'pending' AND run_at > +?) AS delayed,\n"
   "     (SELECT count(*) FROM _honker_live WHERE queue = +? AND state = 'processing') AS processing,\n"
   "     (SELECT count(*) FROM _honker_dead WHERE queue = +?) AS dead",
   6, HK_QUEUE_COUNTS_PARAMS
+};
+
+/* RELEASE_CLAIMS (core dist/queue/queue.sql.js) */
+static const char *const HK_RELEASE_CLAIMS_PARAMS[] HK_UNUSED = { "queue", "ids", "ids", "worker_id", "worker_id", "force", "now" };
+static const hk_statement HK_RELEASE_CLAIMS HK_UNUSED = {
+  "release_claims",
+  "UPDATE _honker_live\n"
+  "   SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = max(attempts - 1, 0)\n"
+  "   WHERE queue = +? AND state = 'processing'\n"
+  "     AND (+? IS NULL OR id IN (SELECT value FROM json_each(+?)))\n"
+  "     AND (+? IS NULL OR worker_id = +?)\n"
+  "     AND (+? = 1 OR claim_expires_at < +?)\n"
+  "   RETURNING id",
+  7, HK_RELEASE_CLAIMS_PARAMS
 };
 
 /* RELEASE_JOB (core dist/queue/queue.sql.js) */
@@ -212,6 +243,19 @@ static const hk_statement HK_SELECT_CLAIMABLE HK_UNUSED = {
   "     ORDER BY priority DESC, run_at ASC, id ASC\n"
   "     LIMIT +?",
   5, HK_SELECT_CLAIMABLE_PARAMS
+};
+
+/* SELECT_CLAIMED (core dist/queue/queue.sql.js) */
+static const char *const HK_SELECT_CLAIMED_PARAMS[] HK_UNUSED = { "queue", "ids", "ids", "worker_id", "worker_id" };
+static const hk_statement HK_SELECT_CLAIMED HK_UNUSED = {
+  "select_claimed",
+  "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live\n"
+  "   WHERE queue = +? AND state = 'processing'\n"
+  "     AND (+? IS NULL OR id IN (SELECT value FROM json_each(+?)))\n"
+  "     AND (+? IS NULL OR worker_id = +?)\n"
+  "   ORDER BY id",
+  5, HK_SELECT_CLAIMED_PARAMS
 };
 
 /* TAKE_EXHAUSTED (core dist/queue/queue.sql.js) */
