@@ -8,7 +8,7 @@ const MESSAGE_LINES = 12
 
 export function reportFiles(root = '.') {
   const files = []
-  for (const group of ['packages', 'examples', 'bench']) {
+  for (const group of ['packages', 'examples', 'bench', 'tests']) {
     if (!existsSync(path.join(root, group))) continue
     const dirs = group === 'bench' ? ['.'] : readdirSync(path.join(root, group))
     for (const dir of dirs) files.push(path.join(root, group, dir, 'test-results', 'vitest.json'))

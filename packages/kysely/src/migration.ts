@@ -3,9 +3,6 @@ import { MIGRATIONS, MIGRATIONS_TABLE } from '@honker/core/adapter'
 
 type Run = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>
 
-// Typed here because core marks `MIGRATIONS` @internal, which strips its type from core's built .d.ts.
-const CORE_MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = MIGRATIONS
-
 // Core's ledger DDL, byte for byte: sqlite_master keeps the statement text, and the Honker schema a
 // Kysely migration creates must read the same as the one core's open() creates
 // (test/migration.test.ts compares the two).
@@ -43,7 +40,7 @@ export const honkerMigration: HonkerMigration = {
     inWriteTransaction(db, async (run) => {
       await run(LEDGER_DDL)
       const done = new Set((await run(`SELECT version FROM ${MIGRATIONS_TABLE}`)).map((row) => Number(row.version)))
-      for (const migration of CORE_MIGRATIONS) {
+      for (const migration of MIGRATIONS) {
         if (done.has(migration.version)) continue
         for (const text of splitStatements(migration.sql)) await run(text)
         if (migration.version === 1) await addLegacySchedulerColumns(run)
@@ -94,7 +91,7 @@ async function addLegacySchedulerColumns(run: Run): Promise<void> {
 
 /** Every table core's migrations create, in creation order, then the ledger. */
 function honkerTableNames(): string[] {
-  const tables = CORE_MIGRATIONS.flatMap((migration) =>
+  const tables = MIGRATIONS.flatMap((migration) =>
     splitStatements(migration.sql).flatMap((text) => /CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)/i.exec(text)?.[1] ?? []),
   )
   return [MIGRATIONS_TABLE, ...tables]

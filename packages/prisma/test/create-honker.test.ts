@@ -69,6 +69,9 @@ describe('createHonker({ url })', () => {
   })
 
   it('refuses in-memory databases and bad arguments with coded errors', () => {
+    const cwd = process.cwd()
+    process.chdir(path.dirname(tempDbPath())) // a url taken for a file name lands here, not in the package
+    onCleanup(() => process.chdir(cwd))
     // Only the exact name: better-sqlite3 takes no URI parameters, so for the adapter
     // 'file::memory:?cache=shared' is a file of that name, and Honker opens the same file.
     for (const url of [':memory:', 'file::memory:']) {
