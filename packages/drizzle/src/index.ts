@@ -3,26 +3,27 @@
  *
  * Honker inside a Drizzle app on SQLite. `enqueue`, `notify`, `publish` and `saveOffset` take
  * Drizzle's own transaction (or database) and write one row through its public query API, so the
- * row commits or rolls back with the app's writes; on better-sqlite3 they return synchronously,
- * on Drizzle's async drivers (libSQL, ...) they return a promise. `createHonker({ db })` opens the
- * full core API (queues, workers, listen, streams, scheduler) on the same file with its own
- * connections. The `_honker_*` tables for drizzle-kit are in `@honker/drizzle/schema`.
+ * row commits or rolls back with the app's writes; on Drizzle's sync drivers (better-sqlite3,
+ * bun:sqlite) they return synchronously, on its async drivers (libSQL, ...) they return a promise.
+ * `createHonker({ db })` opens the full core API (queues, workers, listen, streams, scheduler) on
+ * the same file with its own connections, through the same SQLite library as the app's client.
+ * The `_honker_*` tables for drizzle-kit are in `@honker/drizzle/schema`.
  *
  * Deliberately thin: no queue logic lives here. Validation, encoding and SQL come from
  * `@honker/core/adapter`; this module only translates Drizzle's transaction and result types.
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
-import { HonkerError, InvalidArgumentError, open } from '@honker/core'
-import type { Database, EnqueueOptions, OpenOptions, SqliteConnection } from '@honker/core'
-import { DEFAULT_MAX_ATTEMPTS, driverOf, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith } from '@honker/core/adapter'
+import { DatabaseClosedError, HonkerError, InvalidArgumentError, open } from '@honker/core'
+import type { Database, EnqueueOptions, OpenOptions, SqliteHandle } from '@honker/core'
+import { DEFAULT_MAX_ATTEMPTS, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith, wrapHandle } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
 
 export type { Mode, Result } from '@honker/core/adapter'
 export * from './schema.ts'
 export { honkerIfNotExists } from './migration-sql.ts'
 
-/** A Drizzle SQLite database or transaction: `'sync'` on better-sqlite3, `'async'` on libSQL and other async drivers. */
+/** A Drizzle SQLite database or transaction: `'sync'` on better-sqlite3 and bun:sqlite, `'async'` on libSQL and other async drivers. */
 export type DrizzleSqlite<M extends Mode = Mode> = BaseSQLiteDatabase<M, any, any, any>
 
 /** Core's statement as a Drizzle `SQL`: its constant text stays raw, every value is a bound parameter. */
@@ -31,7 +32,7 @@ function toSql(stmt: Statement, params: readonly unknown[]): SQL {
   return sql.join(chunks)
 }
 
-/** Rows changed, from better-sqlite3's `changes` or libSQL's `rowsAffected`. */
+/** Rows changed, from better-sqlite3's and bun:sqlite's `changes` or libSQL's `rowsAffected`. */
 function changesOf(result: unknown): number {
   const { changes, rowsAffected } = (result ?? {}) as { changes?: unknown; rowsAffected?: unknown }
   const count = changes ?? rowsAffected
@@ -56,9 +57,9 @@ function drizzleExecutor<M extends Mode>(db: DrizzleSqlite<M>): Executor<M> {
 }
 
 /**
- * Enqueue a job inside a Drizzle transaction; returns its id. On better-sqlite3 this is
- * synchronous: call it inside `db.transaction((tx) => ...)` without `await` (the callback itself
- * must be synchronous). On async drivers it returns a promise.
+ * Enqueue a job inside a Drizzle transaction; returns its id. On better-sqlite3 and bun:sqlite
+ * this is synchronous: call it inside `db.transaction((tx) => ...)` without `await` (the callback
+ * itself must be synchronous). On async drivers it returns a promise.
  *
  * ```ts
  * const jobId = db.transaction((tx) => {
@@ -127,14 +128,18 @@ export function saveOffset<M extends Mode>(tx: DrizzleSqlite<M>, consumer: strin
 }
 
 export interface CreateHonkerOptions extends Pick<OpenOptions, 'watcher' | 'clock'> {
-  /** The root database returned by `drizzle(...)` on better-sqlite3 (a transaction has no `$client`). */
-  db: { readonly $client: SqliteConnection }
+  /**
+   * The root database returned by `drizzle(...)` on better-sqlite3 or bun:sqlite (Drizzle's sync
+   * SQLite drivers; a transaction has no `$client`).
+   */
+  db: { readonly $client: SqliteHandle }
 }
 
 /**
  * The full Honker API (queues, workers, listen, streams, scheduler) on the Drizzle database's file.
- * It opens its own connections from `db.$client.name` with the same better-sqlite3 copy, and
- * creates any missing `_honker_*` tables. Close it before closing the Drizzle client.
+ * It opens its own connections to the file behind `db.$client` with the same library (better-sqlite3
+ * or bun:sqlite, the very copy the app loaded), and creates any missing `_honker_*` tables. Close it
+ * before closing the Drizzle client.
  *
  * ```ts
  * const honker = createHonker({ db })
@@ -143,18 +148,21 @@ export interface CreateHonkerOptions extends Pick<OpenOptions, 'watcher' | 'cloc
  */
 export function createHonker(options: CreateHonkerOptions): Database {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object')
-  const client = (options.db as { $client?: unknown } | undefined)?.$client as SqliteConnection | undefined
+  const client = (options.db as { $client?: unknown } | undefined)?.$client
   if (client === undefined) {
     throw new InvalidArgumentError('db', 'pass the root database returned by drizzle(...): a transaction has no $client')
   }
-  if (typeof client !== 'object' || client === null || typeof client.prepare !== 'function' || typeof client.name !== 'string') {
+  if (typeof client !== 'object' || client === null || typeof (client as { prepare?: unknown }).prepare !== 'function') {
     throw new InvalidArgumentError(
       'db',
-      'createHonker needs Drizzle on better-sqlite3; with another driver, run Honker with open(path) from @honker/core in its own process',
+      'createHonker needs Drizzle on better-sqlite3 or bun:sqlite; with libSQL or another async driver, run Honker with open(path) from @honker/core in its own process',
     )
   }
-  if (client.memory || isMemoryPath(client.name)) {
+  // Any other library with a prepare() fails here with code 'unsupported_driver'.
+  const connection = wrapHandle(client)
+  if (!connection.isOpen) throw new DatabaseClosedError(`db: the ${connection.driver.name} client is closed`)
+  if (connection.isMemory || isMemoryPath(connection.file)) {
     throw new HonkerError('memory_database', "db: Honker needs a database file; ':memory:' cannot be shared with the watcher or other processes")
   }
-  return open(client.name, { driver: driverOf(client), watcher: options.watcher, clock: options.clock })
+  return open(connection.file, { driver: connection.driver, watcher: options.watcher, clock: options.clock })
 }

@@ -234,7 +234,15 @@ describe('createHonker', () => {
     memory.transaction((tx) => {
       expect(() => createHonker({ db: tx as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', argument: 'db' }))
     })
-    expect(() => createHonker({ db: { $client: { url: 'file:x.db' } } as never })).toThrow(/better-sqlite3/)
+    expect(() => createHonker({ db: { $client: { url: 'file:x.db' } } as never })).toThrow(/better-sqlite3 or bun:sqlite/)
+    expect(() => createHonker({ db: { $client: { prepare() {}, close() {} } } as never })).toThrow(expect.objectContaining({ code: 'unsupported_driver' }))
     expect(() => createHonker(undefined as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+  })
+
+  it('refuses a closed client with code closed', () => {
+    const client = new Sqlite(path.join(tempDir(), 'closed.db'))
+    const db = drizzle({ client })
+    client.close()
+    expect(() => createHonker({ db })).toThrow(expect.objectContaining({ code: 'closed' }))
   })
 })

@@ -61,11 +61,11 @@ describe('what the parameters accept', () => {
     publish(syncTx, 'orders', {}, 'key')
   })
 
-  test('createHonker takes the root better-sqlite3 database only', () => {
+  test('createHonker takes the root database of a sync driver (better-sqlite3 here; bun:sqlite in Bun) only', () => {
     expectTypeOf(createHonker({ db: syncDb })).toEqualTypeOf<Database>()
     // @ts-expect-error a transaction has no $client
     createHonker({ db: syncTx })
-    // @ts-expect-error libSQL's client is not a better-sqlite3 handle
+    // @ts-expect-error libSQL's client is not a handle Honker can open connections beside (better-sqlite3, bun:sqlite, node:sqlite)
     createHonker({ db: asyncDb })
   })
 })

@@ -1,21 +1,23 @@
 /**
  * @module @honker/kysely
  *
- * Honker inside a Kysely app on `SqliteDialect` (better-sqlite3): `enqueue`/`notify`/`publish`/
- * `saveOffset` take Kysely's `Transaction` and commit or roll back with it; `honkerMigration` puts
- * the `_honker_*` tables in Kysely's `Migrator` history; `createHonker` gives the full core API
- * (workers, listeners, streams) on the same file; `ImmediateSqliteDialect` begins transactions with
- * the write lock. Only transactions and types are translated here: the queue logic and SQL are
- * core's, run through Kysely's raw-query path.
+ * Honker inside a Kysely app on `SqliteDialect` (better-sqlite3, bun:sqlite, or node:sqlite through
+ * `sqliteDatabaseFor`): `enqueue`/`notify`/`publish`/`saveOffset` take Kysely's `Transaction` and
+ * commit or roll back with it; `honkerMigration` puts the `_honker_*` tables in Kysely's `Migrator`
+ * history; `createHonker` gives the full core API (workers, listeners, streams) on the same file;
+ * `ImmediateSqliteDialect` begins transactions with the write lock. Only transactions and types are
+ * translated here: the queue logic and SQL are core's, run through Kysely's raw-query path.
  */
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
-import { HonkerError, InvalidArgumentError, open, type Clock, type Database, type EnqueueOptions } from '@honker/core'
-import type { SqliteConnection, WatcherOptions } from '@honker/core'
-import { DEFAULT_MAX_ATTEMPTS, driverOf, enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds } from '@honker/core/adapter'
+import { CompiledQuery, type Kysely, type SqliteDatabase, type Transaction } from 'kysely'
+import { DatabaseClosedError, HonkerError, InvalidArgumentError, open, type Clock, type Database, type EnqueueOptions } from '@honker/core'
+import type { SqliteHandle, WatcherOptions } from '@honker/core'
+import { DEFAULT_MAX_ATTEMPTS, enqueueWith, isMemoryPath, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds, wrapHandle } from '@honker/core/adapter'
 import type { Executor, Statement } from '@honker/core/adapter'
+import { handleOf } from './sqlite-database.ts'
 
 export { honkerMigration, type HonkerMigration } from './migration.ts'
 export { ImmediateSqliteDialect } from './immediate-dialect.ts'
+export { sqliteDatabaseFor } from './sqlite-database.ts'
 export type * from './tables.ts'
 
 // A per-call `maxAttempts` overrides it; core's Queue objects have per-queue defaults, free functions don't.
@@ -66,15 +68,31 @@ export async function notify(trx: Transaction<any>, channel: string, payload: un
   return notifyWith(executorOf(trx), channel, payload, nowS())
 }
 
+/** Stream event options for {@link publish}. */
+export interface PublishOptions {
+  /** Stored with the event; informational only (no partitioning or compaction). Default null. */
+  key?: string | null
+}
+
 /**
  * Append an event to a durable stream inside a Kysely transaction; resolves with its offset.
  *
  * ```ts
- * await publish(trx, 'orders', { id: 7 }, 'order-7')
+ * await publish(trx, 'orders', { id: 7 }, { key: 'order-7' })
  * ```
  */
-export async function publish(trx: Transaction<any>, topic: string, payload: unknown, key?: string | null): Promise<number> {
+export async function publish(trx: Transaction<any>, topic: string, payload: unknown, options?: PublishOptions): Promise<number>
+/** @deprecated Pass the key as `{ key }`, like `@honker/drizzle`, `@honker/prisma` and core's `Stream.publish`. */
+export async function publish(trx: Transaction<any>, topic: string, payload: unknown, key: string | null): Promise<number>
+export async function publish(trx: Transaction<any>, topic: string, payload: unknown, options?: PublishOptions | string | null): Promise<number> {
+  // The positional key of @honker/kysely 0.1 still works: a string or null is the key itself.
+  const key = typeof options === 'string' || options === null ? options : publishKey(options)
   return publishWith(executorOf(trx), topic, payload, key, nowS())
+}
+
+function publishKey(options: PublishOptions | undefined): string | null | undefined {
+  if (options !== undefined && typeof options !== 'object') throw new InvalidArgumentError('options', 'must be an object such as { key }')
+  return options?.key
 }
 
 /**
@@ -92,18 +110,23 @@ export async function saveOffset(trx: Transaction<any>, consumer: string, topic:
 export interface CreateHonkerOptions {
   /** The app's Kysely instance (the root one, not a transaction). */
   db: Kysely<any>
-  /** The better-sqlite3 handle given to `new SqliteDialect({ database })`: Kysely never exposes it. */
-  database: SqliteConnection
+  /**
+   * The database given to `new SqliteDialect({ database })`, which Kysely never exposes: a
+   * better-sqlite3 `Database`, a bun:sqlite `Database`, a node:sqlite `DatabaseSync`, or what
+   * `sqliteDatabaseFor(handle)` returned for one of them.
+   */
+  database: SqliteHandle | SqliteDatabase
   watcher?: WatcherOptions
   clock?: Clock
 }
 
 /**
  * The full core API (queues and workers, listen, streams, locks, scheduler) on the app's file,
- * through Honker's own connection: a worker or watcher never runs a statement inside a Kysely
- * transaction that is open and awaiting on the app's handle. Rejects `:memory:` databases.
- * Honker's writes are synchronous: in the same process, a Kysely write transaction held open across
- * other awaits makes them wait up to busy_timeout (docs/adapters/kysely.md, "Pitfalls").
+ * through Honker's own connection, opened with the app handle's library: a worker or watcher never
+ * runs a statement inside a Kysely transaction that is open and awaiting on the app's handle.
+ * Rejects `:memory:` databases and closed handles. Honker's writes are synchronous: in the same
+ * process, a Kysely write transaction held open across other awaits makes them wait up to
+ * busy_timeout (docs/adapters/kysely.md, "Pitfalls").
  *
  * ```ts
  * const sqlite = new Sqlite('app.db')
@@ -117,14 +140,14 @@ export function createHonker(options: CreateHonkerOptions): Database {
   if (typeof db?.withoutPlugins !== 'function' || db.isTransaction) {
     throw new InvalidArgumentError('db', 'must be the root Kysely instance, not a transaction')
   }
-  if (typeof database?.pragma !== 'function') {
-    throw new InvalidArgumentError('database', 'must be the better-sqlite3 Database given to SqliteDialect')
+  if (typeof (database as { prepare?: unknown } | undefined)?.prepare !== 'function') {
+    throw new InvalidArgumentError('database', 'must be the database given to SqliteDialect (better-sqlite3, bun:sqlite or node:sqlite)')
   }
-  // The resolved file of the main schema: absolute, without URI parameters, '' for memory/temp dbs.
-  const list = database.pragma('database_list') as { name: string; file: string }[]
-  const file = list.find((entry) => entry.name === 'main')?.file ?? ''
-  if (file === '') {
+  // Any other library with a prepare() fails here with code 'unsupported_driver'.
+  const connection = wrapHandle(handleOf(database))
+  if (!connection.isOpen) throw new DatabaseClosedError(`database: the ${connection.driver.name} handle is closed`)
+  if (connection.isMemory || isMemoryPath(connection.file)) {
     throw new HonkerError('memory_database', "database: Honker needs a database file; ':memory:' cannot be shared with its own connection or other processes")
   }
-  return open(file, { driver: driverOf(database), watcher: options.watcher, clock: options.clock })
+  return open(connection.file, { driver: connection.driver, watcher: options.watcher, clock: options.clock })
 }

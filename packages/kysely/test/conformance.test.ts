@@ -18,7 +18,7 @@ defineConformanceSuite({
       insertOrder: (tx, note) => trx(tx).insertInto('orders').values({ note }).execute(),
       enqueue: (tx, queue, payload, options) => enqueue(trx(tx), queue, payload, options),
       notify: (tx, channel, payload) => notify(trx(tx), channel, payload),
-      publish: (tx, topic, payload, key) => publish(trx(tx), topic, payload, key),
+      publish: (tx, topic, payload, key) => publish(trx(tx), topic, payload, { key }),
       close: async () => {
         honker.close()
         await db.destroy()

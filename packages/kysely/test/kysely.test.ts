@@ -3,7 +3,7 @@ import { CamelCasePlugin, SqliteDialect, type KyselyPlugin, type Transaction } f
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Database } from '@honker/core'
 import { tempDatabase } from '@honker/testkit'
-import { createHonker, enqueue, ImmediateSqliteDialect, notify, publish, saveOffset, type HonkerTables } from '../src/index.ts'
+import { createHonker, enqueue, ImmediateSqliteDialect, notify, publish, saveOffset, sqliteDatabaseFor, type HonkerTables } from '../src/index.ts'
 import { migrateToLatest, openApp, type App, type AppTables } from './app.ts'
 
 const cleanups: (() => unknown)[] = []
@@ -56,7 +56,7 @@ describe('enqueue / notify / publish / saveOffset with Kysely transactions', () 
       await trx.insertInto('orders').values({ note: 'camel' }).execute()
       const first = await enqueue(trx, 'emails', { toAddress: 'a@example.com' }, { priority: 2, maxAttempts: 7, delayS: 60 })
       const second = await enqueue(trx, 'emails', { toAddress: 'b@example.com' })
-      return [first, second, await notify(trx, 'orders', { orderId: 1 }), await publish(trx, 'orders', { orderId: 1 }, 'order-1')]
+      return [first, second, await notify(trx, 'orders', { orderId: 1 }), await publish(trx, 'orders', { orderId: 1 }, { key: 'order-1' })]
     })
     const [first, second, notification, offset] = ids as [number, number, number, number]
     expect(second).toBe(first + 1)
@@ -127,6 +127,25 @@ describe('enqueue / notify / publish / saveOffset with Kysely transactions', () 
       }),
     ).rejects.toMatchObject({ code: 'invalid_argument', argument: 'queue' })
     expect(liveCount(file)).toBe(0)
+  })
+
+  it('publish takes the key as { key }, like the other adapters; the positional key of 0.1 still works', async () => {
+    const { db, honker } = await setup()
+    const offsets = await db.transaction().execute(async (trx) => [
+      await publish(trx, 'orders', { n: 1 }, { key: 'order-1' }),
+      await publish(trx, 'orders', { n: 2 }),
+      await publish(trx, 'orders', { n: 3 }, { key: null }),
+      await publish(trx, 'orders', { n: 4 }, 'order-4'),
+    ])
+    expect(honker.stream('orders').readSince(0, 10).map((e) => [e.offset, e.key, e.payload])).toEqual([
+      [offsets[0], 'order-1', { n: 1 }],
+      [offsets[1], null, { n: 2 }],
+      [offsets[2], null, { n: 3 }],
+      [offsets[3], 'order-4', { n: 4 }],
+    ])
+    await expect(db.transaction().execute((trx) => publish(trx, 'orders', {}, 7 as never))).rejects.toMatchObject({ code: 'invalid_argument', argument: 'options' })
+    await expect(db.transaction().execute((trx) => publish(trx, 'orders', {}, { key: 7 } as never))).rejects.toMatchObject({ code: 'invalid_argument' })
+    expect(honker.stream('orders').readSince(0, 10)).toHaveLength(4)
   })
 
   it('save stream offsets monotonically, with the transaction', async () => {
@@ -210,6 +229,24 @@ describe('createHonker', () => {
     })
     const noHandle = { db } as unknown as Parameters<typeof createHonker>[0]
     expect(() => createHonker(noHandle)).toThrow(expect.objectContaining({ code: 'invalid_argument', argument: 'database' }))
+    const foreign = { prepare() {}, close() {} } as unknown as Sqlite.Database
+    expect(() => createHonker({ db, database: foreign })).toThrow(expect.objectContaining({ code: 'unsupported_driver' }))
+  })
+
+  it('rejects a closed handle with code closed', async () => {
+    const { db, file } = await setup()
+    const closed = new Sqlite(file)
+    closed.close()
+    expect(() => createHonker({ db, database: closed })).toThrow(expect.objectContaining({ code: 'closed' }))
+  })
+
+  it('sqliteDatabaseFor gives Kysely a better-sqlite3 handle as it is, and createHonker takes either', async () => {
+    const { db, sqlite, file } = await setup()
+    expect(sqliteDatabaseFor(sqlite)).toBe(sqlite)
+    const honker = createHonker({ db, database: sqliteDatabaseFor(sqlite) })
+    cleanups.push(() => honker.close())
+    expect(honker.path).toBe(file)
+    expect(() => sqliteDatabaseFor({} as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
   })
 })
 

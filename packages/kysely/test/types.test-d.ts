@@ -1,8 +1,8 @@
 import type Sqlite from 'better-sqlite3'
-import type { ControlledTransaction, Insertable, Kysely, Migration, Selectable, Transaction } from 'kysely'
+import type { ControlledTransaction, Insertable, Kysely, Migration, Selectable, SqliteDatabase, Transaction } from 'kysely'
 import { describe, expectTypeOf, it } from 'vitest'
 import type { Database } from '@honker/core'
-import { createHonker, enqueue, honkerMigration, notify, publish, saveOffset, type HonkerTables } from '../src/index.ts'
+import { createHonker, enqueue, honkerMigration, notify, publish, saveOffset, sqliteDatabaseFor, type HonkerTables } from '../src/index.ts'
 import type { AppTables } from './app.ts'
 
 // Checked against Kysely's real types (vitest typecheck, and tsc in the package's `test` script).
@@ -16,6 +16,9 @@ describe('the transaction parameter', () => {
     expectTypeOf(enqueue(trx, 'emails', { to: 'a@example.com' }, { priority: 1, delayS: 5 })).toEqualTypeOf<Promise<number>>()
     expectTypeOf(enqueue(controlled, 'emails', null)).toEqualTypeOf<Promise<number>>()
     expectTypeOf(notify(trx, 'orders', { id: 1 })).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(publish(trx, 'orders', { id: 1 }, { key: 'order-1' })).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(publish(trx, 'orders', { id: 1 })).toEqualTypeOf<Promise<number>>()
+    // The positional key of 0.1 still compiles (deprecated).
     expectTypeOf(publish(trx, 'orders', { id: 1 }, 'order-1')).toEqualTypeOf<Promise<number>>()
     expectTypeOf(saveOffset(trx, 'billing', 'orders', 3)).toEqualTypeOf<Promise<boolean>>()
     expectTypeOf<Transaction<{ other: { id: number } }>>().toExtend<Parameters<typeof enqueue>[0]>()
@@ -36,6 +39,10 @@ describe('the transaction parameter', () => {
   it('rejects options core does not know', () => {
     // @ts-expect-error `delay` is not an option (it is `delayS`, in whole seconds)
     void enqueue(trx, 'emails', {}, { delay: 5 })
+    // @ts-expect-error the key is a string or null
+    void publish(trx, 'orders', {}, { key: 7 })
+    // @ts-expect-error a key option publish does not know
+    void publish(trx, 'orders', {}, { partition: 'a' })
   })
 })
 
@@ -44,6 +51,8 @@ describe('createHonker', () => {
     expectTypeOf(createHonker({ db, database: sqlite })).toEqualTypeOf<Database>()
     // @ts-expect-error the handle is required: Kysely does not expose it
     createHonker({ db })
+    expectTypeOf(createHonker({ db, database: sqliteDatabaseFor(sqlite) })).toEqualTypeOf<Database>()
+    expectTypeOf(sqliteDatabaseFor(sqlite)).toEqualTypeOf<SqliteDatabase>()
   })
 })
 

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { runRuntimeSuite } from '@honker/testkit'
+import { describe, expect, it } from 'vitest'
+// @ts-expect-error a plain .mjs script without declarations
+import { ensureRuntimes } from '../../../scripts/runtimes.mjs'
+
+// @honker/drizzle on Drizzle's other sync SQLite driver, in its own runtime: bun-sqlite under Bun
+// (installed from npm by scripts/runtimes.mjs). The suite imports the built packages.
+const runtimes = ensureRuntimes() as { node24: string; bun: string }
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
+// drizzle-orm 0.45 (the supported range is <1.0) has no node-sqlite driver; run it once one appears.
+const hasNodeSqliteDriver = (() => {
+  try {
+    createRequire(path.join(root, 'package.json')).resolve('drizzle-orm/node-sqlite')
+    return true
+  } catch {
+    return false
+  }
+})()
+
+const SUITES = [
+  { driver: 'bun:sqlite', runtime: runtimes.bun, label: 'Bun', available: true },
+  { driver: 'node:sqlite', runtime: runtimes.node24, label: 'Node 24', available: hasNodeSqliteDriver },
+] as const
+
+describe('enqueue/notify/publish/saveOffset and createHonker on each driver, in its runtime', () => {
+  for (const { driver, runtime, label, available } of SUITES) {
+    it.skipIf(!available)(`drizzle-orm/${driver.replace(':', '-')} on ${label}`, async () => {
+      expect(existsSync(path.join(root, 'dist', 'index.js')), 'build @honker/drizzle first').toBe(true)
+      const suite = await runRuntimeSuite(runtime, path.join('test', 'runtimes', 'drizzle-suite.mjs'), [driver], { cwd: root })
+      expect(suite.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.error}`)).toEqual([])
+      expect(suite.checks.map((c) => c.check)).toHaveLength(6)
+      // The app's library ran Honker's own connections too, and nothing went to stderr.
+      expect(suite.done).toMatchObject({ driver, honkerDriver: driver })
+      expect(suite.stderr).toBe('')
+      expect(suite.exitCode).toBe(0)
+    }, 90_000)
+  }
+})
