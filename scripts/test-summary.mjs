@@ -11,7 +11,15 @@ export function reportFiles(root = '.') {
   for (const group of ['packages', 'examples', 'bench', 'tests']) {
     if (!existsSync(path.join(root, group))) continue
     const dirs = group === 'bench' ? ['.'] : readdirSync(path.join(root, group))
-    for (const dir of dirs) files.push(path.join(root, group, dir, 'test-results', 'vitest.json'))
+    for (const dir of dirs) {
+      files.push(path.join(root, group, dir, 'test-results', 'vitest.json'))
+      // A package's runs on other drivers (vitest-<driver>.json), each its own line in the summary.
+      const results = path.join(root, group, dir, 'test-results')
+      if (!existsSync(results)) continue
+      for (const name of readdirSync(results).sort()) {
+        if (/^vitest-.+\.json$/.test(name)) files.push(path.join(results, name))
+      }
+    }
   }
   return files
 }
@@ -28,7 +36,8 @@ export function summarize(root = '.') {
   const failures = []
   for (const file of reportFiles(root)) {
     if (!existsSync(file)) continue
-    const where = path.relative(root, path.dirname(path.dirname(file)))
+    const driver = /^vitest-(.+)\.json$/.exec(path.basename(file))?.[1]
+    const where = path.relative(root, path.dirname(path.dirname(file))) + (driver ? ` on ${driver.replace('-', ':')}` : '')
     const report = JSON.parse(readFileSync(file, 'utf8'))
     passed += report.numPassedTests
     failed += report.numFailedTests

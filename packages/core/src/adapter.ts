@@ -20,7 +20,7 @@ export { notifyWith, notificationParams } from './notify/notify.ts'
 export { publishWith, eventParams } from './stream/publish.ts'
 export { saveOffsetWith } from './stream/offsets.ts'
 export { unixSeconds, systemClock, type Clock } from './clock.ts'
-export { driverOf, defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
+export { classifySqliteError, driverOf, defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
 export type { Driver, DriverConnection, DriverName, DriverStatement } from './driver/driver.ts'
 export { toHonkerError } from './errors/sqlite-error.ts'
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
@@ -31,3 +31,17 @@ export { MIGRATIONS } from './generated/migrations.ts'
 export { migrateHandle as migrate, LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './schema/migrate.ts'
 export { CONNECTION_PRAGMAS, isMemoryPath } from './connection/open-connection.ts'
 export { activeWatcherCount } from './watcher/watcher-registry.ts'
+/** Read-only report queries (`honker status`, progress lines), for a read-only connection of any driver. */
+export {
+  TABLE_NAMES,
+  QUEUE_STATS,
+  DEAD_COUNTS,
+  TOPIC_STATS,
+  STREAM_CONSUMERS,
+  CONSUMER_LAG,
+  STREAM_LAST_OFFSET,
+  SCHEDULE_ROWS,
+  OLDEST_PENDING,
+} from './inspect/inspect.sql.ts'
+/** Who holds a named lease and until when (the scheduler's leader: `SCHEDULER_LOCK_NAME`). */
+export { GET_LOCK } from './lock/lock.sql.ts'

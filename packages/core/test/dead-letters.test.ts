@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { open, type Database } from '@honker/core'
 import { onCleanup, tempDbPath } from './helpers.ts'
 

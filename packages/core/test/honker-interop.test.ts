@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { open, type Database } from '@honker/core'
 import { onCleanup, sleep, tempDbPath } from './helpers.ts'

@@ -1,6 +1,6 @@
 import { copyFileSync, renameSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { open, type Database, type Listener, type Notification } from '@honker/core'
 import { onCleanup, sleep, spawnFixture, tempDbPath } from './helpers.ts'
 import { nativeSkipReason, nativeSql } from './native.ts'

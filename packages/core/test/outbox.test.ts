@@ -1,4 +1,4 @@
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { open, type Database, type Worker } from '@honker/core'
 import { outboxBackoff } from '../src/outbox/outbox.ts'

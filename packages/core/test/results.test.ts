@@ -1,4 +1,4 @@
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { HonkerError, open, type Database } from '@honker/core'
 import { onCleanup, sleep, spawnFixture, tempDbPath } from './helpers.ts'

@@ -1,4 +1,4 @@
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { afterAll, describe, expect, it } from 'vitest'
 import { nextAfter, open, type Database } from '../src/index.ts'
 import { nativeSkipReason, nativeSql } from './native.ts'

@@ -1,6 +1,6 @@
 process.env.TZ = 'UTC'
 
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { HonkerError, nextAfter, open, type Database, type FiredJob, type Scheduler } from '../src/index.ts'
 import { SchedulerRunner } from '../src/scheduler/scheduler-runner.ts'

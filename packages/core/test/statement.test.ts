@@ -1,4 +1,4 @@
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { open } from '@honker/core'
 import { statement } from '../src/sql/statement.ts'
@@ -30,7 +30,7 @@ describe('statement()', () => {
     expect(page.all('20', 'c', 10)).toEqual([2, 4, 5]) // '20' compares as the integer 20, as before
   })
 
-  it('keeps claims and stream and notification reads on their indexes after ANALYZE writes sqlite_stat4', () => {
+  it('keeps claims and stream and notification reads on their indexes after ANALYZE writes statistics (sqlite_stat4 where the library has it)', () => {
     const file = tempDbPath()
     const db = open(file)
     onCleanup(() => db.close())
@@ -49,7 +49,10 @@ describe('statement()', () => {
     const raw = new Sqlite(file)
     onCleanup(() => raw.close())
     raw.exec('ANALYZE')
-    expect(raw.prepare('SELECT count(*) FROM sqlite_stat4').pluck().get()).toBeGreaterThan(0)
+    // better-sqlite3 and bun:sqlite build SQLite with STAT4; node:sqlite's has sqlite_stat1 only.
+    const options = raw.prepare('PRAGMA compile_options').pluck().all() as string[]
+    const statistics = options.includes('ENABLE_STAT4') ? 'sqlite_stat4' : 'sqlite_stat1'
+    expect(raw.prepare(`SELECT count(*) FROM ${statistics}`).pluck().get()).toBeGreaterThan(0)
     const now = Math.floor(Date.now() / 1000)
     const plan = (text: string, params: unknown[]): string[] =>
       raw.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params).map((row) => (row as { detail: string }).detail)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { open, type Database, type StreamEvent, type StreamSubscription, type SubscribeOptions } from '@honker/core'
 import { onCleanup, sleep, spawnFixture, tempDbPath } from './helpers.ts'
 import { nativeSkipReason, nativeSql } from './native.ts'

@@ -1,10 +1,10 @@
 import { renameSync, copyFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { open, type WatcherOptions } from '@honker/core'
 import { activeWatcherCount } from '@honker/core/adapter'
 import { acquireWatcher } from '../src/watcher/watcher-registry.ts'
-import { betterSqlite3Driver, type BetterSqlite3Class } from '../src/driver/better-sqlite3.ts'
+import { defaultDriver } from '../src/driver/resolve.ts'
 import { onCleanup, sleep, tempDbPath } from './helpers.ts'
 
 const MODES: [string, WatcherOptions][] = [
@@ -122,7 +122,7 @@ describe('interest', () => {
     other.exec('CREATE TABLE t (x)')
     const busy = db.subscribe()
     onCleanup(() => busy.close())
-    const lease = acquireWatcher(db.path, betterSqlite3Driver(Sqlite as unknown as BetterSqlite3Class), watcher)
+    const lease = acquireWatcher(db.path, defaultDriver(), watcher)
     onCleanup(() => lease.release())
     expect(lease.watcher.fileEventsActive).toBe(true)
 
@@ -159,7 +159,7 @@ describe('interest', () => {
     const { db, file } = openDb(watcher)
     const q = db.queue('q')
     q.enqueueMany(Array.from({ length: 3000 }, (_, n) => ({ n })))
-    const lease = acquireWatcher(file, betterSqlite3Driver(Sqlite as unknown as BetterSqlite3Class), watcher)
+    const lease = acquireWatcher(file, defaultDriver(), watcher)
     onCleanup(() => lease.release())
     let handled = 0
     let eventsStopped = false

@@ -1,5 +1,5 @@
 import { copyFileSync, renameSync } from 'node:fs'
-import Sqlite from 'better-sqlite3'
+import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { open, RetryLaterError, UnrecoverableError, type Database, type Job } from '@honker/core'
 import { backoffDelayS, resolveBackoff } from '../src/worker/backoff.ts'

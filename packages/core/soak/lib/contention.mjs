@@ -7,7 +7,7 @@
 // Used by test/reliability/contention.test.ts (short) and soak/run.mjs (long).
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import Database from '../../test/support/raw-sqlite.mjs'
 import { open } from '@honker/core'
 import { killAndWait, spawnScript, within } from './processes.mjs'
 

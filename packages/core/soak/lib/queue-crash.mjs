@@ -15,7 +15,7 @@
 // Used by test/reliability/crash.test.ts (a short run in CI) and soak/run.mjs (the long one).
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import Database from '../../test/support/raw-sqlite.mjs'
 import { open } from '@honker/core'
 import { countCode, killAndWait, randomBetween, readLog, sleep, spawnScript, within } from './processes.mjs'
 

@@ -12,7 +12,7 @@
 // Used by test/reliability/crash.test.ts (short) and soak/run.mjs (long).
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import Database from '../../test/support/raw-sqlite.mjs'
 import { open } from '@honker/core'
 import { killAndWait, randomBetween, readLog, sleep, spawnScript } from './processes.mjs'
 import { killThresholds } from './queue-crash.mjs'

@@ -15,6 +15,7 @@ interface BunSqliteStatement {
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
   values(...params: unknown[]): unknown[][]
+  finalize(): void
 }
 
 type BunDatabaseClass = new (file: string, options?: { readonly?: boolean; create?: boolean; readwrite?: boolean }) => BunSqliteDatabase
@@ -27,8 +28,8 @@ function isBunSqlite(handle: object): handle is BunSqliteDatabase {
 class Statement implements DriverStatement {
   readonly #statement: BunSqliteStatement
 
-  constructor(connection: BunSqliteDatabase, source: string) {
-    this.#statement = connection.prepare(source)
+  constructor(statement: BunSqliteStatement) {
+    this.#statement = statement
   }
 
   run(params: readonly unknown[] = []) {
@@ -58,6 +59,11 @@ class Connection implements DriverConnection {
   readonly driver: BunSqliteDriver
   readonly handle: BunSqliteDatabase
   readonly #readonly: boolean
+  /**
+   * Statements this connection prepared: bun:sqlite closes a connection with live statements
+   * lazily (sqlite3_close_v2), keeping its descriptor and locks until they are finalized.
+   */
+  readonly #statements = new Set<BunSqliteStatement>()
   #open = true
 
   constructor(driver: BunSqliteDriver, handle: BunSqliteDatabase, readonly: boolean) {
@@ -80,10 +86,16 @@ class Connection implements DriverConnection {
   get inTransaction() { return this.handle.inTransaction }
   get isReadonly() { return this.#readonly }
   get isMemory() { return this.handle.filename === '' || this.handle.filename === ':memory:' }
-  prepare(sql: string) { return new Statement(this.handle, sql) }
+  prepare(sql: string) {
+    const statement = this.handle.prepare(sql)
+    this.#statements.add(statement)
+    return new Statement(statement)
+  }
   exec(sql: string) { this.handle.exec(sql) }
   close() {
     this.#open = false
+    for (const statement of this.#statements) statement.finalize()
+    this.#statements.clear()
     this.handle.close()
   }
 }

@@ -76,9 +76,17 @@ const PRIMARY_CODES: Record<number, string> = {
   26: 'SQLITE_NOTADB',
 }
 
-/** The primary code's name of an (extended) SQLite result code number. */
+/** The extended codes whose names callers branch on (a stale snapshot cannot be cured by waiting). */
+const EXTENDED_CODES: Record<number, string> = {
+  261: 'SQLITE_BUSY_RECOVERY', 517: 'SQLITE_BUSY_SNAPSHOT', 773: 'SQLITE_BUSY_TIMEOUT', 262: 'SQLITE_LOCKED_SHAREDCACHE',
+  264: 'SQLITE_READONLY_RECOVERY', 520: 'SQLITE_READONLY_CANTLOCK', 776: 'SQLITE_READONLY_ROLLBACK',
+  1032: 'SQLITE_READONLY_DBMOVED', 1288: 'SQLITE_READONLY_CANTINIT', 1544: 'SQLITE_READONLY_DIRECTORY',
+  2067: 'SQLITE_CONSTRAINT_UNIQUE', 1555: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+}
+
+/** The name of an (extended) SQLite result code number, as better-sqlite3 and bun:sqlite spell it. */
 export function sqliteCodeName(code: number): string {
-  return PRIMARY_CODES[code & 0xff] ?? `SQLITE_${code}`
+  return EXTENDED_CODES[code] ?? PRIMARY_CODES[code & 0xff] ?? `SQLITE_${code}`
 }
 
 /** Classify by SQLite's code name: the part every library agrees on. */

@@ -41,11 +41,19 @@ function load(name: DriverName): Driver {
 }
 
 /**
- * The driver for `open(path)` without one: better-sqlite3 where it is installed (a peer
- * dependency), else the runtime's built-in SQLite (bun:sqlite in Bun, node:sqlite in Node 22.5+).
+ * The driver for `open(path)` without one: the library named by the `HONKER_DRIVER` environment
+ * variable if set (how the test suites run every test on each driver, and how a deployment picks
+ * one without code), else better-sqlite3 where it is installed (a peer dependency), else the
+ * runtime's built-in SQLite (bun:sqlite in Bun, node:sqlite in Node 22.5+).
  */
 export function defaultDriver(): Driver {
-  if (defaultOverride !== undefined) return defaultOverride
+  const named = typeof process === 'undefined' ? undefined : process.env.HONKER_DRIVER
+  if (named !== undefined && named !== '') {
+    if (!DRIVER_NAMES.includes(named as DriverName)) {
+      throw new InvalidArgumentError('HONKER_DRIVER', `must be one of ${DRIVER_NAMES.join(', ')}; got '${named}'`)
+    }
+    return load(named as DriverName)
+  }
   if (isBun) return load('bun:sqlite')
   try {
     return load('better-sqlite3')
@@ -60,13 +68,6 @@ export function defaultDriver(): Driver {
       )
     }
   }
-}
-
-let defaultOverride: Driver | undefined
-
-/** @internal The test suites' hook: run every `open(path)` of this process on one driver. */
-export function setDefaultDriver(driver: DriverOption | undefined): void {
-  defaultOverride = driver === undefined ? undefined : resolveDriver(driver)
 }
 
 export function resolveDriver(option: DriverOption): Driver {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { WatcherError } from '../errors/watcher-error.ts'
 import type { Driver, DriverConnection, DriverStatement } from '../driver/driver.ts'
+import { classifySqliteError } from '../driver/resolve.ts'
 import { WakeSubscription } from './wake-subscription.ts'
 
 /**
@@ -299,8 +300,7 @@ export class CommitWatcher {
     try {
       version = this.#version!.value()
     } catch (error) {
-      const code = (error as { code?: string }).code ?? ''
-      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      if (classifySqliteError(error)?.kind === 'busy') {
         this.#lastCheckBusy = true
         return false
       }

@@ -1,4 +1,4 @@
-import Sqlite from 'better-sqlite3'
+import Sqlite, { libraryHandle, TEST_DRIVER } from '../sqlite.ts'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { HonkerError, open, type Database, type Job, type SqliteConnection } from '@honker/core'
 import type { SqliteDriver } from '@honker/core/adapter'
@@ -90,10 +90,14 @@ describe('bad input leaves the database unchanged and throws a coded error', () 
       ["open('')", () => open(''), 'memory_database'],
       ["open(':memory:')", () => open(':memory:'), 'memory_database'],
       ['open({ path: 42 })', () => open({ path: 42 as never }), 'invalid_argument'],
-      ['open({ path, database })', () => open({ path: file, database: readonly as unknown as SqliteConnection }), 'invalid_argument'],
+      ['open({ path, database })', () => open({ path: file, database: libraryHandle(readonly) as unknown as SqliteConnection }), 'invalid_argument'],
       ['open({ database: {} })', () => open({ database: {} as never }), 'invalid_argument'],
-      ['open({ database: closed })', () => open({ database: closed as unknown as SqliteConnection }), 'closed'],
-      ['open({ database: readonly })', () => open({ database: readonly as unknown as SqliteConnection }), 'readonly_database'],
+      ['open({ database: closed })', () => open({ database: libraryHandle(closed) as unknown as SqliteConnection }), 'closed'],
+      // Gap: node:sqlite and bun:sqlite handles do not say they were opened read-only: refused at the first write.
+      ['open({ database: readonly })', () => {
+        const db = open({ database: libraryHandle(readonly) as unknown as SqliteConnection })
+        if (TEST_DRIVER !== 'better-sqlite3') db.queue('q').enqueue('refused')
+      }, 'readonly_database'],
       ['open(path, { driver: 42 })', () => open(file, { driver: 42 as unknown as SqliteDriver }), 'invalid_argument'],
     ])
   })

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import Database, { sqliteCodeOf } from '../sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { open } from '@honker/core'
 import { runContentionSoak } from '../../soak/lib/contention.mjs'
@@ -32,7 +32,7 @@ function sqliteCode(fn: () => unknown): string | null {
     fn()
     return null
   } catch (error) {
-    return (error as { code?: string }).code ?? 'uncoded'
+    return sqliteCodeOf(error) ?? 'uncoded'
   }
 }
 

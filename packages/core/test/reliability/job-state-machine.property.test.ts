@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import Database from '../sqlite.ts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { open, type Job } from '@honker/core'
