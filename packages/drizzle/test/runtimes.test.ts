@@ -22,13 +22,20 @@ const hasNodeSqliteDriver = (() => {
 })()
 
 const SUITES = [
-  { driver: 'bun:sqlite', runtime: runtimes.bun, label: 'Bun', available: true },
-  { driver: 'node:sqlite', runtime: runtimes.node24, label: 'Node 24', available: hasNodeSqliteDriver },
+  { driver: 'bun:sqlite', runtime: runtimes.bun, label: 'Bun' },
+  ...(hasNodeSqliteDriver ? [{ driver: 'node:sqlite', runtime: runtimes.node24, label: 'Node 24' }] : []),
 ] as const
 
+describe('the node:sqlite gap', () => {
+  // Listed, not skipped: this fails the day drizzle-orm ships the driver, and its suite joins SUITES.
+  it('drizzle-orm in the supported range has no node-sqlite driver yet, so there is nothing to run there', () => {
+    expect(hasNodeSqliteDriver).toBe(false)
+  })
+})
+
 describe('enqueue/notify/publish/saveOffset and createHonker on each driver, in its runtime', () => {
-  for (const { driver, runtime, label, available } of SUITES) {
-    it.skipIf(!available)(`drizzle-orm/${driver.replace(':', '-')} on ${label}`, async () => {
+  for (const { driver, runtime, label } of SUITES) {
+    it(`drizzle-orm/${driver.replace(':', '-')} on ${label}`, async () => {
       expect(existsSync(path.join(root, 'dist', 'index.js')), 'build @honker/drizzle first').toBe(true)
       const suite = await runRuntimeSuite(runtime, path.join('test', 'runtimes', 'drizzle-suite.mjs'), [driver], { cwd: root })
       expect(suite.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.error}`)).toEqual([])
