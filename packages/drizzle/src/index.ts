@@ -106,10 +106,7 @@ export function publish<M extends Mode>(
   payload: unknown,
   options?: { key?: string | null },
 ): Result<M, number> {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new InvalidArgumentError('options', 'must be an object')
-  }
-  return publishWith(drizzleExecutor(tx), topic, payload, options?.key, unixSeconds(systemClock))
+  return publishWith(drizzleExecutor(tx), topic, payload, options, unixSeconds(systemClock))
 }
 
 /**

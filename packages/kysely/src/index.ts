@@ -86,13 +86,8 @@ export async function publish(trx: Transaction<any>, topic: string, payload: unk
 export async function publish(trx: Transaction<any>, topic: string, payload: unknown, key: string | null): Promise<number>
 export async function publish(trx: Transaction<any>, topic: string, payload: unknown, options?: PublishOptions | string | null): Promise<number> {
   // The positional key of @honker/kysely 0.1 still works: a string or null is the key itself.
-  const key = typeof options === 'string' || options === null ? options : publishKey(options)
-  return publishWith(executorOf(trx), topic, payload, key, nowS())
-}
-
-function publishKey(options: PublishOptions | undefined): string | null | undefined {
-  if (options !== undefined && typeof options !== 'object') throw new InvalidArgumentError('options', 'must be an object such as { key }')
-  return options?.key
+  const resolved = typeof options === 'string' || options === null ? { key: options } : options
+  return publishWith(executorOf(trx), topic, payload, resolved, nowS())
 }
 
 /**

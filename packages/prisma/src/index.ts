@@ -114,7 +114,7 @@ export async function publish(
   payload: unknown,
   options?: { key?: string | null },
 ): Promise<number> {
-  return publishWith(prismaExecutor(tx), topic, payload, options?.key, unixSeconds(systemClock))
+  return publishWith(prismaExecutor(tx), topic, payload, options, unixSeconds(systemClock))
 }
 
 /**

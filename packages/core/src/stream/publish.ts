@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { encodePayload } from '../payload.ts'
-import { requireName } from '../validate.ts'
+import { requireName, requireObject } from '../validate.ts'
 import { INSERT_EVENT } from './stream.sql.ts'
 
 /**
@@ -25,16 +25,18 @@ export function eventParams(
 
 /**
  * Append one event through any executor (one statement, so it joins the caller's transaction);
- * returns its offset, synchronously on a sync executor and as a promise on an async one.
+ * `options` is `{ key }` as every adapter's `publish` takes it. Returns its offset, synchronously on a sync executor and as a promise on an async one.
  */
 export function publishWith<M extends Mode>(
   executor: Executor<M>,
   topic: string,
   payload: unknown,
-  key: string | null | undefined,
+  options: { key?: string | null } | undefined,
   now: number,
   maxPayloadBytes?: number,
 ): Result<M, number> {
-  const params = INSERT_EVENT.bind(eventParams(topic, payload, key, now, maxPayloadBytes))
+  // Checked here, once for core and every adapter: a string passed as options must not drop the key.
+  requireObject(options, 'options')
+  const params = INSERT_EVENT.bind(eventParams(topic, payload, options?.key, now, maxPayloadBytes))
   return insertRowid(executor, INSERT_EVENT, params, 'offset')
 }

@@ -58,7 +58,7 @@ export class Stream<Payload = unknown> {
   publish(payload: Payload, options: PublishOptions = {}): number {
     requireObject(options, 'options')
     const executor = this.#host.executorFor(options.tx)
-    return publishWith(executor, this.topic, payload, options.key, this.#host.nowS(), this.#host.maxPayloadBytes)
+    return publishWith(executor, this.topic, payload, options, this.#host.nowS(), this.#host.maxPayloadBytes)
   }
 
   /**
