@@ -16,7 +16,7 @@ import { statusCommand } from './commands/status.ts'
 import { tailCommand } from './commands/tail.ts'
 import { workerCommand } from './commands/worker.ts'
 import { describeError, EXIT_OK, EXIT_USAGE, formatError, outputClosedError } from './errors.ts'
-import { dbOption, integer, jobIds, readPayload, seconds } from './options.ts'
+import { dbOption, driverOption, integer, jobIds, readPayload, seconds } from './options.ts'
 import { stdoutFailure, watchStdout } from './output.ts'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -64,6 +64,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(program, 'worker')
     .description('Process the jobs of one queue with a handler module until SIGINT/SIGTERM.')
     .addOption(dbOption())
+    .addOption(driverOption())
     .requiredOption('--queue <name>', 'the queue to work')
     .requiredOption('--handler <module>', 'the handler module: a named export like the queue, or the default export, `(job, ctx) => ...`')
     .option('--concurrency <n>', 'jobs run at once', integer({ min: 1, max: 10_000 }), 1)
@@ -84,6 +85,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(program, 'status')
     .description('Show queues (pending, delayed, processing, dead, oldest pending), streams with consumer lag, and schedules.')
     .addOption(dbOption())
+    .addOption(driverOption())
     .option('--json', 'one JSON object instead of tables')
     .addHelpText('after', examples('honker status --db app.db', 'honker status --db app.db --json | jq .queues'))
     .action((options) => run(statusCommand(options)))
@@ -98,6 +100,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(dead, 'list')
     .description("List a queue's dead jobs, oldest id first, with their last error.")
     .addOption(dbOption())
+    .addOption(driverOption())
     .requiredOption('--queue <name>', 'the queue')
     .option('--limit <n>', 'most jobs to list', integer({ min: 1, max: 100_000 }), 100)
     .option('--after-id <id>', 'list jobs after this id (the next page)', integer({ min: 0 }))
@@ -111,6 +114,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
           : 'Delete dead jobs for good.',
       )
       .addOption(dbOption())
+      .addOption(driverOption())
       .requiredOption('--queue <name>', 'the queue')
       .option('--id <ids...>', 'job ids (repeat, space- or comma-separated); all of them or none change', jobIds)
       .option('--all', `${action} every dead job of the queue`)
@@ -128,6 +132,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(jobs, 'list')
     .description("List live jobs (pending, delayed, processing), oldest id first, with each claim's worker, attempts and expiry.")
     .addOption(dbOption())
+    .addOption(driverOption())
     .option('--queue <name>', 'only this queue (default: every queue)')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(['processing', 'pending', 'delayed']))
     .option('--limit <n>', 'most jobs to list', integer({ min: 1, max: 100_000 }), 100)
@@ -140,6 +145,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
         'A live claim needs --force (its worker may still be running the job).',
     )
     .addOption(dbOption())
+    .addOption(driverOption())
     .requiredOption('--queue <name>', 'the queue')
     .option('--id <ids...>', 'job ids (repeat, space- or comma-separated); all of them or none change', jobIds)
     .option('--all-expired', 'every job of the queue whose claim has lapsed')
@@ -151,6 +157,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(program, 'enqueue')
     .description('Add one job to a queue and print its id.')
     .addOption(dbOption())
+    .addOption(driverOption())
     .requiredOption('--queue <name>', 'the queue')
     .option('--payload <json>', "the job's payload as JSON text, or - to read it from stdin", readPayload, null)
     .option('--priority <n>', 'higher runs first', integer())
@@ -168,6 +175,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(program, 'tail')
     .description('Print notifications on a channel, or events of a stream, as JSON lines as they commit.')
     .addOption(dbOption())
+    .addOption(driverOption())
     .option('--channel <name>', 'a notify/listen channel (only notifications sent from now on)')
     .option('--stream <topic>', 'a durable stream topic')
     .option('--from <offset>', 'stream only: start after this offset (0 = from the beginning; default: only new events)', integer({ min: 0 }))
@@ -185,6 +193,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
   command(scheduler, 'run')
     .description('Fire due schedules (leader election: run it in several processes, one fires) until SIGINT/SIGTERM.')
     .addOption(dbOption())
+    .addOption(driverOption())
     .option('--owner <name>', 'name this process in the leader lock (default: host:pid:random)')
     .option('--lock-ttl <seconds>', "how long the leader's lease lasts without renewal: how soon a standby takes over a dead leader (default 60)", integer({ min: 2 }))
     .option('--json', 'JSON lines even on a terminal (the default when stdout is not a terminal)')

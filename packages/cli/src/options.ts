@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { InvalidArgumentError, Option } from 'commander'
+import { DRIVER_NAMES } from './database.ts'
 
 /**
  * Option parsers. They throw commander's InvalidArgumentError, which commander turns into
@@ -45,4 +46,19 @@ export function readPayload(text: string): unknown {
   } catch (error) {
     throw new InvalidArgumentError(`not valid JSON (${(error as Error).message}); quote it for the shell: --payload '{"to":"a@example.com"}'`)
   }
+}
+
+/**
+ * The `--driver` option every command that opens the file takes; `HONKER_DRIVER` is its default
+ * (as for core's `open`). An empty variable counts as unset.
+ */
+export function driverOption(): Option {
+  return new Option('--driver <name>', `the SQLite library: ${DRIVER_NAMES.join(', ')} (default: the app's better-sqlite3, else the runtime's own)`)
+    .env('HONKER_DRIVER')
+    .argParser((value: string) => {
+      // Returned as '' (commander turns undefined into ''); the driver choice reads it as unset.
+      if (value === '') return value
+      if (!(DRIVER_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${DRIVER_NAMES.join(', ')}`)
+      return value
+    })
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { cpSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdirSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { open } from '@honker/core'
-import { binPath, onCleanup, packageDir, runCli, startCli, tempDir, writeModule } from './helpers.ts'
+import { installWithoutBetterSqlite3, onCleanup, packageDir, runCli, startCli, tempDir, writeModule } from './helpers.ts'
 
 // The CLI must run on the app's own better-sqlite3: a handler module that loads its copy while
 // the CLI loads another puts two SQLite libraries in one process, which lose each other's POSIX
@@ -61,25 +61,18 @@ describe.skipIf(process.platform !== 'linux')('the SQLite driver', () => {
   })
 
   it('refuses with one coded line when better-sqlite3 cannot be found from the app or the CLI', async () => {
-    // An install of the CLI without better-sqlite3 anywhere: its own files, core and commander.
-    const root = tempDir()
-    const modules = path.join(root, 'node_modules')
-    const cli = path.join(modules, '@honker', 'cli')
-    cpSync(path.join(packageDir, 'dist'), path.join(cli, 'dist'), { recursive: true })
-    cpSync(path.join(packageDir, 'package.json'), path.join(cli, 'package.json'))
-    symlinkSync(path.resolve(packageDir, '../core'), path.join(modules, '@honker', 'core'))
-    symlinkSync(realpathSync(path.dirname(requireHere.resolve('commander'))), path.join(modules, 'commander'))
+    // Node 20 has no built-in SQLite to fall back to (Node 22.5+ and Bun do: test/runtimes.test.ts).
+    const { root, bin } = installWithoutBetterSqlite3()
     const file = path.join(root, 'app.db')
     open(file).close()
     const handler = writeModule(root, 'handlers.mjs', 'export default () => {}')
-    const bin = path.join(cli, 'dist', path.basename(binPath))
     for (const args of [
       ['status', '--db', file],
       ['worker', '--db', file, '--queue', 'q', '--handler', handler],
     ]) {
       const result = await runCli(args, { bin, cwd: root, env: { NODE_PATH: '' } })
       expect(result.code, args.join(' ')).toBe(1)
-      expect(result.stderr).toMatch(/^honker: better-sqlite3 is not installed .*npm install better-sqlite3.* \(driver_not_found\)\n$/)
+      expect(result.stderr).toMatch(/^honker: better-sqlite3 is not installed .*npm install better-sqlite3.*Node 22\.5\+ \(node:sqlite\) or Bun \(driver_not_found\)\n$/)
     }
   })
 })

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -40,10 +41,11 @@ export function writeModule(dir: string, name: string, source: string): string {
   return file
 }
 
-/** The environment children get: no inherited HONKER_DB, no colours. */
+/** The environment children get: no inherited HONKER_DB or HONKER_DRIVER, no colours. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra }
   if (!('HONKER_DB' in extra)) delete env.HONKER_DB
+  if (!('HONKER_DRIVER' in extra)) delete env.HONKER_DRIVER
   return env
 }
 
@@ -57,10 +59,10 @@ export interface RunResult {
 /** Run `honker <args>` to completion. */
 export function runCli(
   args: string[],
-  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string; bin?: string } = {},
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string; bin?: string; runtime?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.bin ?? binPath, ...args], {
+    const child = spawn(options.runtime ?? process.execPath, [options.bin ?? binPath, ...args], {
       env: childEnv(options.env),
       cwd: options.cwd ?? packageDir,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -96,8 +98,8 @@ export interface LiveCli {
 }
 
 /** Start a long-running `honker <args>` (worker, tail, scheduler run); killed after the test if still alive. */
-export function startCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): LiveCli {
-  const child = spawn(process.execPath, [binPath, ...args], {
+export function startCli(args: string[], options: { env?: Record<string, string>; cwd?: string; runtime?: string; bin?: string } = {}): LiveCli {
+  const child = spawn(options.runtime ?? process.execPath, [options.bin ?? binPath, ...args], {
     env: childEnv(options.env),
     cwd: options.cwd ?? packageDir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -176,4 +178,21 @@ export function startCli(args: string[], options: { env?: Record<string, string>
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * An install of the CLI without better-sqlite3 anywhere: its own files, core and commander, in a
+ * fresh directory (`root`, also a fine cwd). `bin` is its dist/bin.js.
+ */
+export function installWithoutBetterSqlite3(): { root: string; bin: string } {
+  const root = tempDir()
+  const modules = path.join(root, 'node_modules')
+  const cli = path.join(modules, '@honker', 'cli')
+  mkdirSync(cli, { recursive: true })
+  cpSync(path.join(packageDir, 'dist'), path.join(cli, 'dist'), { recursive: true })
+  cpSync(path.join(packageDir, 'package.json'), path.join(cli, 'package.json'))
+  symlinkSync(path.resolve(packageDir, '../core'), path.join(modules, '@honker', 'core'))
+  const requireHere = createRequire(path.join(packageDir, 'package.json'))
+  symlinkSync(realpathSync(path.dirname(requireHere.resolve('commander'))), path.join(modules, 'commander'))
+  return { root, bin: path.join(cli, 'dist', path.basename(binPath)) }
 }

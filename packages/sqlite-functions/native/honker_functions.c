@@ -1309,6 +1309,13 @@ __declspec(dllexport)
 int sqlite3_honkerfunctions_init(sqlite3 *db, char **error, const sqlite3_api_routines *api) {
   size_t i;
   SQLITE_EXTENSION_INIT2(api);
+  /* Every call goes through the loading SQLite's routine table (sqlite3ext.h), whatever headers
+   * this was compiled against: an older SQLite's table ends before the newest routine used here,
+   * sqlite3_changes64 (3.37.0), so refuse to load rather than call past its end. */
+  if (sqlite3_libversion_number() < 3037000) {
+    if (error != NULL) *error = sqlite3_mprintf("honker_functions needs SQLite 3.37.0 or later; this connection's SQLite is %s", sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
   for (i = 0; i < sizeof(FUNCTIONS) / sizeof(FUNCTIONS[0]); i++) {
     /* The name doubles as user data, so error messages say which function failed. */
     int rc = sqlite3_create_function(db, FUNCTIONS[i].name, FUNCTIONS[i].n_args, SQLITE_UTF8,

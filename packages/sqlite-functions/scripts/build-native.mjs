@@ -1,7 +1,9 @@
 // Compiles native/honker_functions.c into a SQLite loadable extension at
 // dist/native/honker_functions.<so|dylib>, from source, with the system C compiler ($CC, default cc),
-// against the sqlite3ext.h of the better-sqlite3 the package resolves (the SQLite that will load it).
-// Run by `build` in the workspace and by `install` when installed from a registry.
+// against the sqlite3ext.h of the better-sqlite3 the package resolves, else the system's. Any
+// SQLite's headers do: the extension calls SQLite only through the routine table the loading
+// library hands it (better-sqlite3, node:sqlite or bun:sqlite, each its own SQLite 3.37+), never a
+// linked copy. Run by `build` in the workspace and by `install` when installed from a registry.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -32,7 +34,7 @@ function sqliteIncludeDir() {
   for (const dir of ['/usr/include', '/usr/local/include', '/opt/homebrew/include']) {
     if (existsSync(path.join(dir, 'sqlite3ext.h'))) return dir
   }
-  throw new Error('sqlite3ext.h not found: install better-sqlite3 (it ships the header) or the SQLite development headers')
+  throw new Error('sqlite3ext.h not found: install better-sqlite3 (it ships the header) or the SQLite development headers (libsqlite3-dev, sqlite-devel)')
 }
 
 const extension = process.platform === 'darwin' ? 'dylib' : 'so'

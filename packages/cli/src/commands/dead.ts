@@ -1,10 +1,11 @@
-import type { JobInfo } from '@honker/core'
-import { openHonker } from '../database.ts'
+import type { DriverName, JobInfo } from '@honker/core'
+import { cliDriver, openHonker } from '../database.ts'
 import { CliError, EXIT_OK, usageError } from '../errors.ts'
 import { formatDuration, formatTable, parseStored, printJson, truncate, writeOut } from '../output.ts'
 
 export interface DeadListOptions {
   db: string
+  driver?: DriverName
   queue: string
   limit: number
   afterId?: number
@@ -13,6 +14,7 @@ export interface DeadListOptions {
 
 export interface DeadActionOptions {
   db: string
+  driver?: DriverName
   queue: string
   id?: number[]
   all?: boolean
@@ -35,7 +37,7 @@ function deadJobJson(job: JobInfo): Record<string, unknown> {
 
 /** `honker dead list`: a page of the queue's dead jobs, oldest id first. */
 export function deadListCommand(options: DeadListOptions): number {
-  const db = openHonker(options.db)
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }) })
   try {
     const dead = db.queue(options.queue).dead
     const jobs = dead.list({ limit: options.limit, ...(options.afterId === undefined ? {} : { afterId: options.afterId }) })
@@ -81,7 +83,7 @@ function requireSelection(options: DeadActionOptions): number[] | 'all' {
  */
 export function deadActionCommand(action: 'retry' | 'delete', options: DeadActionOptions): number {
   const selection = requireSelection(options)
-  const db = openHonker(options.db)
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }) })
   try {
     const dead = db.queue(options.queue).dead
     const ids = db.transaction(() => {

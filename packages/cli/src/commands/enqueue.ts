@@ -1,9 +1,11 @@
-import { openHonker } from '../database.ts'
+import type { DriverName } from '@honker/core'
+import { cliDriver, openHonker } from '../database.ts'
 import { EXIT_OK } from '../errors.ts'
 import { printJson, writeOut } from '../output.ts'
 
 export interface EnqueueCommandOptions {
   db: string
+  driver?: DriverName
   queue: string
   payload: unknown
   priority?: number
@@ -16,7 +18,7 @@ export interface EnqueueCommandOptions {
 
 /** `honker enqueue`: add one job and print its id (alone on a line, for `id=$(honker enqueue ...)`). */
 export function enqueueCommand(options: EnqueueCommandOptions): number {
-  const db = openHonker(options.db, { createFlag: true, create: options.create === true })
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }), createFlag: true, create: options.create === true })
   try {
     const id = db.queue(options.queue).enqueue(options.payload, {
       ...(options.priority === undefined ? {} : { priority: options.priority }),

@@ -1,10 +1,11 @@
-import type { JobInfo, LiveJobState } from '@honker/core'
-import { openHonker } from '../database.ts'
+import type { DriverName, JobInfo, LiveJobState } from '@honker/core'
+import { cliDriver, openHonker } from '../database.ts'
 import { CliError, EXIT_OK, usageError } from '../errors.ts'
 import { formatDuration, formatTable, parseStored, printJson, truncate, writeOut } from '../output.ts'
 
 export interface JobsListOptions {
   db: string
+  driver?: DriverName
   queue?: string
   state?: LiveJobState
   limit: number
@@ -14,6 +15,7 @@ export interface JobsListOptions {
 
 export interface JobsReleaseOptions {
   db: string
+  driver?: DriverName
   queue: string
   id?: number[]
   allExpired?: boolean
@@ -57,7 +59,7 @@ function claimText(job: JobInfo, now: number): string {
  * the worker holding each claimed one and when its claim expires.
  */
 export function jobsListCommand(options: JobsListOptions): number {
-  const db = openHonker(options.db)
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }) })
   try {
     const jobs = db.listJobs({
       limit: options.limit,
@@ -127,7 +129,7 @@ function requireSelection(options: JobsReleaseOptions): Selection {
  */
 export function jobsReleaseCommand(options: JobsReleaseOptions): number {
   const selection = requireSelection(options)
-  const db = openHonker(options.db)
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }) })
   try {
     const queue = db.queue(options.queue)
     const force = options.force === true

@@ -1,11 +1,12 @@
-import type { FiredJob } from '@honker/core'
-import { openHonker } from '../database.ts'
+import type { DriverName, FiredJob } from '@honker/core'
+import { cliDriver, openHonker } from '../database.ts'
 import { describeError, EXIT_OK, outputClosedError } from '../errors.ts'
 import { formatLocalTime, printJson, stdoutFailure, writeOut } from '../output.ts'
 import { listenForShutdown } from '../shutdown.ts'
 
 export interface SchedulerRunOptions {
   db: string
+  driver?: DriverName
   owner?: string
   lockTtl?: number
   json?: boolean
@@ -19,7 +20,7 @@ export interface SchedulerRunOptions {
  * closed stdout (EPIPE) stops it the same way, then it exits with `output_closed`.
  */
 export async function schedulerRunCommand(options: SchedulerRunOptions): Promise<number> {
-  const db = openHonker(options.db, { createFlag: true, create: options.create === true })
+  const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }), createFlag: true, create: options.create === true })
   const shutdown = listenForShutdown()
   const json = options.json === true || process.stdout.isTTY !== true
   const say = (event: string, fields: Record<string, unknown>, text: string): void => {

@@ -1,11 +1,13 @@
-import type { Database } from '@honker/core'
-import { appDriver, openHonker, openReadonly, type SqliteDriver } from '../database.ts'
+import type { Database, DriverName } from '@honker/core'
+import { STREAM_LAST_OFFSET, type Driver } from '@honker/core/adapter'
+import { cliDriver, openHonker, openReadonly } from '../database.ts'
 import { EXIT_OK, outputClosedError, usageError } from '../errors.ts'
 import { parseStored, stdoutFailure, writeConfirmed } from '../output.ts'
 import { listenForShutdown } from '../shutdown.ts'
 
 export interface TailCommandOptions {
   db: string
+  driver?: DriverName
   channel?: string
   stream?: string
   from?: number
@@ -31,7 +33,7 @@ export async function tailCommand(options: TailCommandOptions): Promise<number> 
   if (options.channel !== undefined && (options.from !== undefined || options.consumer !== undefined)) {
     throw usageError('--from and --consumer apply to --stream; a channel has no replay (use a stream for that)')
   }
-  const driver = appDriver()
+  const driver = cliDriver({ name: options.driver })
   const db = openHonker(options.db, { driver, createFlag: true, create: options.create === true })
   const shutdown = listenForShutdown()
   try {
@@ -81,18 +83,17 @@ function printEvent(event: { offset: number; topic: string; key: string | null; 
 }
 
 /** The topic's last offset now: a tail starts there unless --from says otherwise. */
-function lastOffset(file: string, driver: SqliteDriver, topic: string): number {
+function lastOffset(file: string, driver: Driver, topic: string): number {
   const reader = openReadonly(file, driver)
   try {
-    const row = reader.prepare(`SELECT coalesce(max("offset"), 0) AS last FROM _honker_stream WHERE topic = ?`).get(topic) as { last: number }
-    return Number(row.last)
+    return Number(reader.prepare(STREAM_LAST_OFFSET.text).value(STREAM_LAST_OFFSET.bind({ topic })))
   } finally {
     reader.close()
   }
 }
 
 /** Follow a topic without a consumer: nothing is saved, so tailing never moves anyone's offset. */
-async function tailStream(db: Database, driver: SqliteDriver, options: TailCommandOptions, signal: AbortSignal): Promise<void> {
+async function tailStream(db: Database, driver: Driver, options: TailCommandOptions, signal: AbortSignal): Promise<void> {
   const stream = db.stream(options.stream!)
   if (options.limit === 0) return
   // Subscribe before the first read: an event committed between that read and the wait wakes us.

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import path from 'node:path'
-import type Sqlite from 'better-sqlite3'
-import type { Database, Job } from '@honker/core'
-import { appDriver, openHonker, openReadonly } from '../database.ts'
+import type { Database, DriverName, Job } from '@honker/core'
+import type { Driver, DriverConnection } from '@honker/core/adapter'
+import { cliDriver, openHonker, openReadonly } from '../database.ts'
 import { EXIT_OK, outputClosedError } from '../errors.ts'
 import { stdoutFailure } from '../output.ts'
 import { aborted, listenForShutdown } from '../shutdown.ts'
@@ -13,6 +13,7 @@ import { JsonReporter, TerminalReporter, type WorkerReporter } from '../worker/r
 
 export interface WorkerCommandOptions {
   db: string
+  driver?: DriverName
   queue: string
   handler: string
   concurrency: number
@@ -36,13 +37,14 @@ export interface WorkerCommandOptions {
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
   // The handler first: a typo there should fail before anything touches the database.
   const loaded = await loadHandler(options.handler, options.queue)
-  // The better-sqlite3 the handler module itself gets, so the process holds one SQLite copy.
-  const driver = appDriver([path.dirname(loaded.file)])
+  // The better-sqlite3 the handler module itself gets, so the process holds one SQLite copy
+  // (or the runtime's own SQLite, or the one --driver names).
+  const driver = cliDriver({ name: options.driver, from: [path.dirname(loaded.file)] })
   const db = openHonker(options.db, { driver, createFlag: true, create: options.create === true })
   try {
     const reader = openReadonly(options.db, driver)
     try {
-      return await work(options, loaded, db, reader)
+      return await work(options, loaded, driver, db, reader)
     } finally {
       reader.close()
     }
@@ -51,7 +53,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   }
 }
 
-async function work(options: WorkerCommandOptions, loaded: LoadedHandler, db: Database, reader: Sqlite.Database): Promise<number> {
+async function work(options: WorkerCommandOptions, loaded: LoadedHandler, driver: Driver, db: Database, reader: DriverConnection): Promise<number> {
   const terminal = process.stdout.isTTY === true && options.json !== true
   const reporter: WorkerReporter = terminal ? new TerminalReporter(options.queue, options.verbose) : new JsonReporter()
   const queue = db.queue(options.queue, options.visibilityTimeout === undefined ? {} : { visibilityTimeoutS: options.visibilityTimeout })
@@ -73,6 +75,7 @@ async function work(options: WorkerCommandOptions, loaded: LoadedHandler, db: Da
     concurrency: options.concurrency,
     handler: loaded.file,
     exportName: loaded.exportName,
+    driver: driver.name,
   })
   let ticker: NodeJS.Timeout | undefined
   let progress: Progress | undefined

@@ -1,7 +1,16 @@
-import type Sqlite from 'better-sqlite3'
 import { SCHEDULER_LOCK_NAME } from '@honker/core'
+import {
+  CONSUMER_LAG,
+  DEAD_COUNTS,
+  GET_LOCK,
+  QUEUE_STATS,
+  SCHEDULE_ROWS,
+  STREAM_CONSUMERS,
+  TOPIC_STATS,
+  type DriverConnection,
+  type Statement,
+} from '@honker/core/adapter'
 import { hasHonkerTables, notHonkerError, tableNames } from '../database.ts'
-import { CONSUMERS, CONSUMER_LAG, DEAD_COUNTS, QUEUE_STATS, SCHEDULER_LEADER, SCHEDULES, TOPIC_STATS } from './status.sql.ts'
 
 export interface QueueStatus {
   queue: string
@@ -56,24 +65,36 @@ type Row = Record<string, unknown>
 
 const num = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : 0)
 
+/** Core's statement, bound by name, on a connection of any driver. */
+function rows(connection: DriverConnection, statement: Statement, values: Record<string, unknown> = {}): Row[] {
+  return connection.prepare(statement.text).all(statement.bind(values))
+}
+
 /**
  * Everything `honker status` reports, read in one read transaction so the numbers agree with
  * each other. Tables missing from the file (an older honker, or a feature never used) read as
  * empty; a file without any `_honker_*` table is not a honker database.
  */
-export function collectStatus(connection: Sqlite.Database, nowS: number): Status {
-  const tables = tableNames(connection)
-  if (!hasHonkerTables(tables)) throw notHonkerError(connection.name)
-  const read = connection.transaction(() => ({
-    queues: queues(connection, tables, nowS),
-    streams: tables.has('_honker_stream') ? streams(connection, tables) : [],
-    schedules: tables.has('_honker_scheduler_tasks') ? schedules(connection) : [],
-    schedulerLeader: tables.has('_honker_locks') ? leader(connection, nowS) : null,
-  }))
-  return { database: connection.name, now: nowS, ...read.deferred() }
+export function collectStatus(connection: DriverConnection, file: string, nowS: number): Status {
+  const tables = tableNames(connection, file)
+  if (!hasHonkerTables(tables)) throw notHonkerError(file)
+  // A deferred BEGIN on a read-only connection: one snapshot, no lock beyond reading.
+  connection.exec('BEGIN')
+  try {
+    return {
+      database: file,
+      now: nowS,
+      queues: queues(connection, tables, nowS),
+      streams: tables.has('_honker_stream') ? streams(connection, tables) : [],
+      schedules: tables.has('_honker_scheduler_tasks') ? schedules(connection) : [],
+      schedulerLeader: tables.has('_honker_locks') ? leader(connection, nowS) : null,
+    }
+  } finally {
+    if (connection.inTransaction) connection.exec('ROLLBACK')
+  }
 }
 
-function queues(connection: Sqlite.Database, tables: Set<string>, now: number): QueueStatus[] {
+function queues(connection: DriverConnection, tables: Set<string>, now: number): QueueStatus[] {
   const byName = new Map<string, QueueStatus>()
   const entry = (queue: string): QueueStatus => {
     let status = byName.get(queue)
@@ -83,7 +104,7 @@ function queues(connection: Sqlite.Database, tables: Set<string>, now: number): 
     }
     return status
   }
-  const live = tables.has('_honker_live') ? (connection.prepare(QUEUE_STATS).all({ now }) as Row[]) : []
+  const live = tables.has('_honker_live') ? rows(connection, QUEUE_STATS, { now }) : []
   for (const row of live) {
     const status = entry(String(row.queue))
     status.pending = num(row.pending)
@@ -92,20 +113,20 @@ function queues(connection: Sqlite.Database, tables: Set<string>, now: number): 
     status.oldestPendingS = row.oldest_run_at == null ? null : Math.max(0, now - num(row.oldest_run_at))
   }
   if (tables.has('_honker_dead')) {
-    for (const row of connection.prepare(DEAD_COUNTS).all() as Row[]) entry(String(row.queue)).dead = num(row.dead)
+    for (const row of rows(connection, DEAD_COUNTS)) entry(String(row.queue)).dead = num(row.dead)
   }
   return [...byName.values()].sort((a, b) => a.queue.localeCompare(b.queue))
 }
 
-function streams(connection: Sqlite.Database, tables: Set<string>): StreamStatus[] {
+function streams(connection: DriverConnection, tables: Set<string>): StreamStatus[] {
   const byTopic = new Map<string, StreamStatus>()
-  for (const row of connection.prepare(TOPIC_STATS).all() as Row[]) {
+  for (const row of rows(connection, TOPIC_STATS)) {
     const topic = String(row.topic)
     byTopic.set(topic, { topic, events: num(row.events), lastOffset: num(row.last_offset), consumers: [] })
   }
   if (tables.has('_honker_stream_consumers')) {
-    const lag = connection.prepare(CONSUMER_LAG)
-    for (const row of connection.prepare(CONSUMERS).all() as Row[]) {
+    const lag = connection.prepare(CONSUMER_LAG.text)
+    for (const row of rows(connection, STREAM_CONSUMERS)) {
       const topic = String(row.topic)
       let status = byTopic.get(topic)
       if (status === undefined) {
@@ -113,15 +134,15 @@ function streams(connection: Sqlite.Database, tables: Set<string>): StreamStatus
         byTopic.set(topic, status)
       }
       const offset = num(row.offset)
-      const behind = lag.get({ topic, offset }) as Row
-      status.consumers.push({ consumer: String(row.name), offset, lag: num(behind.lag) })
+      const behind = lag.value(CONSUMER_LAG.bind({ topic, offset }))
+      status.consumers.push({ consumer: String(row.name), offset, lag: num(behind) })
     }
   }
   return [...byTopic.values()].sort((a, b) => a.topic.localeCompare(b.topic))
 }
 
-function schedules(connection: Sqlite.Database): ScheduleStatus[] {
-  return (connection.prepare(SCHEDULES).all() as Row[]).map((row) => ({
+function schedules(connection: DriverConnection): ScheduleStatus[] {
+  return rows(connection, SCHEDULE_ROWS).map((row) => ({
     name: String(row.name),
     queue: String(row.queue),
     schedule: String(row.cron_expr),
@@ -133,8 +154,9 @@ function schedules(connection: Sqlite.Database): ScheduleStatus[] {
   }))
 }
 
-function leader(connection: Sqlite.Database, now: number): Status['schedulerLeader'] {
-  const row = connection.prepare(SCHEDULER_LEADER).get({ name: SCHEDULER_LOCK_NAME }) as Row | undefined
+function leader(connection: DriverConnection, now: number): Status['schedulerLeader'] {
+  const row = connection.prepare(GET_LOCK.text).get(GET_LOCK.bind({ name: SCHEDULER_LOCK_NAME }))
   if (row === undefined || num(row.expires_at) <= now) return null
   return { owner: String(row.owner), expiresAt: num(row.expires_at) }
 }
+

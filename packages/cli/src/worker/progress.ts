@@ -1,5 +1,5 @@
-import type Sqlite from 'better-sqlite3'
 import type { Worker } from '@honker/core'
+import { OLDEST_PENDING, type DriverConnection, type DriverStatement } from '@honker/core/adapter'
 
 /** What the status line and the JSON `status` event show. */
 export interface ProgressSnapshot {
@@ -23,25 +23,18 @@ export interface ProgressSnapshot {
 
 const WINDOW_S = 10
 
-/**
- * The oldest due pending job: a seek on honker's `_honker_live_pending_deadline (queue, run_at)
- * WHERE state = 'pending'` index, cheap enough to run on every redraw.
- */
-const OLDEST_PENDING = `SELECT min(run_at) AS oldest FROM _honker_live
-  WHERE queue = ? AND state = 'pending' AND run_at <= ?`
-
 /** Counts from the worker, a throughput window, and the queue's oldest pending job. */
 export class Progress {
   readonly #worker: Worker<unknown>
-  readonly #reader: Sqlite.Database
+  readonly #reader: DriverConnection
   readonly #concurrency: number
   readonly #startedMs = Date.now()
   /** Completions per whole second, for the last WINDOW_S seconds. */
   readonly #buckets = new Map<number, number>()
   #oldest: number | null = null
-  #statement: Sqlite.Statement | null = null
+  #statement: DriverStatement | null = null
 
-  constructor(worker: Worker<unknown>, reader: Sqlite.Database, concurrency: number) {
+  constructor(worker: Worker<unknown>, reader: DriverConnection, concurrency: number) {
     this.#worker = worker
     this.#reader = reader
     this.#concurrency = concurrency
@@ -82,9 +75,10 @@ export class Progress {
   #oldestPendingS(): number | null {
     const now = Math.floor(Date.now() / 1000)
     try {
-      this.#statement ??= this.#reader.prepare(OLDEST_PENDING)
-      const row = this.#statement.get(this.#worker.queue, now) as { oldest: number | null } | undefined
-      this.#oldest = row?.oldest ?? null
+      // Core's seek on the `(queue, run_at) WHERE state = 'pending'` index: cheap on every redraw.
+      this.#statement ??= this.#reader.prepare(OLDEST_PENDING.text)
+      const oldest = this.#statement.value(OLDEST_PENDING.bind({ queue: this.#worker.queue, now }))
+      this.#oldest = oldest == null ? null : Number(oldest)
     } catch {
       // A busy or briefly unreadable file: keep showing the last figure rather than failing the worker.
     }

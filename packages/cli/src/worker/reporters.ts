@@ -6,7 +6,7 @@ import { StatusLine } from './status-line.ts'
 
 /** How the worker tells what it does: a live line on a terminal, JSON lines otherwise. */
 export interface WorkerReporter {
-  started(info: { queue: string; workerId: string; concurrency: number; handler: string; exportName: string }): void
+  started(info: { queue: string; workerId: string; concurrency: number; handler: string; exportName: string; driver: string }): void
   jobStarted(job: Job<unknown>): void
   jobCompleted(job: Job<unknown>, durationMs: number): void
   jobRetried(job: Job<unknown>, error: unknown, delayS: number, durationMs: number): void
@@ -87,7 +87,7 @@ export class TerminalReporter implements WorkerReporter {
   started(info: Parameters<WorkerReporter['started']>[0]): void {
     this.#line.start()
     this.#line.log(
-      `honker worker: queue ${info.queue}, concurrency ${info.concurrency}, handler ${info.handler} (${info.exportName}), worker id ${info.workerId}. Ctrl-C stops.`,
+      `honker worker: queue ${info.queue}, concurrency ${info.concurrency}, handler ${info.handler} (${info.exportName}), worker id ${info.workerId}, ${info.driver}. Ctrl-C stops.`,
     )
   }
   jobStarted(): void {}
