@@ -31,6 +31,7 @@ export { MIGRATIONS } from './generated/migrations.ts'
 export { migrateHandle as migrate, LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './schema/migrate.ts'
 export { CONNECTION_PRAGMAS, isMemoryPath } from './connection/open-connection.ts'
 export { activeWatcherCount } from './watcher/watcher-registry.ts'
+export { openBeside } from './open.ts'
 /** Read-only report queries (`honker status`, progress lines), for a read-only connection of any driver. */
 export {
   TABLE_NAMES,

@@ -1,15 +1,11 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { systemClock, unixSeconds, type Clock } from './clock.ts'
-import { assertFileDatabase, openConnection } from './connection/open-connection.ts'
 import { immediateTransaction } from './connection/immediate-transaction.ts'
 import type { Driver, DriverConnection, DriverStatement } from './driver/driver.ts'
-import { defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
-import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
 import { WatcherError } from './errors/watcher-error.ts'
-import { MAX_TIMER_MS, requireInteger } from './validate.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 import { SyncExecutor } from './executor/sync-executor.ts'
@@ -34,45 +30,23 @@ import {
 import { Stream } from './stream/stream.ts'
 import { Lock, withLock, type LockContext, type LockOptions, type WithLockOptions } from './lock/lock.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
-import { migrate } from './schema/migrate.ts'
 import { Transaction } from './transaction.ts'
 import { requireFunction, requireName, requireObject } from './validate.ts'
 import type { WatcherOptions } from './watcher/commit-watcher.ts'
 import { acquireWatcher, type WatcherLease } from './watcher/watcher-registry.ts'
 import type { WakeSubscription } from './watcher/wake-subscription.ts'
 
-export interface OpenOptions {
-  /** The database file; created if missing. */
-  path?: string
-  /**
-   * Use the app's own handle (better-sqlite3, `node:sqlite`'s `DatabaseSync` or `bun:sqlite`'s
-   * `Database`) instead of opening one: `db.transaction` and `enqueue` then share the app's
-   * connection, and Honker's own connections use the same library. Its settings are left alone
-   * (Honker opens a file itself with WAL, synchronous=NORMAL, busy_timeout=5000, ...).
-   */
-  database?: SqliteHandle
-  /**
-   * The SQLite library to open connections with: `'better-sqlite3'`, `'node:sqlite'`,
-   * `'bun:sqlite'`, or better-sqlite3's `Database` class (adapters pass the class behind the app's
-   * own handle so a process never loads two SQLite copies). Default: better-sqlite3 where it is
-   * installed, else the runtime's own (bun:sqlite in Bun, node:sqlite in Node 22.5+).
-   */
-  driver?: DriverOption
-  /** How commits from other processes are noticed. */
-  watcher?: WatcherOptions
-  /** Where time comes from (tests). */
-  clock?: Clock
-  /**
-   * The largest payload, as JSON bytes, that enqueue, notify, publish, results and schedules
-   * accept; larger ones fail with code 'payload_too_large' and nothing is written. Default 16 MiB.
-   */
-  maxPayloadBytes?: number
-}
-
 /**
  * A Honker database: the app's SQLite file with the `_honker_*` tables, one connection for writes
  * and one watcher connection (opened on first wait) for cross-process wakes.
  */
+/** What a Database takes besides its connection; `open()` validates these first. */
+export interface DatabaseSettings {
+  watcher?: WatcherOptions
+  clock?: Clock
+  maxPayloadBytes?: number
+}
+
 export class Database implements Host {
   readonly path: string
   readonly maxPayloadBytes: number
@@ -99,7 +73,7 @@ export class Database implements Host {
   #closed = false
 
   /** @internal Use `open()`. */
-  constructor(connection: DriverConnection, ownsConnection: boolean, options: OpenOptions) {
+  constructor(connection: DriverConnection, ownsConnection: boolean, options: DatabaseSettings) {
     this.#connection = connection
     this.#ownsConnection = ownsConnection
     this.#driver = connection.driver
@@ -492,50 +466,6 @@ export class Database implements Host {
   }
 }
 
-/**
- * Open (and migrate) a Honker database.
- *
- * ```ts
- * import { open } from '@honker/core'
- * const db = open('app.db')                     // or open({ database: appHandle })
- * const emails = db.queue('emails', { visibilityTimeoutS: 300, maxAttempts: 3 })
- * ```
- */
-export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'path' | 'database'> = {}): Database {
-  requireObject(options, 'options')
-  const merged: OpenOptions = typeof target === 'string' ? { ...options, path: target } : { ...target }
-  requireObject(merged, 'options')
-  validateOpenOptions(merged)
-  if ((merged.path === undefined) === (merged.database === undefined)) {
-    throw new InvalidArgumentError('options', 'give exactly one of a path or { database }')
-  }
-  let connection: DriverConnection
-  let owns: boolean
-  if (merged.database !== undefined) {
-    connection = wrapHandle(merged.database)
-    owns = false
-    if (!connection.isOpen) throw new DatabaseClosedError(`database: the ${connection.driver.name} handle is closed`)
-    if (connection.isMemory) assertFileDatabase(':memory:', 'database')
-    assertFileDatabase(connection.file, 'database')
-    if (connection.isReadonly) {
-      throw new HonkerError('readonly_database', 'database: the handle is read-only; Honker needs to write')
-    }
-    if (merged.driver !== undefined && resolveDriver(merged.driver) !== connection.driver) {
-      throw new InvalidArgumentError('driver', `does not match the handle's library (${connection.driver.name}); leave it out with { database }`)
-    }
-  } else {
-    connection = openConnection(merged.driver === undefined ? defaultDriver() : resolveDriver(merged.driver), merged.path!)
-    owns = true
-  }
-  try {
-    migrate(connection)
-  } catch (error) {
-    if (owns) connection.close()
-    throw error
-  }
-  return new Database(connection, owns, merged)
-}
-
 /** Stat'ing the path is cheap, but once a second is plenty between watcher checks. */
 const IDENTITY_CHECK_MS = 1000
 
@@ -545,29 +475,5 @@ function fileIdentity(file: string): { dev: number; ino: number } | null {
     return { dev: stat.dev, ino: stat.ino }
   } catch {
     return null
-  }
-}
-
-/** Reject bad options at open, not as a TypeError (or a silent default) at first use. */
-function validateOpenOptions(options: OpenOptions): void {
-  if (options.maxPayloadBytes !== undefined) requireInteger(options.maxPayloadBytes, 'maxPayloadBytes', { min: 1 })
-  if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
-    throw new InvalidArgumentError('clock', 'must be an object with a now() method returning milliseconds')
-  }
-  const watcher = options.watcher
-  if (watcher === undefined) return
-  requireObject(watcher, 'watcher')
-  if (watcher.mode !== undefined && watcher.mode !== 'events' && watcher.mode !== 'poll') {
-    throw new InvalidArgumentError('watcher.mode', `must be 'events' or 'poll', got ${String(watcher.mode)}`)
-  }
-  for (const key of ['pollIntervalMs', 'fallbackIntervalMs', 'burstMs'] as const) {
-    const value = watcher[key]
-    if (value === undefined) continue
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-      throw new InvalidArgumentError(`watcher.${key}`, `must be a number of milliseconds in (0, ${MAX_TIMER_MS}], got ${String(value)}`)
-    }
-  }
-  if (watcher.fileEvents !== undefined && typeof watcher.fileEvents !== 'boolean') {
-    throw new InvalidArgumentError('watcher.fileEvents', 'must be a boolean')
   }
 }

@@ -5,7 +5,8 @@
  * tables with honker 0.5. This entry point is the standalone API (`open`); ORM adapters build on
  * `@honker/core/adapter`.
  */
-export { open, Database, type OpenOptions } from './database.ts'
+export { Database } from './database.ts'
+export { open, type OpenOptions } from './open.ts'
 export { Transaction } from './transaction.ts'
 export { Queue, type QueueOptions, type EnqueueCallOptions, type ClaimOptions, type QueueCounts } from './queue/queue.ts'
 export type { EnqueueOptions } from './queue/enqueue.ts'

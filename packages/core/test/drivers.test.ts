@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -78,6 +78,23 @@ describe('the behaviour suite on every driver', () => {
       expect(suite.messages.find((m) => m.done === true)).toMatchObject({ driver })
       expect(suite.stderr()).toBe('')
     }, 60_000)
+  }
+})
+
+describe('the default driver', () => {
+  // Node 24 here cannot load the workspace's better-sqlite3 (built for Node 20): open() falls back
+  // to node:sqlite instead of failing at the first open. Bun cannot load better-sqlite3 at all.
+  for (const { driver, runtime, label } of DRIVERS) {
+    it(`open(path) with no driver picks ${driver} on ${label}`, async () => {
+      const { HONKER_DRIVER: _, ...env } = process.env
+      const child = spawnSync(runtime, [path.join(here, 'drivers', 'default-driver.mjs'), tempDbPath()], {
+        cwd: path.join(here, '..'),
+        env,
+        encoding: 'utf8',
+      })
+      expect(child.stderr).toBe('')
+      expect(JSON.parse(child.stdout)).toEqual({ driver })
+    })
   }
 })
 

@@ -14,9 +14,9 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
-import { DatabaseClosedError, HonkerError, InvalidArgumentError, open } from '@honker/core'
+import { InvalidArgumentError } from '@honker/core'
 import type { Database, EnqueueOptions, OpenOptions, SqliteHandle } from '@honker/core'
-import { DEFAULT_MAX_ATTEMPTS, enqueueWith, isMemoryPath, mapResult, notifyWith, publishWith, saveOffsetWith, wrapHandle } from '@honker/core/adapter'
+import { DEFAULT_MAX_ATTEMPTS, enqueueWith, mapResult, notifyWith, publishWith, saveOffsetWith, openBeside } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
 
 export type { Mode, Result } from '@honker/core/adapter'
@@ -155,11 +155,5 @@ export function createHonker(options: CreateHonkerOptions): Database {
       'createHonker needs Drizzle on better-sqlite3 or bun:sqlite; with libSQL or another async driver, run Honker with open(path) from @honker/core in its own process',
     )
   }
-  // Any other library with a prepare() fails here with code 'unsupported_driver'.
-  const connection = wrapHandle(client)
-  if (!connection.isOpen) throw new DatabaseClosedError(`db: the ${connection.driver.name} client is closed`)
-  if (connection.isMemory || isMemoryPath(connection.file)) {
-    throw new HonkerError('memory_database', "db: Honker needs a database file; ':memory:' cannot be shared with the watcher or other processes")
-  }
-  return open(connection.file, { driver: connection.driver, watcher: options.watcher, clock: options.clock })
+  return openBeside(client as SqliteHandle, 'db', { watcher: options.watcher, clock: options.clock })
 }

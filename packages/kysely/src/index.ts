@@ -9,9 +9,9 @@
  * translated here: the queue logic and SQL are core's, run through Kysely's raw-query path.
  */
 import { CompiledQuery, type Kysely, type SqliteDatabase, type Transaction } from 'kysely'
-import { DatabaseClosedError, HonkerError, InvalidArgumentError, open, type Clock, type Database, type EnqueueOptions } from '@honker/core'
+import { InvalidArgumentError, type Clock, type Database, type EnqueueOptions } from '@honker/core'
 import type { SqliteHandle, WatcherOptions } from '@honker/core'
-import { DEFAULT_MAX_ATTEMPTS, enqueueWith, isMemoryPath, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds, wrapHandle } from '@honker/core/adapter'
+import { DEFAULT_MAX_ATTEMPTS, enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds, openBeside } from '@honker/core/adapter'
 import type { Executor, Statement } from '@honker/core/adapter'
 import { handleOf } from './sqlite-database.ts'
 
@@ -138,11 +138,5 @@ export function createHonker(options: CreateHonkerOptions): Database {
   if (typeof (database as { prepare?: unknown } | undefined)?.prepare !== 'function') {
     throw new InvalidArgumentError('database', 'must be the database given to SqliteDialect (better-sqlite3, bun:sqlite or node:sqlite)')
   }
-  // Any other library with a prepare() fails here with code 'unsupported_driver'.
-  const connection = wrapHandle(handleOf(database))
-  if (!connection.isOpen) throw new DatabaseClosedError(`database: the ${connection.driver.name} handle is closed`)
-  if (connection.isMemory || isMemoryPath(connection.file)) {
-    throw new HonkerError('memory_database', "database: Honker needs a database file; ':memory:' cannot be shared with its own connection or other processes")
-  }
-  return open(connection.file, { driver: connection.driver, watcher: options.watcher, clock: options.clock })
+  return openBeside(handleOf(database) as SqliteHandle, 'database', { watcher: options.watcher, clock: options.clock })
 }

@@ -40,6 +40,9 @@ function load(name: DriverName): Driver {
   }
 }
 
+/** The default found by probing, kept: probing opens a connection. */
+let probedDefault: Driver | undefined
+
 /**
  * The driver for `open(path)` without one: the library named by the `HONKER_DRIVER` environment
  * variable if set (how the test suites run every test on each driver, and how a deployment picks
@@ -55,11 +58,18 @@ export function defaultDriver(): Driver {
     return load(named as DriverName)
   }
   if (isBun) return load('bun:sqlite')
+  if (probedDefault !== undefined) return probedDefault
   try {
-    return load('better-sqlite3')
+    const driver = load('better-sqlite3')
+    // better-sqlite3 loads its native addon at the first open, not at require: one built for
+    // another Node (a workspace shared with Node 24, say) fails only there. Probe once.
+    driver.open(':memory:', { busyTimeoutMs: 0 }).close()
+    probedDefault = driver
+    return driver
   } catch (error) {
     try {
-      return load('node:sqlite')
+      probedDefault = load('node:sqlite')
+      return probedDefault
     } catch {
       throw new HonkerError(
         'driver_unavailable',

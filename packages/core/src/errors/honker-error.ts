@@ -22,6 +22,11 @@ export type HonkerErrorCode =
   | 'sqlite_error'
   | 'driver_unavailable'
   | 'unsupported_driver'
+  | 'extension_unsupported'
+  | 'migrations_not_found'
+  | 'migration_failed'
+  | 'migration_checksum_mismatch'
+  | 'migration_unresolved'
 
 const marker = Symbol.for('honker.error')
 

@@ -1,0 +1,122 @@
+import { assertFileDatabase, openConnection } from './connection/open-connection.ts'
+import type { Clock } from './clock.ts'
+import type { DriverConnection } from './driver/driver.ts'
+import { defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
+import { DatabaseClosedError } from './errors/database-closed-error.ts'
+import { HonkerError } from './errors/honker-error.ts'
+import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
+import { Database } from './database.ts'
+import { migrate } from './schema/migrate.ts'
+import { MAX_TIMER_MS, requireInteger, requireObject } from './validate.ts'
+import type { WatcherOptions } from './watcher/commit-watcher.ts'
+
+export interface OpenOptions {
+  /** The database file; created if missing. */
+  path?: string
+  /**
+   * Use the app's own handle (better-sqlite3, `node:sqlite`'s `DatabaseSync` or `bun:sqlite`'s
+   * `Database`) instead of opening one: `db.transaction` and `enqueue` then share the app's
+   * connection, and Honker's own connections use the same library. Its settings are left alone
+   * (Honker opens a file itself with WAL, synchronous=NORMAL, busy_timeout=5000, ...).
+   */
+  database?: SqliteHandle
+  /**
+   * The SQLite library to open connections with: `'better-sqlite3'`, `'node:sqlite'`,
+   * `'bun:sqlite'`, or better-sqlite3's `Database` class (adapters pass the class behind the app's
+   * own handle so a process never loads two SQLite copies). Default: better-sqlite3 where it is
+   * installed, else the runtime's own (bun:sqlite in Bun, node:sqlite in Node 22.5+).
+   */
+  driver?: DriverOption
+  /** How commits from other processes are noticed. */
+  watcher?: WatcherOptions
+  /** Where time comes from (tests). */
+  clock?: Clock
+  /**
+   * The largest payload, as JSON bytes, that enqueue, notify, publish, results and schedules
+   * accept; larger ones fail with code 'payload_too_large' and nothing is written. Default 16 MiB.
+   */
+  maxPayloadBytes?: number
+}
+
+/**
+ * Open (and migrate) a Honker database.
+ *
+ * ```ts
+ * import { open } from '@honker/core'
+ * const db = open('app.db')                     // or open({ database: appHandle })
+ * const emails = db.queue('emails', { visibilityTimeoutS: 300, maxAttempts: 3 })
+ * ```
+ */
+export function open(target: string | OpenOptions, options: Omit<OpenOptions, 'path' | 'database'> = {}): Database {
+  requireObject(options, 'options')
+  const merged: OpenOptions = typeof target === 'string' ? { ...options, path: target } : { ...target }
+  requireObject(merged, 'options')
+  validateOpenOptions(merged)
+  if ((merged.path === undefined) === (merged.database === undefined)) {
+    throw new InvalidArgumentError('options', 'give exactly one of a path or { database }')
+  }
+  let connection: DriverConnection
+  let owns: boolean
+  if (merged.database !== undefined) {
+    connection = wrapHandle(merged.database)
+    owns = false
+    if (!connection.isOpen) throw new DatabaseClosedError(`database: the ${connection.driver.name} handle is closed`)
+    if (connection.isMemory) assertFileDatabase(':memory:', 'database')
+    assertFileDatabase(connection.file, 'database')
+    if (connection.isReadonly) {
+      throw new HonkerError('readonly_database', 'database: the handle is read-only; Honker needs to write')
+    }
+    if (merged.driver !== undefined && resolveDriver(merged.driver) !== connection.driver) {
+      throw new InvalidArgumentError('driver', `does not match the handle's library (${connection.driver.name}); leave it out with { database }`)
+    }
+  } else {
+    connection = openConnection(merged.driver === undefined ? defaultDriver() : resolveDriver(merged.driver), merged.path!)
+    owns = true
+  }
+  try {
+    migrate(connection)
+  } catch (error) {
+    if (owns) connection.close()
+    throw error
+  }
+  return new Database(connection, owns, merged)
+}
+
+/** Reject bad options at open, not as a TypeError (or a silent default) at first use. */
+function validateOpenOptions(options: OpenOptions): void {
+  if (options.maxPayloadBytes !== undefined) requireInteger(options.maxPayloadBytes, 'maxPayloadBytes', { min: 1 })
+  if (options.clock !== undefined && (typeof options.clock !== 'object' || options.clock === null || typeof options.clock.now !== 'function')) {
+    throw new InvalidArgumentError('clock', 'must be an object with a now() method returning milliseconds')
+  }
+  const watcher = options.watcher
+  if (watcher === undefined) return
+  requireObject(watcher, 'watcher')
+  if (watcher.mode !== undefined && watcher.mode !== 'events' && watcher.mode !== 'poll') {
+    throw new InvalidArgumentError('watcher.mode', `must be 'events' or 'poll', got ${String(watcher.mode)}`)
+  }
+  for (const key of ['pollIntervalMs', 'fallbackIntervalMs', 'burstMs'] as const) {
+    const value = watcher[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+      throw new InvalidArgumentError(`watcher.${key}`, `must be a number of milliseconds in (0, ${MAX_TIMER_MS}], got ${String(value)}`)
+    }
+  }
+  if (watcher.fileEvents !== undefined && typeof watcher.fileEvents !== 'boolean') {
+    throw new InvalidArgumentError('watcher.fileEvents', 'must be a boolean')
+  }
+}
+
+/**
+ * Honker on the file behind an app's own handle, with Honker's own connections opened by the
+ * handle's library: what the ORM adapters' `createHonker` does with the handle under the ORM.
+ * `argument` names the handle in errors ('db', 'database').
+ * @internal
+ */
+export function openBeside(handle: SqliteHandle, argument: string, settings: Pick<OpenOptions, 'watcher' | 'clock' | 'maxPayloadBytes'> = {}): Database {
+  // Any other library with a prepare() fails here with code 'unsupported_driver'.
+  const connection = wrapHandle(handle)
+  if (!connection.isOpen) throw new DatabaseClosedError(`${argument}: the ${connection.driver.name} handle is closed`)
+  if (connection.isMemory) assertFileDatabase(':memory:', argument)
+  assertFileDatabase(connection.file, argument)
+  return open(connection.file, { ...settings, driver: connection.driver })
+}
