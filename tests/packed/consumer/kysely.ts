@@ -30,7 +30,7 @@ export async function run(): Promise<number> {
   const jobId = await db.transaction().execute(async (trx) => {
     const order = await trx.insertInto('orders').values({ total: 42 }).returning('id').executeTakeFirstOrThrow()
     await notify(trx, 'orders', { id: order.id })
-    const offset: number = await publish(trx, 'orders', { id: order.id }, `order-${order.id}`)
+    const offset: number = await publish(trx, 'orders', { id: order.id }, { key: `order-${order.id}` })
     const moved: boolean = await saveOffset(trx, 'billing', 'orders', offset)
     console.log(moved)
     return enqueue(trx, 'emails', { orderId: order.id }, { maxAttempts: 5 })
