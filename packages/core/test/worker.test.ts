@@ -64,13 +64,13 @@ describe('worker runtime', () => {
     const { db } = fresh()
     const q = db.queue('q')
     q.enqueueMany(Array.from({ length: 200 }, (_, n) => ({ n })))
-    // Count the worker's write transactions through the queue method it commits with.
-    const source = q as unknown as { ackAndClaim: (...args: unknown[]) => unknown }
-    const ackAndClaim = source.ackAndClaim.bind(q)
+    // Count the write transactions the worker opens (every one goes through the database's write()).
+    const host = db as unknown as { write: (fn: () => unknown) => unknown }
+    const write = host.write.bind(db)
     let transactions = 0
-    source.ackAndClaim = (...args) => {
+    host.write = (fn) => {
       transactions++
-      return ackAndClaim(...args)
+      return write(fn)
     }
     const worker = q.work(async () => {}, { fallbackPollMs: null })
     await until(() => worker.stats.completed === 200)

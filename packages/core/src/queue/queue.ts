@@ -1,10 +1,9 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
 import type { Transaction } from '../transaction.ts'
-import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { TimeSlice } from '../time-slice.ts'
-import { Worker, type JobHandler, type WorkOptions, type WorkerQueue } from '../worker/worker.ts'
-import { ackMany, claimRows, claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
+import { Worker, type JobHandler, type WorkOptions } from '../worker/worker.ts'
+import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
@@ -12,7 +11,7 @@ import { DeadLetters } from './dead-letters.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims, type ListJobsOptions, type ReleaseClaimsOptions, type ReleaseClaimsResult } from './live-jobs.ts'
 import type { Host } from '../host.ts'
-import { saveResult } from '../result/results.ts'
+import { queueWorkerStorage } from './queue-worker-storage.ts'
 
 export interface QueueOptions {
   /** Seconds a claim is owned before another worker may reclaim the job. Default 300. */
@@ -54,7 +53,7 @@ export interface QueueCounts {
  * A named queue on the database. Cheap to create: it holds no state but its defaults, so two
  * `db.queue('emails')` objects (or a honker worker in another language) share the same jobs.
  */
-export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
+export class Queue<Payload = unknown> {
   readonly name: string
   readonly visibilityTimeoutS: number
   readonly maxAttempts: number
@@ -119,28 +118,6 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
     return rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS))
   }
 
-  /**
-   * @internal The worker's hot path: ack finished jobs and claim up to `limit` more in ONE write
-   * transaction, so a job costs one commit instead of two. `acked[i]` tells whether `finished[i]`
-   * was still owned.
-   */
-  ackAndClaim(finished: readonly Job<Payload>[], workerId: string, limit: number): { acked: boolean[]; claimed: Job<Payload>[] } {
-    return this.#host.write(() => {
-      const acked = finished.map((job) => job.ack())
-      const rows = limit > 0 ? claimRowsInTransaction(this.#host, this.name, workerId, limit, this.visibilityTimeoutS) : []
-      return { acked, claimed: rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS)) }
-    })
-  }
-
-  /** @internal Ack and save the handler's result in one transaction; nothing is saved if the claim was lost. */
-  ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean {
-    return this.#host.write(() => {
-      if (!job.ack()) return false
-      saveResult(this.#host, job.id, value, { ttlS })
-      return true
-    })
-  }
-
   /** Ack jobs this worker owns in one statement; returns how many were still owned. */
   ackBatch(jobs: readonly (Job<Payload> | number)[], workerId: string): number {
     requireName(workerId, 'workerId')
@@ -203,7 +180,7 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
    * ```
    */
   work(handler: JobHandler<Payload>, options?: WorkOptions): Worker<Payload> {
-    return new Worker(this, handler, options)
+    return new Worker(queueWorkerStorage<Payload>(this.#host, this), handler, options)
   }
 
   /** A live or dead job by id, or null once acked or cancelled (or if it never existed). */
@@ -269,20 +246,4 @@ export class Queue<Payload = unknown> implements WorkerQueue<Payload> {
   releaseClaims(options?: ReleaseClaimsOptions): ReleaseClaimsResult {
     return releaseClaims(this.#host, this.name, options)
   }
-
-  /** @internal */
-  subscribe(): WakeSubscription {
-    return this.#host.subscribe()
-  }
-
-  /** @internal */
-  nowMs(): number {
-    return this.#host.nowMs()
-  }
-
-  /** @internal */
-  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T {
-    return this.#host.withBusyTimeout(timeoutMs, fn)
-  }
-
 }

@@ -3,13 +3,12 @@ import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { errorText } from '../queue/complete.ts'
 import { encodePayload } from '../payload.ts'
-import { sleepUntilClaimableMs } from '../queue/claim.ts'
 import { retryWhileBusy } from '../busy-retry.ts'
 import { TimeSlice } from '../time-slice.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import type { AckAndClaimResult, WorkerStorage } from './worker-storage.ts'
 import {
   MAX_TIMER_MS,
   optionalInteger,
@@ -93,20 +92,6 @@ export interface WorkerStats {
   released: number
 }
 
-/** What the worker needs from its queue. @internal */
-export interface WorkerQueue<Payload> {
-  readonly name: string
-  readonly visibilityTimeoutS: number
-  ackAndClaim(finished: readonly Job<Payload>[], workerId: string, limit: number): { acked: boolean[]; claimed: Job<Payload>[] }
-  ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean
-  nextClaimAt(): number | null
-  sweepExpired(): number
-  subscribe(): WakeSubscription
-  nowMs(): number
-  withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
-  readonly maxPayloadBytes: number
-}
-
 /** How long a worker keeps filling every slot before it lets the watcher stop file events. */
 const SATURATED_MS = 20
 
@@ -142,7 +127,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
    * dead-lettered or released. Rejects if it stopped because of an error.
    */
   readonly done: Promise<void>
-  readonly #source: WorkerQueue<Payload>
+  readonly #storage: WorkerStorage<Payload>
   readonly #handler: JobHandler<Payload>
   readonly #concurrency: number
   readonly #backoff: ResolvedBackoff
@@ -174,23 +159,23 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   #lastSweep = 0
 
   /** @internal */
-  constructor(source: WorkerQueue<Payload>, handler: JobHandler<Payload>, options: WorkOptions = {}) {
+  constructor(storage: WorkerStorage<Payload>, handler: JobHandler<Payload>, options: WorkOptions = {}) {
     super()
     requireFunction(handler, 'handler')
     requireObject(options, 'options')
     if (options.workerId !== undefined && (typeof options.workerId !== 'string' || options.workerId === '')) {
       throw new InvalidArgumentError('workerId', 'must be a non-empty string')
     }
-    this.#source = source
+    this.#storage = storage
     this.#handler = handler
-    this.queue = source.name
+    this.queue = storage.queue
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
     this.#concurrency = optionalInteger(options.concurrency, 'concurrency', { min: 1, max: 10_000 }) ?? 1
     this.#backoff = resolveBackoff(options.backoff)
     this.#heartbeatMs = Math.min(
       MAX_TIMER_MS,
       optionalMilliseconds(options.heartbeatIntervalMs, 'heartbeatIntervalMs') ??
-        Math.max(250, (source.visibilityTimeoutS * 1000) / 3),
+        Math.max(250, (storage.visibilityTimeoutS * 1000) / 3),
     )
     this.#fallbackMs = options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
     this.#shutdownTimeoutMs = optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? 30_000
@@ -205,7 +190,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     this.#drainTimeoutMs = this.#shutdownTimeoutMs
     if (options.logger !== undefined) this.#logTo(options.logger)
     // Subscribe before the first claim: a commit between that claim and the first wait must wake us.
-    this.#subscription = source.subscribe()
+    this.#subscription = storage.subscribe()
     this.done = this.#lifecycle()
     this.done.catch(() => {}) // observed through `done` or 'worker:stopped'; never an unhandled rejection
     if (this.#signal !== undefined) {
@@ -311,10 +296,10 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   async #ackFinishedAndClaim(limit: number): Promise<number> {
     const finished = this.#finished
     this.#finished = []
-    let outcome: { acked: boolean[]; claimed: Job<Payload>[] }
+    let outcome: AckAndClaimResult<Payload>
     try {
-      outcome = await retryWhileBusy(this.#source, () =>
-        this.#source.ackAndClaim(
+      outcome = await retryWhileBusy(this.#storage, () =>
+        this.#storage.ackAndClaim(
           finished.map((entry) => entry.job),
           this.id,
           limit,
@@ -365,7 +350,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
   #waitMs(canClaim: boolean): number | null {
     let wait = canClaim
-      ? sleepUntilClaimableMs(this.#source.nextClaimAt(), this.#source.nowMs(), this.#fallbackMs)
+      ? this.#storage.sleepUntilClaimableMs(this.#fallbackMs)
       : this.#fallbackMs
     if (this.#sweepMs !== null) {
       const untilSweep = Math.max(0, this.#lastSweep + this.#sweepMs - performance.now())
@@ -377,7 +362,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   async #maybeSweep(): Promise<void> {
     if (this.#sweepMs === null || performance.now() - this.#lastSweep < this.#sweepMs) return
     this.#lastSweep = performance.now()
-    await retryWhileBusy(this.#source, () => this.#source.sweepExpired())
+    await retryWhileBusy(this.#storage, () => this.#storage.sweepExpired())
   }
 
   #start(job: Job<Payload>): void {
@@ -471,24 +456,24 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const value = result === undefined ? null : result
     try {
-      encodePayload(value, 'result', this.#source.maxPayloadBytes)
+      encodePayload(value, 'result', this.#storage.maxPayloadBytes)
     } catch (error) {
       await this.#settleFailure(job, error)
       return
     }
-    await this.#record(job, () => this.#source.ackWithResult(job, value, ttlS), completed)
+    await this.#record(job, () => this.#storage.ackWithResult(job, value, ttlS), completed)
   }
 
   async #settleFailure(job: Job<Payload>, error: unknown): Promise<void> {
     if (UnrecoverableError.isInstance(error) || job.isLastAttempt) {
-      await this.#record(job, () => job.fail(error), () => {
+      await this.#record(job, () => this.#storage.fail(job, error), () => {
         this.stats.dead++
         this.emit('job:dead', job, error)
       })
       return
     }
     const delayS = RetryLaterError.isInstance(error) ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
-    await this.#record(job, () => job.retry({ delayS, error: errorText(error) }), () => {
+    await this.#record(job, () => this.#storage.retry(job, delayS, error), () => {
       this.stats.retried++
       this.emit('job:retried', job, error, delayS)
     })
@@ -500,7 +485,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
    */
   async #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): Promise<void> {
     try {
-      if (await retryWhileBusy(this.#source, transition)) onDone()
+      if (await retryWhileBusy(this.#storage, transition)) onDone()
       else this.#lost(job)
     } catch (error) {
       this.emit('worker:error', error)
@@ -516,7 +501,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     if (controller.signal.aborted) return
     let owned: boolean
     try {
-      owned = await retryWhileBusy(this.#source, () => job.heartbeat())
+      owned = await retryWhileBusy(this.#storage, () => this.#storage.heartbeat(job))
     } catch (error) {
       this.emit('worker:error', error)
       return
@@ -553,7 +538,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }
     const releases = [...this.#running].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
-      return this.#record(entry.job, () => entry.job.release(), () => {
+      return this.#record(entry.job, () => this.#storage.release(entry.job), () => {
         this.stats.released++
         this.emit('job:released', entry.job)
       })

@@ -1,0 +1,44 @@
+import type { Host } from '../host.ts'
+import { saveResult } from '../result/results.ts'
+import type { WorkerStorage } from '../worker/worker-storage.ts'
+import { claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
+import { Job } from './job.ts'
+
+/**
+ * The operations `queue.work()` hands its worker: the queue's claim, transitions and sweep on the
+ * database, bound to one queue. The worker runs nothing else against storage.
+ * @internal
+ */
+export function queueWorkerStorage<Payload>(
+  host: Host,
+  queue: { readonly name: string; readonly visibilityTimeoutS: number },
+): WorkerStorage<Payload> {
+  const { name, visibilityTimeoutS } = queue
+  return {
+    queue: name,
+    visibilityTimeoutS,
+    get maxPayloadBytes() {
+      return host.maxPayloadBytes
+    },
+    ackAndClaim: (finished, workerId, limit) =>
+      host.write(() => {
+        const acked = finished.map((job) => job.ack())
+        const rows = limit > 0 ? claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS) : []
+        return { acked, claimed: rows.map((row) => new Job<Payload>(host, row, visibilityTimeoutS)) }
+      }),
+    ackWithResult: (job, value, ttlS) =>
+      host.write(() => {
+        if (!job.ack()) return false
+        saveResult(host, job.id, value, { ttlS })
+        return true
+      }),
+    retry: (job, delayS, error) => job.retry({ delayS, error }),
+    fail: (job, error) => job.fail(error),
+    heartbeat: (job) => job.heartbeat(),
+    release: (job) => job.release(),
+    sweepExpired: () => sweepExpired(host, name),
+    sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimableMs(nextClaimAt(host, name), host.nowMs(), fallbackMs),
+    subscribe: () => host.subscribe(),
+    withBusyTimeout: (timeoutMs, fn) => host.withBusyTimeout(timeoutMs, fn),
+  }
+}
