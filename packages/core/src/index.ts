@@ -30,15 +30,10 @@ export type { ScheduledTask } from './scheduler/task-row.ts'
 export type { FiredJob } from './scheduler/tick.ts'
 export { SchedulerRunner, SCHEDULER_LOCK_NAME, type SchedulerRunOptions, type SchedulerRunnerEvents } from './scheduler/scheduler-runner.ts'
 export { nextAfter, parseSchedule, type Schedule } from './scheduler/cron.ts'
-export {
-  Worker,
-  type WorkOptions,
-  type WorkerLogger,
-  type JobHandler,
-  type HandlerContext,
-  type WorkerEvents,
-  type WorkerStats,
-} from './worker/worker.ts'
+export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'
+export type { WorkOptions } from './worker/work-options.ts'
+export type { WorkerLogger } from './worker/worker-logger.ts'
+export type { WorkerEvents, WorkerStats } from './worker/worker-events.ts'
 export type { BackoffOptions } from './worker/backoff.ts'
 export { RetryLaterError, UnrecoverableError } from './worker/control-errors.ts'
 export { WakeSubscription, type WakeResult, type WaitOptions } from './watcher/wake-subscription.ts'

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { Job } from '../queue/job.ts'
 import { Queue, type EnqueueCallOptions } from '../queue/queue.ts'
 import { MAX_SECONDS, optionalInteger, requireFunction, requireName, requireObject } from '../validate.ts'
-import type { HandlerContext, WorkOptions, Worker } from '../worker/worker.ts'
+import type { HandlerContext, Worker } from '../worker/worker.ts'
+import type { WorkOptions } from '../worker/work-options.ts'
 import type { BackoffOptions } from '../worker/backoff.ts'
 
 /** Delivers one outbox message (send the email, call the webhook); throw to retry later. */

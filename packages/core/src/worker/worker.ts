@@ -1,24 +1,16 @@
 import { EventEmitter } from 'node:events'
-import { hostname } from 'node:os'
-import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
-import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { encodePayload } from '../payload.ts'
 import { retryWhileBusy } from '../busy-retry.ts'
 import { TimeSlice } from '../time-slice.ts'
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
+import { MAX_TIMER_MS, optionalMilliseconds, requireFunction } from '../validate.ts'
+import { Heartbeats, type Beating } from './heartbeats.ts'
+import { Settler } from './settle.ts'
+import { resolveWorkOptions, type ResolvedWorkOptions, type WorkOptions } from './work-options.ts'
+import type { WorkerEvents, WorkerStats } from './worker-events.ts'
+import { logWorkerEvents } from './worker-logger.ts'
 import type { AckAndClaimResult, WorkerStorage } from './worker-storage.ts'
-import {
-  MAX_TIMER_MS,
-  optionalInteger,
-  optionalMilliseconds,
-  optionalSignal,
-  requireFunction,
-  requireObject,
-} from '../validate.ts'
-import { backoffDelayS, resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.ts'
-import { RetryLaterError, UnrecoverableError } from './control-errors.ts'
 
 export interface HandlerContext {
   /** Aborted when the worker gives the job up (claim lost, or shutdown timeout passed). */
@@ -26,71 +18,6 @@ export interface HandlerContext {
 }
 
 export type JobHandler<Payload> = (job: Job<Payload>, context: HandlerContext) => unknown
-
-export interface WorkOptions {
-  /** Identifies this worker's claims. Default `host:pid:random`. */
-  workerId?: string
-  /** Jobs run at once. Default 1. */
-  concurrency?: number
-  /** Stop (gracefully) when this signal aborts: wire it to SIGTERM. */
-  signal?: AbortSignal
-  /** Retry delays for handlers that throw. */
-  backoff?: BackoffOptions
-  /** Renew each running job's claim this often. Default: a third of the visibility timeout. */
-  heartbeatIntervalMs?: number
-  /**
-   * Re-check the queue after this long without a wake, as paranoia. The commit watcher and the
-   * next-deadline timer carry every wake; `null` disables the fallback. Default 5000.
-   */
-  fallbackPollMs?: number | null
-  /** How long `stop()` waits for running handlers before releasing their jobs. Default 30000. */
-  shutdownTimeoutMs?: number
-  /** Move expired jobs to `_honker_dead` this often. Default 60000; `null` disables. */
-  sweepIntervalMs?: number | null
-  /**
-   * Save each handler's return value as the job's result (`db.getResult(job.id)`,
-   * `db.waitResult`), in the same transaction as the ack. `ttlS` keeps it that long (default:
-   * forever). A value that is not JSON-serialisable fails the job like a throw would.
-   */
-  results?: boolean | { ttlS?: number }
-  /**
-   * Where to report failures: retries and lost claims as warnings, dead letters, recovered errors
-   * and a fatal stop as errors. `console` works. Default: none (listen to the events instead).
-   */
-  logger?: WorkerLogger
-}
-
-/** The two methods of `console` the worker's `logger` option uses. */
-export interface WorkerLogger {
-  warn(message: string, ...details: unknown[]): void
-  error(message: string, ...details: unknown[]): void
-}
-
-export interface WorkerEvents<Payload> {
-  /** A handler returned and its job was acked. */
-  'job:completed': [job: Job<Payload>, result: unknown]
-  /** A handler threw and its job will run again after `delayS`. */
-  'job:retried': [job: Job<Payload>, error: unknown, delayS: number]
-  /** A handler threw on the last attempt (or threw UnrecoverableError): the job is dead. */
-  'job:dead': [job: Job<Payload>, error: unknown]
-  /** The claim lapsed or the job was cancelled while running; its outcome was not recorded. */
-  'job:lost': [job: Job<Payload>]
-  /** The job was handed back to the queue on shutdown. */
-  'job:released': [job: Job<Payload>]
-  /** A problem the worker recovered from (a busy database, a failed sweep or ack). */
-  'worker:error': [error: unknown]
-  /** The loop ended; `error` is set when it ended because of one (watcher died, file replaced). */
-  'worker:stopped': [error: unknown]
-}
-
-export interface WorkerStats {
-  claimed: number
-  completed: number
-  retried: number
-  dead: number
-  lost: number
-  released: number
-}
 
 /** How long a worker keeps filling every slot before it lets the watcher stop file events. */
 const SATURATED_MS = 20
@@ -104,11 +31,7 @@ function isFatal(error: unknown): boolean {
   )
 }
 
-interface Running<Payload> {
-  job: Job<Payload>
-  controller: AbortController
-  /** performance.now() at which this job's claim is next renewed. */
-  beatAt: number
+interface Running<Payload> extends Beating<Payload> {
   settled: Promise<void>
 }
 
@@ -117,6 +40,10 @@ interface Running<Payload> {
  * handler, acks on success, retries with exponential backoff on failure and dead-letters the last
  * failure with its error text. It sleeps until a commit, the next delayed job or claim expiry, so
  * it costs nothing while idle and runs a delayed job on time with no other commits.
+ *
+ * This file is the loop and the lifecycle; the storage operations come from the queue
+ * (`worker-storage.ts`), claims are renewed by `heartbeats.ts`, outcomes recorded by `settle.ts`,
+ * options checked by `work-options.ts`.
  */
 export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload>> {
   readonly id: string
@@ -129,30 +56,24 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   readonly done: Promise<void>
   readonly #storage: WorkerStorage<Payload>
   readonly #handler: JobHandler<Payload>
-  readonly #concurrency: number
-  readonly #backoff: ResolvedBackoff
-  readonly #heartbeatMs: number
-  readonly #fallbackMs: number | null
-  readonly #shutdownTimeoutMs: number
-  readonly #sweepMs: number | null
-  /** TTL of saved results (0 = forever), or null when results are not saved. */
-  readonly #resultTtlS: number | null
+  readonly #options: ResolvedWorkOptions
+  readonly #settler: Settler<Payload>
   /**
    * Keyed by entry, not job id: a job retried at once can be claimed again here while its previous
-   * run is still unwinding, and both must count against concurrency until each has finished.
+   * run is still unwinding, and both must count against concurrency until each has finished. Kept
+   * in heartbeat order by `#heartbeats`.
    */
   readonly #running = new Set<Running<Payload>>()
+  readonly #heartbeats: Heartbeats<Payload, Running<Payload>>
   /** Handlers that returned; acked together with the next claim (one commit per job, not two). */
   #finished: { job: Job<Payload>; result: unknown }[] = []
   readonly #subscription: WakeSubscription
-  #beatTimer: NodeJS.Timeout | null = null
   /** When claims started filling every free slot (null: the last one did not). */
   #saturatedSince: number | null = null
   #alarm: NodeJS.Timeout | null = null
   #alarmAt = 0
   /** Busy with a backlog, the loop still lets the event loop run (heartbeats, signals, I/O). */
   readonly #slice = new TimeSlice()
-  readonly #signal: AbortSignal | undefined
   #stopping = false
   /** How long the drain after the loop waits for running handlers; `stop({ timeoutMs })` sets it. */
   #drainTimeoutMs: number
@@ -162,55 +83,25 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   constructor(storage: WorkerStorage<Payload>, handler: JobHandler<Payload>, options: WorkOptions = {}) {
     super()
     requireFunction(handler, 'handler')
-    requireObject(options, 'options')
-    if (options.workerId !== undefined && (typeof options.workerId !== 'string' || options.workerId === '')) {
-      throw new InvalidArgumentError('workerId', 'must be a non-empty string')
-    }
+    const resolved = resolveWorkOptions(options, storage.visibilityTimeoutS)
     this.#storage = storage
     this.#handler = handler
+    this.#options = resolved
     this.queue = storage.queue
-    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`
-    this.#concurrency = optionalInteger(options.concurrency, 'concurrency', { min: 1, max: 10_000 }) ?? 1
-    this.#backoff = resolveBackoff(options.backoff)
-    this.#heartbeatMs = Math.min(
-      MAX_TIMER_MS,
-      optionalMilliseconds(options.heartbeatIntervalMs, 'heartbeatIntervalMs') ??
-        Math.max(250, (storage.visibilityTimeoutS * 1000) / 3),
-    )
-    this.#fallbackMs = options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
-    this.#shutdownTimeoutMs = optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? 30_000
-    this.#sweepMs = options.sweepIntervalMs === undefined ? 60_000 : (optionalMilliseconds(options.sweepIntervalMs, 'sweepIntervalMs') ?? null)
-    this.#signal = optionalSignal(options.signal, 'signal')
-    this.#resultTtlS =
-      options.results === undefined || options.results === false
-        ? null
-        : options.results === true
-          ? 0
-          : (optionalInteger(options.results.ttlS, 'results.ttlS', { min: 0 }) ?? 0)
-    this.#drainTimeoutMs = this.#shutdownTimeoutMs
-    if (options.logger !== undefined) this.#logTo(options.logger)
+    this.id = resolved.workerId
+    this.#drainTimeoutMs = resolved.shutdownTimeoutMs
+    this.#settler = new Settler(storage, resolved.backoff, this)
+    this.#heartbeats = new Heartbeats(this.#running, resolved.heartbeatMs, storage, this.#settler)
+    if (resolved.logger !== undefined) logWorkerEvents(this, resolved.logger, { id: this.id, queue: this.queue })
     // Subscribe before the first claim: a commit between that claim and the first wait must wake us.
     this.#subscription = storage.subscribe()
     this.done = this.#lifecycle()
     this.done.catch(() => {}) // observed through `done` or 'worker:stopped'; never an unhandled rejection
-    if (this.#signal !== undefined) {
-      if (this.#signal.aborted) void this.stop()
-      else this.#signal.addEventListener('abort', () => void this.stop(), { once: true })
+    const { signal } = resolved
+    if (signal !== undefined) {
+      if (signal.aborted) void this.stop()
+      else signal.addEventListener('abort', () => void this.stop(), { once: true })
     }
-  }
-
-  #logTo(logger: WorkerLogger): void {
-    if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
-      throw new InvalidArgumentError('logger', 'must have warn() and error() methods, like console')
-    }
-    const where = (job: Job<Payload>): string => `honker worker ${this.id}: ${this.queue} job ${job.id} (attempt ${job.attempts}/${job.maxAttempts})`
-    this.on('job:retried', (job, error, delayS) => logger.warn(`${where(job)} failed, retrying in ${delayS} s:`, error))
-    this.on('job:dead', (job, error) => logger.error(`${where(job)} failed for good, moved to the dead letters:`, error))
-    this.on('job:lost', (job) => logger.warn(`${where(job)}: claim lost (lapsed, reclaimed or cancelled); its outcome was not recorded`))
-    this.on('worker:error', (error) => logger.error(`honker worker ${this.id} (${this.queue}): recovered from an error:`, error))
-    this.on('worker:stopped', (error) => {
-      if (error !== null) logger.error(`honker worker ${this.id} (${this.queue}) stopped on an error:`, error)
-    })
   }
 
   /** Jobs currently running. */
@@ -261,7 +152,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         }
         let timeoutMs: number | null
         try {
-          const free = this.#concurrency - this.#running.size
+          const free = this.#options.concurrency - this.#running.size
           if (free > 0 || this.#finished.length > 0) {
             const claimed = await this.#ackFinishedAndClaim(free)
             if (free > 0 && claimed === free) {
@@ -275,7 +166,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
         } catch (error) {
           if (isFatal(error)) throw error
           // Transient (the database stayed busy past busy_timeout): report, pause, try again.
-          this.emit('worker:error', error)
+          this.#settler.error(error)
           timeoutMs = 100
         }
         this.#setAlarm(timeoutMs)
@@ -310,12 +201,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       throw error
     }
     finished.forEach((entry, i) => {
-      if (outcome.acked[i]) {
-        this.stats.completed++
-        this.emit('job:completed', entry.job, entry.result)
-      } else {
-        this.#lost(entry.job)
-      }
+      if (outcome.acked[i]) this.#settler.completed(entry.job, entry.result)
+      else this.#settler.lost(entry.job)
     })
     this.stats.claimed += outcome.claimed.length
     for (const job of outcome.claimed) this.#start(job)
@@ -349,18 +236,18 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
   #waitMs(canClaim: boolean): number | null {
-    let wait = canClaim
-      ? this.#storage.sleepUntilClaimableMs(this.#fallbackMs)
-      : this.#fallbackMs
-    if (this.#sweepMs !== null) {
-      const untilSweep = Math.max(0, this.#lastSweep + this.#sweepMs - performance.now())
+    const { fallbackMs, sweepMs } = this.#options
+    let wait = canClaim ? this.#storage.sleepUntilClaimableMs(fallbackMs) : fallbackMs
+    if (sweepMs !== null) {
+      const untilSweep = Math.max(0, this.#lastSweep + sweepMs - performance.now())
       wait = wait === null ? untilSweep : Math.min(wait, untilSweep)
     }
     return wait
   }
 
   async #maybeSweep(): Promise<void> {
-    if (this.#sweepMs === null || performance.now() - this.#lastSweep < this.#sweepMs) return
+    const { sweepMs } = this.#options
+    if (sweepMs === null || performance.now() - this.#lastSweep < sweepMs) return
     this.#lastSweep = performance.now()
     await retryWhileBusy(this.#storage, () => this.#storage.sweepExpired())
   }
@@ -369,46 +256,17 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     const entry: Running<Payload> = {
       job,
       controller: new AbortController(),
-      beatAt: performance.now() + this.#heartbeatMs,
+      beatAt: this.#heartbeats.firstBeatAt(),
       settled: Promise.resolve(),
     }
     this.#running.add(entry)
-    // Unref'd: it must not keep a process alive on its own, and it is left armed when the last job
-    // ends (cleared and re-armed per job it would cost what the single timer saves).
-    this.#beatTimer ??= setTimeout(() => this.#beatDue(), this.#heartbeatMs).unref()
+    this.#heartbeats.arm()
     entry.settled = this.#run(entry).finally(() => this.#freeSlot(entry))
   }
 
   /** The job no longer runs here (its heartbeats end with it): the loop may claim into its slot. */
   #freeSlot(entry: Running<Payload>): void {
     if (this.#running.delete(entry)) this.#subscription.nudge()
-  }
-
-  /**
-   * Renew every claim that is due, then sleep until the next one. One timer for all running jobs,
-   * not one per job: at thousands of jobs a second a timer per job is a measurable cost. Entries
-   * are kept in due order (all share one interval; a renewed entry moves to the end).
-   */
-  #beatDue(): void {
-    this.#beatTimer = null
-    const now = performance.now()
-    // At most one pass over the entries there now: a renewed entry goes to the end of the Set,
-    // and the iteration would otherwise meet it again.
-    let left = this.#running.size
-    for (const entry of this.#running) {
-      if (left-- === 0 || entry.beatAt > now) break
-      this.#running.delete(entry)
-      entry.beatAt = now + this.#heartbeatMs
-      this.#running.add(entry)
-      void this.#heartbeat(entry.job, entry.controller)
-    }
-    const next = this.#running.values().next()
-    if (!next.done) this.#beatTimer = setTimeout(() => this.#beatDue(), Math.max(0, next.value.beatAt - now)).unref()
-  }
-
-  #stopHeartbeats(): void {
-    if (this.#beatTimer !== null) clearTimeout(this.#beatTimer)
-    this.#beatTimer = null
   }
 
   /**
@@ -437,15 +295,11 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       result = await this.#handler(job, { signal: controller.signal })
     } catch (error) {
       if (controller.signal.aborted) return
-      await this.#settleFailure(job, error)
+      await this.#settler.failed(job, error)
       return
     }
     if (controller.signal.aborted) return
-    const completed = (): void => {
-      this.stats.completed++
-      this.emit('job:completed', job, result)
-    }
-    const ttlS = this.#resultTtlS
+    const ttlS = this.#options.resultTtlS
     if (ttlS === null) {
       // Acked by the loop with its next claim. The slot is freed in the same step: were it freed a
       // tick later (by `finally` in #start), the loop could wake in between, see a finished job
@@ -454,62 +308,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
       this.#freeSlot(entry)
       return
     }
-    const value = result === undefined ? null : result
-    try {
-      encodePayload(value, 'result', this.#storage.maxPayloadBytes)
-    } catch (error) {
-      await this.#settleFailure(job, error)
-      return
-    }
-    await this.#record(job, () => this.#storage.ackWithResult(job, value, ttlS), completed)
-  }
-
-  async #settleFailure(job: Job<Payload>, error: unknown): Promise<void> {
-    if (UnrecoverableError.isInstance(error) || job.isLastAttempt) {
-      await this.#record(job, () => this.#storage.fail(job, error), () => {
-        this.stats.dead++
-        this.emit('job:dead', job, error)
-      })
-      return
-    }
-    const delayS = RetryLaterError.isInstance(error) ? error.delayS : backoffDelayS(job.attempts, this.#backoff)
-    await this.#record(job, () => this.#storage.retry(job, delayS, error), () => {
-      this.stats.retried++
-      this.emit('job:retried', job, error, delayS)
-    })
-  }
-
-  /**
-   * Apply a transition (retrying while another connection holds the write lock); report a lost
-   * claim or a database error instead of throwing.
-   */
-  async #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): Promise<void> {
-    try {
-      if (await retryWhileBusy(this.#storage, transition)) onDone()
-      else this.#lost(job)
-    } catch (error) {
-      this.emit('worker:error', error)
-    }
-  }
-
-  #lost(job: Job<Payload>): void {
-    this.stats.lost++
-    this.emit('job:lost', job)
-  }
-
-  async #heartbeat(job: Job<Payload>, controller: AbortController): Promise<void> {
-    if (controller.signal.aborted) return
-    let owned: boolean
-    try {
-      owned = await retryWhileBusy(this.#storage, () => this.#storage.heartbeat(job))
-    } catch (error) {
-      this.emit('worker:error', error)
-      return
-    }
-    if (!owned && !controller.signal.aborted) {
-      controller.abort(new HonkerError('claim_lost', `job ${job.id}: claim lost (lapsed, reclaimed or cancelled)`))
-      this.#lost(job)
-    }
+    await this.#settler.succeeded(job, result, ttlS)
   }
 
   /** After the loop has ended: ack what finished, claiming nothing. */
@@ -518,7 +317,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     try {
       await this.#ackFinishedAndClaim(0)
     } catch (error) {
-      this.emit('worker:error', error)
+      this.#settler.error(error)
     }
   }
 
@@ -533,18 +332,15 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     ])
     clearTimeout(timer)
     if (!timedOut) {
-      this.#stopHeartbeats()
+      this.#heartbeats.stop()
       return this.#flushFinished()
     }
     const releases = [...this.#running].map((entry) => {
       entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
-      return this.#record(entry.job, () => this.#storage.release(entry.job), () => {
-        this.stats.released++
-        this.emit('job:released', entry.job)
-      })
+      return this.#settler.release(entry.job)
     })
     this.#running.clear()
-    this.#stopHeartbeats()
+    this.#heartbeats.stop()
     await Promise.all(releases)
     await this.#flushFinished()
   }
