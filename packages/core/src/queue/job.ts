@@ -1,6 +1,6 @@
 import { decodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
-import { ack, errorText, fail, heartbeat, release, retry } from './complete.ts'
+import { ack, errorText, fail, heartbeat, release, retry } from './transitions.ts'
 import { toNullableNumber, toNumber, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 
