@@ -8,8 +8,7 @@ import {
   requireName,
 } from '../validate.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import type { WakeSubscription } from '../watcher/wake-subscription.ts'
-import { TimeSlice } from '../time-slice.ts'
+import { PagedFollower } from '../watcher/paged-follower.ts'
 import { saveOffsetWith } from './offsets.ts'
 import { StreamEvent, type StreamEventRow } from './stream-event.ts'
 import { GET_OFFSET, READ_EVENTS } from './stream.sql.ts'
@@ -38,7 +37,6 @@ const DEFAULT_SAVE_EVERY_N = 1000
 const DEFAULT_SAVE_EVERY_S = 1
 const DEFAULT_BATCH_SIZE = 1000
 const DEFAULT_FALLBACK_POLL_MS = 15_000
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
 
 /**
  * A consumer following one topic: replays from its saved offset, then follows new commits from any
@@ -63,11 +61,7 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   readonly topic: string
   readonly consumer: string
   readonly #host: Host
-  readonly #subscription: WakeSubscription
-  /** Handing out a long backlog, the iterator still lets the event loop run now and then. */
-  readonly #slice = new TimeSlice(32)
-  readonly #signal: AbortSignal | undefined
-  readonly #fallbackMs: number | null
+  readonly #follower: PagedFollower<StreamEvent<Payload>>
   readonly #saveEveryN: number
   readonly #saveEveryMs: number | null
   readonly #batchSize: number
@@ -79,11 +73,6 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   #saved: number
   #unsaved = 0
   #lastSaveMs: number
-  #page: StreamEvent<Payload>[] = []
-  #cursor = 0
-  #closed = false
-  /** next() calls run one after another: a wake subscription has room for one waiter. */
-  #tail: Promise<unknown> = Promise.resolve()
 
   /** @internal Use `stream.subscribe()`. */
   constructor(host: Host, topic: string, options: SubscribeOptions) {
@@ -96,8 +85,8 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
     this.#saveEveryN = optionalInteger(options.saveEveryN, 'saveEveryN', { min: 1 }) ?? DEFAULT_SAVE_EVERY_N
     this.#saveEveryMs = saveEveryMs(options.saveEveryS)
     this.#batchSize = optionalInteger(options.batchSize, 'batchSize', { min: 1, max: 100_000 }) ?? DEFAULT_BATCH_SIZE
-    this.#signal = optionalSignal(options.signal, 'signal')
-    this.#fallbackMs =
+    const signal = optionalSignal(options.signal, 'signal')
+    const fallbackMs =
       options.fallbackPollMs === undefined
         ? DEFAULT_FALLBACK_POLL_MS
         : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
@@ -105,17 +94,34 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
     host.assertOpen()
     // Subscribe before the first read (docs/compatibility.md 3.7): an event committed between a read that
     // found nothing and the first wait must still wake this consumer.
-    this.#subscription = host.subscribe()
-    try {
+    this.#follower = new PagedFollower(
+      host,
+      {
+        readPage: () => this.#readPage(),
+        handOut: (event) => {
+          this.#handedOut = event.offset
+        },
+        waitTimeoutMs: () => this.#waitTimeoutMs(fallbackMs),
+        // Asking for the next event finishes the previous one.
+        beforeNext: () => {
+          this.#finishHandedOut()
+          this.#saveIfDue()
+        },
+        afterTimeout: () => this.#saveIfDue(),
+        // Closed (or failed): keep what was finished if the database still takes writes.
+        afterClose: () => {
+          if (this.#isDbOpen()) this.#save()
+        },
+      },
+      signal,
+    )
+    this.#saved = this.#follower.start(() => {
       const row = host.executor.get<{ offset: number | bigint }>(
         GET_OFFSET,
         GET_OFFSET.bind({ consumer: this.consumer, topic: this.topic }),
       )
-      this.#saved = toNumber(row?.offset ?? 0)
-    } catch (error) {
-      this.#subscription.close()
-      throw error
-    }
+      return toNumber(row?.offset ?? 0)
+    })
     this.#position = fromOffset ?? this.#saved
     this.#finished = this.#position
     this.#lastSaveMs = host.nowMs()
@@ -132,7 +138,7 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   }
 
   get closed(): boolean {
-    return this.#closed
+    return this.#follower.closed
   }
 
   /**
@@ -141,19 +147,12 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
    * commit watcher dies (finished offsets are saved first when the database is still open).
    */
   next(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
-    const result = this.#tail.then(() => this.#pull())
-    this.#tail = result.catch(() => undefined)
-    return result
+    return this.#follower.next()
   }
 
   /** Called when a `for await` loop exits early (break, throw): close, saving finished events only. */
   return(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
-    try {
-      this.close()
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return Promise.resolve(DONE)
+    return this.#follower.return()
   }
 
   [Symbol.asyncIterator](): this {
@@ -167,7 +166,7 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   ack(): void {
     this.#finishHandedOut()
     // Acked after close(): nothing else will save it, so save it now.
-    if (!this.#closed) this.#saveIfDue()
+    if (!this.#follower.closed) this.#saveIfDue()
     else if (this.#isDbOpen()) this.#save()
   }
 
@@ -176,57 +175,18 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
    * Idempotent. Throws if that save fails (the events would then be delivered again later).
    */
   close(): void {
-    if (this.#closed) return
-    this.#closed = true
-    this.#page = []
-    this.#subscription.close()
-    if (!this.#isDbOpen()) return
-    this.#save()
+    this.#follower.close()
   }
 
-  async #pull(): Promise<IteratorResult<StreamEvent<Payload>, undefined>> {
-    if (this.#closed) return DONE
-    try {
-      this.#finishHandedOut()
-      this.#saveIfDue()
-      while (!this.#closed) {
-        if (this.#signal?.aborted === true) {
-          this.close()
-          break
-        }
-        if (this.#cursor < this.#page.length) {
-          const pause = this.#slice.yieldIfSpent()
-          if (pause !== undefined) {
-            await pause
-            continue
-          }
-          const event = this.#page[this.#cursor++]!
-          this.#handedOut = event.offset
-          return { done: false, value: event }
-        }
-        if (this.#readPage() > 0) continue
-        const result = await this.#subscription.wait({ timeoutMs: this.#waitTimeoutMs(), signal: this.#signal })
-        this.#slice.restart()
-        if (result === 'timeout') this.#saveIfDue()
-      }
-    } catch (error) {
-      if (this.#closed) return DONE
-      this.#fail()
-      throw error
-    }
-    return DONE
-  }
-
-  #readPage(): number {
+  #readPage(): StreamEvent<Payload>[] {
     this.#host.assertOpen()
     const rows = this.#host.executor.allRaw<StreamEventRow>(
       READ_EVENTS,
       READ_EVENTS.bind({ topic: this.topic, after: this.#position, limit: this.#batchSize }),
     )
-    this.#page = rows.map((row) => new StreamEvent<Payload>(row))
-    this.#cursor = 0
-    if (rows.length > 0) this.#position = this.#page[this.#page.length - 1]!.offset
-    return rows.length
+    const page = rows.map((row) => new StreamEvent<Payload>(row))
+    if (page.length > 0) this.#position = page[page.length - 1]!.offset
+    return page
   }
 
   #finishHandedOut(): void {
@@ -237,8 +197,8 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   }
 
   /** Wait for a wake, the fallback poll, or the moment unsaved finished events fall due. */
-  #waitTimeoutMs(): number | null {
-    let timeout = this.#fallbackMs
+  #waitTimeoutMs(fallbackMs: number | null): number | null {
+    let timeout = fallbackMs
     if (this.#unsaved > 0 && this.#saveEveryMs !== null) {
       const due = Math.max(0, this.#lastSaveMs + this.#saveEveryMs - this.#host.nowMs())
       timeout = timeout === null ? due : Math.min(timeout, due)
@@ -266,18 +226,6 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
     this.#saved = Math.max(this.#saved, this.#finished)
     this.#unsaved = 0
     this.#lastSaveMs = this.#host.nowMs()
-  }
-
-  /** End after an error: keep what was finished if the database still takes writes. */
-  #fail(): void {
-    this.#closed = true
-    this.#page = []
-    this.#subscription.close()
-    try {
-      if (this.#isDbOpen()) this.#save()
-    } catch {
-      // The original error is the one to report; unsaved events are simply delivered again.
-    }
   }
 
   #isDbOpen(): boolean {

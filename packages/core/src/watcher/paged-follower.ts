@@ -1,0 +1,148 @@
+import type { Host } from '../host.ts'
+import { TimeSlice } from '../time-slice.ts'
+import type { WakeSubscription } from './wake-subscription.ts'
+
+/** The end of an iteration. */
+export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined })
+
+/**
+ * The owner's part of a paged follower (`Listener`: a channel's notifications, `StreamSubscription`:
+ * a topic's events and its consumer's offsets). @internal
+ */
+export interface PagedSource<Item> {
+  /** The next rows after the last one read, in order (the owner keeps that position), or none. */
+  readPage(): Item[]
+  /** `item` is the one `next()` hands out now. */
+  handOut(item: Item): void
+  /** How long to wait for a wake before reading again (the fallback poll); null: until one. */
+  waitTimeoutMs(): number | null
+  /** Before each `next()` looks for an item. May throw: the iteration then fails. */
+  beforeNext?(): void
+  /** A wait ended by its timeout, not a wake. May throw: the iteration then fails. */
+  afterTimeout?(): void
+  /**
+   * The follower has closed and released its wake subscription. Its error propagates from
+   * `close()` and `return()`; after a failure it is ignored (the original error is reported).
+   */
+  afterClose?(): void
+}
+
+/**
+ * The loop shared by every reader that follows new rows as other connections and processes commit
+ * them: subscribe to commit wakes before the first read (docs/compatibility.md 3.7), read a page
+ * after the last row, hand the rows out one by one, and when caught up wait for the next wake or
+ * the fallback poll and read again. A long backlog is handed out in time slices, so the event
+ * loop still runs (timers, I/O, signals) while a consumer works through it.
+ *
+ * `next()` calls run one after another (a wake subscription has room for one waiter). The
+ * iteration ends (`done`) on `close()`, `return()` or an abort of `signal` (checked before each
+ * read and while waiting); it fails with the coded error when the database closes or the commit
+ * watcher dies, closing the follower.
+ * @internal
+ */
+export class PagedFollower<Item> {
+  readonly #subscription: WakeSubscription
+  readonly #source: PagedSource<Item>
+  readonly #signal: AbortSignal | undefined
+  /** Handing out a long backlog, the iterator still lets the event loop run now and then. */
+  readonly #slice = new TimeSlice(32)
+  #page: Item[] = []
+  #cursor = 0
+  #closed = false
+  /** next() calls run one after another: a wake subscription has room for one waiter. */
+  #tail: Promise<unknown> = Promise.resolve()
+
+  /**
+   * Subscribes to commit wakes at once: create the follower before the owner reads its starting
+   * point (with `start`), so a row committed between that read and the first wait still wakes it.
+   */
+  constructor(host: Pick<Host, 'subscribe'>, source: PagedSource<Item>, signal?: AbortSignal) {
+    this.#source = source
+    this.#signal = signal
+    this.#subscription = host.subscribe()
+  }
+
+  /** The owner's first read (its starting point), after subscribing; if it throws, the subscription is released. */
+  start<T>(read: () => T): T {
+    try {
+      return read()
+    } catch (error) {
+      this.#closed = true
+      this.#subscription.close()
+      throw error
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  next(): Promise<IteratorResult<Item, undefined>> {
+    const result = this.#tail.then(() => this.#pull())
+    this.#tail = result.catch(() => undefined)
+    return result
+  }
+
+  /** Close (for a `for await` loop that exits early); rejects if the owner's `afterClose` throws. */
+  return(): Promise<IteratorResult<Item, undefined>> {
+    try {
+      this.close()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return Promise.resolve(DONE)
+  }
+
+  /** Stop following: release the wake subscription (a pending `next()` ends), then `afterClose`. Idempotent. */
+  close(): void {
+    if (this.#closed) return
+    this.#release()
+    this.#source.afterClose?.()
+  }
+
+  async #pull(): Promise<IteratorResult<Item, undefined>> {
+    if (this.#closed) return DONE
+    try {
+      this.#source.beforeNext?.()
+      while (!this.#closed) {
+        if (this.#signal?.aborted === true) {
+          this.close()
+          break
+        }
+        if (this.#cursor < this.#page.length) {
+          const pause = this.#slice.yieldIfSpent()
+          if (pause !== undefined) {
+            await pause
+            continue
+          }
+          const item = this.#page[this.#cursor++]!
+          this.#source.handOut(item)
+          return { done: false, value: item }
+        }
+        this.#page = this.#source.readPage()
+        this.#cursor = 0
+        if (this.#page.length > 0) continue
+        const woke = await this.#subscription.wait({ timeoutMs: this.#source.waitTimeoutMs(), signal: this.#signal })
+        this.#slice.restart()
+        if (woke === 'timeout') this.#source.afterTimeout?.()
+      }
+    } catch (error) {
+      // Our own close() rejects the pending wait: that is the end of the iteration, not an error.
+      if (this.#closed) return DONE
+      this.#release()
+      try {
+        this.#source.afterClose?.()
+      } catch {
+        // The original error is the one to report.
+      }
+      throw error
+    }
+    return DONE
+  }
+
+  #release(): void {
+    this.#closed = true
+    this.#page = []
+    this.#subscription.close()
+  }
+}
