@@ -1,4 +1,3 @@
-import type { Host } from '../host.ts'
 import { TimeSlice } from '../time-slice.ts'
 import type { WakeSubscription } from './wake-subscription.ts'
 
@@ -56,7 +55,7 @@ export class PagedFollower<Item> {
    * Subscribes to commit wakes at once: create the follower before the owner reads its starting
    * point (with `start`), so a row committed between that read and the first wait still wakes it.
    */
-  constructor(host: Pick<Host, 'subscribe'>, source: PagedSource<Item>, signal?: AbortSignal) {
+  constructor(host: { subscribe(): WakeSubscription }, source: PagedSource<Item>, signal?: AbortSignal) {
     this.#source = source
     this.#signal = signal
     this.#subscription = host.subscribe()
