@@ -363,7 +363,17 @@ export class Database implements Host {
     this.#watcher?.release()
     this.#watcher = null
     this.#notificationPruner?.stop()
-    if (this.#ownsConnection && this.#connection.isOpen) this.#connection.close()
+    if (this.#ownsConnection) {
+      if (this.#connection.isOpen) this.#connection.close()
+      return
+    }
+    // Even after the app closed its handle first: bun:sqlite completes that close only once the
+    // statements Honker prepared on it are finalized.
+    try {
+      this.#connection.release()
+    } catch {
+      // A handle closed for good has nothing left to free.
+    }
   }
 
   /**

@@ -73,7 +73,7 @@ describe('the behaviour suite on every driver', () => {
       expect(await suite.exited).toBe(0)
       const failures = suite.messages.filter((m) => m.ok === false).map((m) => `${m.check}: ${m.error}`)
       expect(failures).toEqual([])
-      expect(suite.messages.filter((m) => m.ok === true).length).toBe(13)
+      expect(suite.messages.filter((m) => m.ok === true).length).toBe(14)
       // The library that ran is the one asked for, and no warning went to stderr.
       expect(suite.messages.find((m) => m.done === true)).toMatchObject({ driver })
       expect(suite.stderr()).toBe('')

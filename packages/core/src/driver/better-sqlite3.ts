@@ -100,6 +100,8 @@ class Connection implements DriverConnection {
   prepare(sql: string) { return new Statement(this.handle, sql) }
   exec(sql: string) { this.handle.exec(sql) }
   close() { this.handle.close() }
+  // Statements are freed with the handle or by the garbage collector; they hold no file open.
+  release() {}
 }
 
 export class BetterSqlite3Driver implements Driver {

@@ -94,9 +94,12 @@ class Connection implements DriverConnection {
   exec(sql: string) { this.handle.exec(sql) }
   close() {
     this.#open = false
+    this.release()
+    this.handle.close()
+  }
+  release() {
     for (const statement of this.#statements) statement.finalize()
     this.#statements.clear()
-    this.handle.close()
   }
 }
 

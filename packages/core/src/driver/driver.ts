@@ -39,6 +39,11 @@ export interface DriverConnection {
   prepare(sql: string): DriverStatement
   exec(sql: string): void
   close(): void
+  /**
+   * Let go of a handle Honker does not own (`open({ database })`): free what Honker prepared on it
+   * and leave it open for the app, whose own close must then really close the file.
+   */
+  release(): void
 }
 
 export interface OpenConnectionOptions {

@@ -98,6 +98,8 @@ class Connection implements DriverConnection {
   prepare(sql: string) { return new Statement(this.handle, sql) }
   exec(sql: string) { this.handle.exec(sql) }
   close() { this.handle.close() }
+  // DatabaseSync finalizes its statements when the app closes it.
+  release() {}
 }
 
 export class NodeSqliteDriver implements Driver {

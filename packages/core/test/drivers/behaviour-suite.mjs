@@ -4,7 +4,8 @@
 // line per check ({ check, ok, error }) and a final { done, driver, sqlite }.
 //
 // Usage: <runtime> behaviour-suite.mjs <driver> <dir>
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { HonkerError, open, RetryLaterError } from '@honker/core'
@@ -43,6 +44,36 @@ function codeOf(fn) {
     return HonkerError.isInstance(error) ? error.code : `uncoded: ${error?.message}`
   }
   return 'no error'
+}
+
+/** A handle the app would open itself, of the library under test. */
+function rawHandle(file) {
+  if (driver === 'bun:sqlite') {
+    const { Database } = createRequire(import.meta.url)('bun:sqlite')
+    return new Database(file)
+  }
+  if (driver === 'node:sqlite') {
+    const { DatabaseSync } = createRequire(import.meta.url)('node:sqlite')
+    return new DatabaseSync(file)
+  }
+  const Database = createRequire(import.meta.url)('better-sqlite3')
+  return new Database(file)
+}
+
+function closeRawHandle(handle) {
+  handle.close()
+}
+
+/** This process's open descriptors on `file` or its -wal/-shm (Linux). */
+function openDescriptors(file) {
+  const found = []
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`)
+      if (target === file || target === `${file}-wal` || target === `${file}-shm`) found.push(target)
+    } catch {}
+  }
+  return found
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -291,6 +322,27 @@ const checks = {
     equal(await waited, 'done', 'waitResult')
     other.close()
     db.close()
+  },
+
+  async "an app's own handle: Honker shares it, leaves it open on close, and holds no descriptor once the app closes it"() {
+    const { db: setup, file } = fresh()
+    setup.close()
+    const handle = rawHandle(file)
+    const db = open({ database: handle })
+    assert(db.executor.connection.handle === handle, 'Honker runs on the app handle')
+    const q = db.queue('q')
+    db.transaction((tx) => q.enqueue('x', { tx }))
+    equal(q.claimOne('w')?.payload, 'x', 'claimed through the app handle')
+    const listener = db.listen('c', { fallbackPollMs: null })
+    db.notify('c', 1)
+    equal((await listener.next()).value.payload, 1, 'a listener on the same handle')
+    db.close()
+    const count = handle.prepare('SELECT count(*) AS n FROM _honker_live')
+    equal(count.get().n, 1, 'the app handle is still open')
+    count.finalize?.() // the app's own statement: bun:sqlite closes lazily while one lives
+    closeRawHandle(handle)
+    await sleep(20)
+    equal(openDescriptors(file), [], 'descriptors of the file left open')
   },
 
   'bad input: coded errors, nothing written'() {
