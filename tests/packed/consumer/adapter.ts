@@ -45,7 +45,7 @@ const now = unixSeconds(systemClock)
 const defaults = { maxAttempts: DEFAULT_MAX_ATTEMPTS, maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES }
 const jobId: number = enqueueWith(executor, 'emails', { to: 'a@example.com' }, { priority: 1 }, defaults, now)
 const noteId: Result<'sync', number> = notifyWith(executor, 'orders', { id: 7 }, now)
-const offset: number = publishWith(executor, 'orders', { id: 7 }, 'order-7', now)
+const offset: number = publishWith(executor, 'orders', { id: 7 }, { key: 'order-7' }, now)
 const moved: boolean = saveOffsetWith(executor, 'billing', 'orders', offset)
 const asText: string = mapResult<'sync', number, string>(jobId, (value) => String(value))
 
