@@ -372,7 +372,107 @@ export const CASES = [
   },
 ]
 
-export const FIGURES = CASES.flatMap((c) => c.figures.map((f) => ({ ...f, caseId: c.id, system: c.system, topic: c.topic })))
+/**
+ * The per-driver figures (`pnpm bench:drivers`, `run.mjs --drivers`): for each SQLite library
+ * @honker/core drives, Honker against that library's own raw ceiling, in that library's runtime
+ * (better-sqlite3 in the Node running the bench, node:sqlite in Node 24, bun:sqlite in Bun). The
+ * cases are the main suite's (`raw.mjs`, `honker.mjs`, `procs.mjs`, same sizes); the harness runs
+ * them in a child of the driver's runtime with `HONKER_DRIVER` set, which picks the raw library
+ * (src/lib/libraries.mjs) and `open()`'s driver, in the case process and in the workers it spawns.
+ * `row` is a figure's place in the doc's side-by-side table; its id is `drivers.<tag>.<row>`.
+ */
+export const DRIVER_ROWS = [
+  { row: 'raw.insert.1', topic: 'enqueue', title: 'raw insert-commit, 1 row per transaction (ceiling)', unit: PER_S.rows },
+  { row: 'honker.enqueue.1', topic: 'enqueue', title: 'Honker `queue.enqueue`, 1 per transaction', ref: 'raw.insert.1', target: { ratioMin: 0.9 } },
+  { row: 'raw.insert.100', topic: 'enqueue', title: 'raw insert, 100 rows per transaction (ceiling)', unit: PER_S.rows },
+  { row: 'honker.enqueue.100', topic: 'enqueue', title: 'Honker `queue.enqueueMany`, 100 per transaction', ref: 'raw.insert.100', target: { ratioMin: 0.9 } },
+  { row: 'raw.claimack.1', topic: 'claim', title: 'raw hand-written claim + ack, one job (ceiling)' },
+  { row: 'honker.claimack.1', topic: 'claim', title: 'Honker `claimOne` + `job.ack()`', ref: 'raw.claimack.1', target: { ratioMin: 0.8 } },
+  { row: 'raw.claimack.128', topic: 'claim', title: 'raw hand-written claim batch 128 + ack batch (ceiling)' },
+  { row: 'honker.claimack.128', topic: 'claim', title: 'Honker `claimBatch(128)` + `queue.ackBatch`', ref: 'raw.claimack.128', target: { ratioMin: 0.8 } },
+  { row: 'honker.work.c1', topic: 'e2e', title: 'Honker `queue.work(noop)`, concurrency 1', ref: 'raw.claimack.1' },
+  { row: 'honker.work.c8', topic: 'e2e', title: 'Honker `queue.work(noop)`, concurrency 8', ref: 'raw.claimack.1' },
+  { row: 'honker.wake.p50', topic: 'wake', title: 'cross-process wake p50 (default watcher)', unit: 'ms', better: 'lower', target: { max: 0.25 } },
+  { row: 'honker.wake.p99', topic: 'wake', title: 'cross-process wake p99 (default watcher)', unit: 'ms', better: 'lower', target: { max: 1 } },
+  { row: 'honker.idle', topic: 'wake', title: 'idle CPU of a parked `queue.work`', unit: 'ms CPU/s', better: 'lower', target: { max: 1 } },
+]
+
+/** The drivers, their runtimes and id tags (kept here so figures.mjs loads no SQLite library). */
+export const DRIVERS = [
+  { name: 'better-sqlite3', tag: 'better-sqlite3', runtime: 'node20' },
+  { name: 'node:sqlite', tag: 'node-sqlite', runtime: 'node24' },
+  { name: 'bun:sqlite', tag: 'bun-sqlite', runtime: 'bun' },
+]
+
+function driverCases(driver) {
+  const prefix = `drivers.${driver.tag}`
+  const rows = new Map(DRIVER_ROWS.map((r) => [r.row, r]))
+  const figure = (row, key = 'value') => {
+    const r = rows.get(row)
+    return {
+      key,
+      row,
+      id: `${prefix}.${row}`,
+      title: `${driver.name}: ${r.title}`,
+      ref: r.ref ? `${prefix}.${r.ref}` : undefined,
+      target: r.target,
+      unit: r.unit ?? PER_S.jobs,
+      better: r.better ?? 'higher',
+    }
+  }
+  const base = { driver: driver.name, runtime: driver.runtime, driverTag: driver.tag }
+  const make = (row, fields) => ({
+    ...base,
+    system: row.split('.')[0],
+    topic: rows.get(row).topic,
+    id: `${prefix}.${row}`,
+    figures: [figure(row)],
+    ...fields,
+  })
+  const claim = (batch) => (s) => ({ units: batch === 1 ? s.claim : s.batch, backlog: 5000, batch })
+  return [
+    make('raw.insert.1', { module: 'raw', fn: 'insert1', params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} inserts` }),
+    make('honker.enqueue.1', { module: 'honker', fn: 'enqueue1', params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} jobs` }),
+    make('raw.insert.100', { module: 'raw', fn: 'insert100', params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} rows` }),
+    make('honker.enqueue.100', { module: 'honker', fn: 'enqueue100', params: (s) => ({ units: s.insert100 }), setup: (p) => `${n(p.units)} jobs` }),
+    make('raw.claimack.1', { module: 'raw', fn: 'claimAck', params: claim(1), setup: claimSetup }),
+    make('honker.claimack.1', { module: 'honker', fn: 'claimAck', params: claim(1), setup: claimSetup }),
+    make('raw.claimack.128', { module: 'raw', fn: 'claimAck', params: claim(128), setup: claimSetup }),
+    make('honker.claimack.128', { module: 'honker', fn: 'claimAck', params: claim(128), setup: claimSetup }),
+    ...[1, 8].map((concurrency) =>
+      make(`honker.work.c${concurrency}`, {
+        module: 'procs', fn: 'work',
+        params: (s) => ({ jobs: s.e2e, concurrency, processes: 1 }), setup: (p) => `${n(p.jobs)} jobs, 1 process`,
+      }),
+    ),
+    {
+      ...make('honker.wake.p50', {
+        module: 'procs', fn: 'wakeLatency',
+        params: (s, round) => ({ samples: s.wakeSamples, warmup: s.wakeWarmup, seed: 1000 + round, consumer: 'honker' }),
+        setup: (p) => `${n(p.samples)} commits, gaps 2-20 ms (seed ${p.seed}), producer and worker processes both ${driver.name}`,
+      }),
+      id: `${prefix}.honker.wake`,
+      figures: [figure('honker.wake.p50', 'p50'), figure('honker.wake.p99', 'p99')],
+    },
+    make('honker.idle', {
+      module: 'procs', fn: 'idleCpu',
+      params: (s) => ({ seconds: s.idleS, settleMs: s.idleSettleMs, consumer: 'honker' }),
+      setup: (p) => `${p.seconds} s window after ${p.settleMs / 1000 + 1} s parked`,
+      timeoutMs: (p) => p.seconds * 1000 + p.settleMs + 60_000,
+    }),
+  ]
+}
+
+export const DRIVER_CASES = DRIVERS.flatMap(driverCases)
+
+const figuresOf = (cases) => cases.flatMap((c) => c.figures.map((f) => ({ ...f, caseId: c.id, system: c.system, topic: c.topic, driver: c.driver })))
+
+/** The main suite's figures (`pnpm bench`). */
+export const FIGURES = figuresOf(CASES)
+export const DRIVER_FIGURES = figuresOf(DRIVER_CASES)
+/** Both suites': ids are unique across them (per-driver ids start with `drivers.`). */
+export const ALL_FIGURES = [...FIGURES, ...DRIVER_FIGURES]
+export const ALL_CASES = [...CASES, ...DRIVER_CASES]
 
 /** Human text for a target. */
 export function targetText(figure) {
@@ -402,18 +502,18 @@ export function matchesId(id, pattern) {
  * Cases matching `--only` (comma-separated id patterns, see matchesId), plus every case a
  * selected figure's ratio refers to, so a ratio always comes from the same run.
  */
-export function selectCases(only) {
+export function selectCases(only, cases = CASES) {
   const patterns = (only ?? '').split(',').map((p) => p.trim()).filter(Boolean)
   const chosen = new Set(
     patterns.length === 0
-      ? CASES.map((c) => c.id)
-      : CASES.filter((c) => patterns.some((p) => matchesId(c.id, p) || c.figures.some((f) => matchesId(f.id, p)))).map((c) => c.id),
+      ? cases.map((c) => c.id)
+      : cases.filter((c) => patterns.some((p) => matchesId(c.id, p) || c.figures.some((f) => matchesId(f.id, p)))).map((c) => c.id),
   )
-  const byFigure = new Map(FIGURES.map((f) => [f.id, f]))
+  const byFigure = new Map(figuresOf(cases).map((f) => [f.id, f]))
   let grew = true
   while (grew) {
     grew = false
-    for (const c of CASES) {
+    for (const c of cases) {
       if (!chosen.has(c.id)) continue
       for (const f of c.figures) {
         const ref = f.ref && byFigure.get(f.ref)
@@ -424,5 +524,5 @@ export function selectCases(only) {
       }
     }
   }
-  return CASES.filter((c) => chosen.has(c.id))
+  return cases.filter((c) => chosen.has(c.id))
 }

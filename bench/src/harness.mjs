@@ -2,22 +2,59 @@ import { fork } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { CASES, FIGURES, selectCases, sizesFor } from './figures.mjs'
-import { adapterBuildWarning, collectEnv, coreDistMtime } from './lib/env.mjs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { ALL_CASES, ALL_FIGURES, CASES, DRIVER_CASES, DRIVERS, selectCases, sizesFor } from './figures.mjs'
+import { ADAPTER_PACKAGES, BENCH_DIR, REPO_DIR, adapterBuildWarning, collectEnv, coreDistMtime } from './lib/env.mjs'
 import { startRedis } from './lib/redis.mjs'
+import { newestMtime, snapshotBench, waitForBuild } from './lib/snapshot.mjs'
 import { median } from './lib/stats.mjs'
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.mjs')
 const DEFAULT_TIMEOUT_MS = 300_000
 
 /**
- * Run one case in a fresh process. Resolves { result } (which may be { skip }) or { error };
- * never rejects, so one broken peer cannot stop the suite.
+ * The runtimes a case can ask for: `node20` is the Node running the bench (better-sqlite3's, whose
+ * addon is built for it); Node 24 and Bun come from scripts/runtimes.mjs (installed from npm into
+ * .runtimes/ on first use), loaded only when a selected case needs them.
  */
-export function runCase(module, fn, params, timeoutMs = DEFAULT_TIMEOUT_MS) {
+export async function resolveRuntimes(cases) {
+  const runtimes = { node20: process.execPath }
+  if (cases.some((c) => c.runtime !== undefined && c.runtime !== 'node20')) {
+    const { ensureRuntimes } = await import('../../scripts/runtimes.mjs')
+    const installed = ensureRuntimes()
+    runtimes.node24 = installed.node24
+    runtimes.bun = installed.bun
+  }
+  return runtimes
+}
+
+/**
+ * The child process settings of a case: its runtime's executable, and `HONKER_DRIVER` set to its
+ * driver (a per-driver case) or removed (the main suite measures `open()`'s default, as an app
+ * gets it). Children inherit both, so workers a case spawns run the same runtime and driver.
+ */
+export function childRuntime(c, runtimes) {
+  const env = { ...process.env }
+  if (c.driver !== undefined) env.HONKER_DRIVER = c.driver
+  else delete env.HONKER_DRIVER
+  const execPath = runtimes[c.runtime ?? 'node20']
+  if (execPath === undefined) throw new Error(`${c.id}: no runtime ${c.runtime}`)
+  return { execPath, env }
+}
+
+/**
+ * Run one case in a fresh process (of `runtime.execPath`, default this Node; `runtime.child`, the
+ * child script of the run's code snapshot, default this tree's). Resolves { result } (which may be
+ * { skip }) or { error }; never rejects, so one broken peer cannot stop the suite.
+ */
+export function runCase(module, fn, params, timeoutMs = DEFAULT_TIMEOUT_MS, runtime = {}) {
   return new Promise((resolve) => {
-    const child = fork(CHILD, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] })
+    const child = fork(runtime.child ?? CHILD, [], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [],
+      ...(runtime.execPath ? { execPath: runtime.execPath } : {}),
+      ...(runtime.env ? { env: runtime.env } : {}),
+    })
     let stderr = ''
     let settled = false
     const finish = (outcome) => {
@@ -60,17 +97,37 @@ function formatValue(value, unit) {
  * figure and its reference are measured minutes apart at most.
  */
 export async function runSuite(options = {}) {
-  const { quick = false, only, runs = 3, scale = 1, dir, log = (line) => console.log(line) } = options
-  const cases = selectCases(only)
+  const { quick = false, only, runs = 3, scale = 1, dir, suite = 'main', core, log = (line) => console.log(line) } = options
+  const cases = selectCases(only, suite === 'drivers' ? DRIVER_CASES : CASES)
   if (cases.length === 0) throw new Error(`--only ${only}: no figure matches`)
   const sizes = sizesFor({ quick, scale })
+  const runtimes = await resolveRuntimes(cases)
+  const adapters = cases.some((c) => c.module === 'adapters')
   const root = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'honker-bench-'))
   const started = performance.now()
+  let code
+  let distAtStart
+  try {
+    ;({ code, distAtStart } = await copyCode(root, adapters ? ADAPTER_PACKAGES : [], core, log))
+  } catch (error) {
+    fs.rmSync(root, { recursive: true, force: true })
+    throw error
+  }
+  const child = path.join(code, 'src', 'child.mjs')
   const env = collectEnv(root)
+  env.coreBuiltAt = new Date(distAtStart).toISOString()
+  if (core !== undefined) {
+    // Another build stands in for packages/core: the doc names it instead of the workspace's commit.
+    env.coreOverride = core
+    env.commit = null
+    env.coreBuildWarning = null
+  }
+  // The connection settings every SQLite figure uses, from the copied core (the doc lists them).
+  const adapterEntry = path.join(code, 'node_modules', '@honker', 'core', 'dist', 'adapter.js')
+  env.pragmas = [...(await import(pathToFileURL(adapterEntry).href)).CONNECTION_PRAGMAS]
   if (env.coreBuildWarning) log(`WARNING: ${env.coreBuildWarning}`)
-  env.adapterBuildWarning = cases.some((c) => c.module === 'adapters') ? adapterBuildWarning() : null
+  env.adapterBuildWarning = adapters ? adapterBuildWarning() : null
   if (env.adapterBuildWarning) log(`WARNING: ${env.adapterBuildWarning}`)
-  const distAtStart = coreDistMtime()
   const results = new Map(cases.map((c) => [c.id, []]))
   const skipped = new Map()
   let redis = null
@@ -85,11 +142,12 @@ export async function runSuite(options = {}) {
   try {
     if (cases.some((c) => c.system === 'native')) {
       const probeDir = fs.mkdtempSync(path.join(root, 'probe-'))
-      const probe = await runCase('native', 'probe', { workDir: probeDir }, 60_000)
+      const probe = await runCase('native', 'probe', { workDir: probeDir }, 60_000, { child })
       env.native = probe.result?.detail ?? null
       env.nativeReason = probe.result?.skip ?? (probe.error ? firstLine(probe.error) : null)
       if (env.native === null) log(`honker native: skipped (${env.nativeReason})`)
     }
+    if (suite === 'drivers') env.drivers = await probeDrivers(cases, runtimes, child, log)
     if (cases.some((c) => c.redis)) {
       redis = await startRedis(root)
       env.redisReason = redis.reason ?? null
@@ -108,7 +166,7 @@ export async function runSuite(options = {}) {
         const params = { ...c.params(sizes, round), workDir, ...(c.redis ? { redisPort: redis.port } : {}) }
         const timeoutMs = c.timeoutMs?.(params) ?? DEFAULT_TIMEOUT_MS
         const t0 = performance.now()
-        const outcome = await runCase(c.module, c.fn, params, timeoutMs)
+        const outcome = await runCase(c.module, c.fn, params, timeoutMs, { ...childRuntime(c, runtimes), child })
         fs.rmSync(workDir, { recursive: true, force: true })
         const wallS = ((performance.now() - t0) / 1000).toFixed(1)
         if (outcome.result?.skip) {
@@ -134,11 +192,56 @@ export async function runSuite(options = {}) {
     fs.rmSync(root, { recursive: true, force: true })
   }
   env.loadAverageEnd = os.loadavg()
-  if (coreDistMtime() !== distAtStart) {
-    env.distChangedWarning = '@honker/core dist/ was rebuilt during this run: rounds may have measured different code'
-    log(`WARNING: ${env.distChangedWarning}`)
+  if (core === undefined && coreDistMtime() !== distAtStart) {
+    // Not a warning any more: every round ran the copy taken at the start.
+    env.distRebuiltDuringRun = true
+    log('note: packages/core/dist was rebuilt during this run; every round measured the copy taken at its start')
   }
-  return summarize({ cases, results, sizes, env, options: { quick, only: only ?? null, runs, scale }, durationS: (performance.now() - started) / 1000 })
+  return summarize({
+    cases,
+    results,
+    sizes,
+    env,
+    options: { quick, only: only ?? null, runs, scale, suite, core: core ?? null },
+    durationS: (performance.now() - started) / 1000,
+  })
+}
+
+/**
+ * Measure one build from start to end: wait out a build in progress, copy the code
+ * (lib/snapshot.mjs), and start over if a rebuild began while copying.
+ */
+async function copyCode(root, adapterPackages, core, log) {
+  const coreDist = core === undefined ? path.join(REPO_DIR, 'packages', 'core', 'dist') : path.join(core, 'dist')
+  for (let attempt = 1; ; attempt++) {
+    await waitForBuild(coreDist, { log })
+    for (const name of adapterPackages) await waitForBuild(path.join(REPO_DIR, 'packages', name, 'dist'), { log })
+    const distAtStart = newestMtime(coreDist)
+    const code = snapshotBench(BENCH_DIR, path.join(root, `code-${attempt}`), { core })
+    const copied = fs.existsSync(path.join(code, 'node_modules', '@honker', 'core', 'dist', 'index.js'))
+    if (copied && newestMtime(coreDist) === distAtStart) return { code, distAtStart }
+    fs.rmSync(path.dirname(code), { recursive: true, force: true })
+    if (attempt === 5) throw new Error('packages/core/dist kept changing while the bench copied it')
+    log('packages/core/dist changed while being copied: copying again')
+  }
+}
+
+/**
+ * Per driver with a selected case: its runtime's version, the SQLite its library links and the
+ * library's version, from a probe in that runtime with that driver (a child like any case).
+ */
+async function probeDrivers(cases, runtimes, child, log) {
+  const probes = []
+  for (const driver of DRIVERS) {
+    const c = cases.find((x) => x.driver === driver.name)
+    if (c === undefined) continue
+    const outcome = await runCase('raw', 'probe', {}, 60_000, { ...childRuntime(c, runtimes), child })
+    const detail = outcome.result?.detail ?? null
+    const reason = outcome.result?.skip ?? (outcome.error ? firstLine(outcome.error) : null)
+    probes.push({ ...driver, executable: runtimes[driver.runtime], ...(detail ?? {}), driver: driver.name, reason })
+    log(detail ? `${driver.name}: ${detail.runtime}, SQLite ${detail.sqlite}` : `${driver.name}: probe failed (${reason})`)
+  }
+  return probes
 }
 
 function valueOf(run, key) {
@@ -149,13 +252,13 @@ function valueOf(run, key) {
 
 /** Medians per figure, ratios per round (then their median) and the pass/miss of each target. */
 export function summarize({ cases, results, sizes, env, options, durationS }) {
-  const caseById = new Map(CASES.map((c) => [c.id, c]))
+  const caseById = new Map(ALL_CASES.map((c) => [c.id, c]))
   const selected = new Set(cases.map((c) => c.id))
-  const figures = FIGURES.filter((f) => selected.has(f.caseId)).map((figure) => {
+  const figures = ALL_FIGURES.filter((f) => selected.has(f.caseId)).map((figure) => {
     const c = caseById.get(figure.caseId)
     const runs = results.get(figure.caseId) ?? []
     const values = runs.map((run) => valueOf(run, figure.key))
-    const refFigure = figure.ref ? FIGURES.find((f) => f.id === figure.ref) : undefined
+    const refFigure = figure.ref ? ALL_FIGURES.find((f) => f.id === figure.ref) : undefined
     const refRuns = refFigure && selected.has(refFigure.caseId) ? results.get(refFigure.caseId) : undefined
     const ratios = refRuns
       ? values.map((v, i) => {

@@ -1,5 +1,4 @@
 import { TOPICS, targetText } from './figures.mjs'
-import { HONKER_PRAGMAS } from './lib/sqlite.mjs'
 
 const SYSTEM_ORDER = ['raw', 'honker', 'drizzle', 'kysely', 'prisma', 'native', 'plainjob', 'liteque', 'bullmq']
 
@@ -36,6 +35,14 @@ function runsText(figure) {
   return figure.values.map((v) => (v === null ? 'err' : formatNumber(v))).join(' / ')
 }
 
+const REBUILT_NOTE =
+  'packages/core/dist was rebuilt during this run (other work in the workspace); every round measured the copy of the build taken at the start.'
+
+function coreText(env) {
+  const which = env.coreOverride ? ` built in ${env.coreOverride} (--core)` : env.commit ? ` at ${env.commit}` : ''
+  return `${env.honkerCore ?? '?'}${which}${env.coreBuiltAt ? `; dist built ${env.coreBuiltAt}, copied at the start of the run` : ''}`
+}
+
 function envTable(report) {
   const { env, options, durationS } = report
   const rows = [
@@ -47,7 +54,7 @@ function envTable(report) {
     ['Node', env.node],
     ['SQLite (better-sqlite3)', env.sqlite],
     ['better-sqlite3', env.betterSqlite3],
-    ['@honker/core', `${env.honkerCore ?? '?'}${env.commit ? ` at ${env.commit}` : ''}`],
+    ['@honker/core', coreText(env)],
   ]
   if (env.native !== undefined) {
     rows.push([
@@ -64,7 +71,7 @@ function envTable(report) {
     'BullMQ / ioredis / Redis',
     `${env.bullmq ?? '—'} / ${env.ioredis ?? '—'} / ${env.redis ?? 'not installed'}${env.redisReason ? ` (not run: ${env.redisReason})` : ''}`,
   ])
-  rows.push(['Connection settings (all SQLite figures)', HONKER_PRAGMAS.join(', ')])
+  rows.push(['Connection settings (all SQLite figures)', (env.pragmas ?? []).join(', ')])
   rows.push([
     'Run',
     `${options.runs} round${options.runs === 1 ? '' : 's'}, ${options.quick ? 'quick' : 'full'} sizes${options.scale !== 1 ? ` × ${options.scale}` : ''}` +
@@ -114,7 +121,7 @@ export function renderMarkdown(report) {
   if (options.runs < 3) warnings.push(`Only ${options.runs} run(s) per figure: medians of fewer than 3 runs are not a valid record.`)
   if (env.coreBuildWarning) warnings.push(env.coreBuildWarning)
   if (env.adapterBuildWarning) warnings.push(env.adapterBuildWarning)
-  if (env.distChangedWarning) warnings.push(env.distChangedWarning)
+  if (env.distRebuiltDuringRun) warnings.push(REBUILT_NOTE)
   for (const w of warnings) out.push(`> **Note:** ${w}`, '>')
   if (warnings.length > 0) out.splice(out.length - 1, 1, '')
   out.push('## Environment', '', envTable(report), '')
@@ -146,4 +153,210 @@ export function renderSummary(report) {
   const rows = report.figures.map((f) => [f.id, valueText(f), formatRatio(f.ratio), f.ref ?? '', f.status ?? ''])
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i].length), 4))
   return rows.map((r) => r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')).join('\n')
+}
+
+// --- per-driver figures (`pnpm bench:drivers`): one section of docs/benchmarks.md ---
+
+/** The per-driver section sits between these markers, so each command rewrites only its own part. */
+export const DRIVERS_START = '<!-- bench:drivers:start (written by `pnpm bench:drivers`) -->'
+export const DRIVERS_END = '<!-- bench:drivers:end -->'
+
+/** The per-driver section of a doc (markers included), or null. */
+export function extractDriversSection(doc) {
+  const start = doc.indexOf(DRIVERS_START)
+  const end = doc.indexOf(DRIVERS_END)
+  if (start < 0 || end < start) return null
+  return doc.slice(start, end + DRIVERS_END.length)
+}
+
+/** `doc` with its per-driver section replaced by `section` (appended when it has none). */
+export function spliceDriversSection(doc, section) {
+  const old = extractDriversSection(doc)
+  if (old !== null) return doc.replace(old, () => section)
+  const base = doc.trim() === '' ? '# Benchmarks\n' : doc
+  return `${base.replace(/\n*$/, '')}\n\n${section}\n`
+}
+
+/**
+ * From a doc written by `pnpm bench`: its date, commit, load average and, per figure id, the median
+ * and ratio of that recorded run (parsed from the topic tables), or null without such a run.
+ */
+export function parseRecordedRun(doc) {
+  const main = extractDriversSection(doc) === null ? doc : doc.replace(extractDriversSection(doc), '')
+  const envValue = (key) => new RegExp(`^\\| ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| (.+?) \\|$`, 'm').exec(main)?.[1] ?? null
+  const figures = new Map()
+  const row = /^\| .+? \| `([\w.-]+)` \| ([\d,.]+) [^|]*\| [^|]*\| (?:([\d.]+)×)? *\|/gm
+  for (let m; (m = row.exec(main)) !== null; ) {
+    figures.set(m[1], { median: Number(m[2].replace(/,/g, '')), ratio: m[3] === undefined ? null : Number(m[3]) })
+  }
+  if (figures.size === 0) return null
+  return {
+    date: envValue('Date'),
+    core: envValue('@honker/core'),
+    load: envValue('Load average 1/5/15 min, start → end'),
+    run: envValue('Run'),
+    figures,
+  }
+}
+
+/** The main suite's id of a better-sqlite3 per-driver row, for the comparison with the last full run. */
+const MAIN_IDS = {
+  'raw.insert.1': 'raw.insert.1',
+  'honker.enqueue.1': 'honker.enqueue.1',
+  'raw.insert.100': 'raw.insert.100',
+  'honker.enqueue.100': 'honker.enqueue.100',
+  'raw.claimack.1': 'raw.claimack.1',
+  'honker.claimack.1': 'honker.claimack.1',
+  'raw.claimack.128': 'raw.claimack.128',
+  'honker.claimack.128': 'honker.claimack.128',
+  'honker.work.c1': 'honker.work.c1.p1',
+  'honker.work.c8': 'honker.work.c8.p1',
+  'honker.wake.p50': 'honker.wake.events.p50',
+  'honker.wake.p99': 'honker.wake.events.p99',
+  'honker.idle': 'honker.idle.events',
+}
+
+function pct(now, before) {
+  if (now === null || before === null || !(before > 0)) return ''
+  const change = (now / before - 1) * 100
+  return `${change >= 0 ? '+' : ''}${change.toFixed(0)} %`
+}
+
+function driverColumnName(probe) {
+  return `${probe.driver}${probe.runtime ? ` (${probe.runtime})` : ''}`
+}
+
+/** The "## Drivers" section (between the markers) of a `--drivers` report. */
+export function renderDriversSection(report, { recorded = null, rows = [] } = {}) {
+  const { env, options, figures, durationS } = report
+  const probes = env.drivers ?? []
+  const byRow = new Map()
+  for (const f of figures) byRow.set(`${f.driver} ${f.row}`, f)
+  const out = [DRIVERS_START, '## Drivers', '']
+  out.push(
+    'Generated by `pnpm bench:drivers` (`bench/src/run.mjs --drivers`); do not edit by hand (`pnpm bench` keeps this section as it is). ' +
+      'For each SQLite library @honker/core drives, Honker against **that library’s own raw ceiling**, in that library’s runtime: ' +
+      'every run is a fresh process of the runtime (better-sqlite3 in Node 20, node:sqlite in Node 24, bun:sqlite in Bun) with ' +
+      '`HONKER_DRIVER` set, on a fresh temp file. The raw figures open the file with the library’s own API (`new Database`, ' +
+      '`new DatabaseSync`, bun’s `new Database`) after `open()` created Honker’s tables, apply the same connection settings and run ' +
+      'the same hand-written SQL as the main suite’s raw figures (`bench/src/lib/sql.mjs`), calling the library’s statements directly ' +
+      '(`db.transaction(fn).immediate` for better-sqlite3 and bun:sqlite, prepared `BEGIN IMMEDIATE`/`COMMIT` for node:sqlite, which has no ' +
+      'transaction helper). Worker and wake figures run the producer and the worker as two processes of the same runtime and driver. ' +
+      `Every value is the **median** of ${options.runs} round${options.runs === 1 ? '' : 's'} (round-robin over all figures); ` +
+      '**× raw** is the median over rounds of (Honker ÷ the same driver’s raw figure from that round).',
+  )
+  out.push('')
+  const notes = []
+  if (options.note) notes.push(options.note)
+  if (options.quick) notes.push('Quick run (fewer iterations): a smoke check, not a record.')
+  if (options.runs < 3) notes.push(`Only ${options.runs} run(s) per figure: medians of fewer than 3 runs are not a valid record.`)
+  if (options.only) notes.push(`Only the figures matching \`--only ${options.only}\` (and their references) ran.`)
+  if (env.coreBuildWarning) notes.push(env.coreBuildWarning)
+  if (env.distRebuiltDuringRun) notes.push(REBUILT_NOTE)
+  for (const p of probes) if (p.reason) notes.push(`${p.driver}: ${p.reason}`)
+  for (const n of notes) out.push(`> **Note:** ${n}`, '>')
+  if (notes.length > 0) out.splice(out.length - 1, 1, '')
+
+  const envRows = [
+    ['Date', env.date],
+    ['Machine', `${env.cpuModel} (/proc/cpuinfo), ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB RAM`],
+    ['Load average 1/5/15 min, start → end', `${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} → ${env.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')}`],
+    ['OS', env.kernel],
+    ['Temp databases', `fresh file per run under the OS temp dir (${env.tempFs})`],
+    ...probes.map((p) => [
+      p.driver,
+      p.sqlite
+        ? `${p.runtime}${p.library ? `, better-sqlite3 ${p.library}` : ''}, SQLite ${p.sqlite}`
+        : `not probed: ${p.reason ?? 'unknown'}`,
+    ]),
+    ['@honker/core', coreText(env)],
+    ['Connection settings (raw and Honker, every driver)', (env.pragmas ?? []).join(', ')],
+    [
+      'Run',
+      `${options.runs} round${options.runs === 1 ? '' : 's'}, ${options.quick ? 'quick' : 'full'} sizes${options.scale !== 1 ? ` × ${options.scale}` : ''}` +
+        `${options.only ? `, --only ${options.only}` : ''}; ${Math.round(durationS)} s`,
+    ],
+  ]
+  out.push('| | |', '|---|---|', ...envRows.map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`), '')
+
+  // The side-by-side table: one row per figure, three columns per driver.
+  const drivers = probes.length > 0 ? probes : [...new Set(figures.map((f) => f.driver))].map((driver) => ({ driver }))
+  const head = ['figure', 'target', ...drivers.flatMap((p) => [cell(driverColumnName(p)), '× raw', 'result'])]
+  out.push(`| ${head.join(' | ')} |`, `|---|---|${drivers.map(() => '---:|---:|---|').join('')}`)
+  for (const r of rows) {
+    const any = drivers.map((p) => byRow.get(`${p.driver} ${r.row}`)).find(Boolean)
+    if (any === undefined) continue
+    const target = r.target === undefined ? (r.ref ? `(vs \`${r.ref}\`)` : '') : r.target.ratioMin !== undefined ? `≥ ${r.target.ratioMin}× \`${r.ref}\`` : targetText(any)
+    const cells = drivers.flatMap((p) => {
+      const f = byRow.get(`${p.driver} ${r.row}`)
+      if (f === undefined) return ['', '', '']
+      return [valueText(f), formatRatio(f.ratio), statusText(f)]
+    })
+    out.push(`| ${cell(r.title)} | ${cell(target)} | ${cells.map(cell).join(' | ')} |`)
+  }
+  out.push('')
+  const targeted = figures.filter((f) => f.status !== null)
+  const missed = targeted.filter((f) => f.status !== 'pass')
+  out.push(
+    `Targets: ${targeted.length - missed.length} of ${targeted.length} pass` +
+      (missed.length > 0 ? `; not passing: ${missed.map((f) => `\`${f.id}\` (${f.status})`).join(', ')}.` : '.') +
+      ' The ratio targets (enqueue ≥ 0.9×, claim + ack ≥ 0.8× the same driver’s raw figure) are the issue’s; the wake and idle ' +
+      'limits are the main suite’s absolute targets, applied to every driver. Worker figures have no target; their × raw is ' +
+      'against the single claim + ack ceiling.',
+  )
+  out.push('')
+
+  // The better-sqlite3 figures against the last full `pnpm bench` record in this doc.
+  // Only a full-size run is comparable (the sizes are part of a figure).
+  if (recorded !== null && !options.quick && options.scale === 1) {
+    const mine = (row) => byRow.get(`better-sqlite3 ${row}`)
+    const lines = []
+    for (const r of rows) {
+      const f = mine(r.row)
+      const before = recorded.figures.get(MAIN_IDS[r.row])
+      if (f === undefined || before === undefined) continue
+      // Only the targeted rows share their reference with the main suite (the worker's there is plainjob).
+      const comparable = r.target?.ratioMin !== undefined
+      const ratioBefore = comparable ? before.ratio : null
+      const ratioNow = comparable ? f.ratio : null
+      lines.push(
+        `| ${cell(r.title)} | ${formatNumber(before.median)} | ${formatNumber(f.median)} | ${pct(f.median, before.median)} | ` +
+          `${ratioNow !== null && ratioBefore !== null ? `${ratioBefore.toFixed(2)}× → ${ratioNow.toFixed(2)}×` : ''} |`,
+      )
+    }
+    if (lines.length > 0) {
+      out.push(
+        '### better-sqlite3 against the last full run',
+        '',
+        `The same cases and sizes as the main suite's figures above, which are the last full \`pnpm bench\` record in this doc ` +
+          `(${recorded.date ?? 'undated'}, @honker/core ${recorded.core ?? '?'}, ${recorded.run ?? '?'}, load ${recorded.load ?? '?'}). ` +
+          'Medians move with the machine’s load; the Honker ÷ raw ratio of a round is the figure to compare (both sides share the load).',
+        '',
+        '| figure | last full run | this run | change | Honker ÷ raw, then → now |',
+        '|---|---:|---:|---:|---|',
+        ...lines,
+        '',
+      )
+    }
+  }
+
+  // Every run, for the spread.
+  out.push('### Every run', '', '| id | median | runs | × raw per round | setup per run |', '|---|---:|---|---|---|')
+  for (const f of figures) {
+    const ratios = f.ratios.length > 0 ? f.ratios.map((x) => (x === null ? '—' : `${x.toFixed(2)}×`)).join(' / ') : ''
+    out.push(`| \`${f.id}\` | ${cell(valueText(f))} | ${cell(runsText(f))} | ${ratios} | ${cell(f.setup)} |`)
+  }
+  const notRun = figures.filter((f) => f.skip || f.errors.length > 0)
+  if (notRun.length > 0) {
+    out.push('', '### Skipped and failed', '')
+    const seen = new Set()
+    for (const f of notRun) {
+      if (seen.has(f.caseId)) continue
+      seen.add(f.caseId)
+      if (f.skip) out.push(`- \`${f.caseId}\`: skipped — ${f.skip}`)
+      for (const e of new Set(f.errors)) out.push(`- \`${f.caseId}\`: error — ${cell(e)}`)
+    }
+  }
+  out.push('', DRIVERS_END)
+  return out.join('\n')
 }

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
-// pnpm bench [--quick] [--only <ids>] [--runs N] [--scale F] [--out FILE] [--json FILE] [--dir DIR] [--note TEXT] [--list]
-// Runs the suite and writes docs/benchmarks.md (or --out). See bench/README.md.
+// pnpm bench [--drivers] [--quick] [--only <ids>] [--runs N] [--scale F] [--out FILE] [--json FILE] [--dir DIR] [--note TEXT] [--list]
+// Runs the suite and writes docs/benchmarks.md (or --out). See bench/README.md. `--drivers`
+// (pnpm bench:drivers) runs the per-driver figures instead and rewrites only the doc's "Drivers"
+// section; the main suite rewrites the rest and keeps that section as it is.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { CASES, targetText } from './figures.mjs'
+import { CASES, DRIVER_CASES, DRIVER_ROWS, targetText } from './figures.mjs'
 import { runSuite } from './harness.mjs'
 import { REPO_DIR } from './lib/env.mjs'
-import { renderMarkdown, renderSummary } from './report.mjs'
+import { extractDriversSection, parseRecordedRun, renderDriversSection, renderMarkdown, renderSummary, spliceDriversSection } from './report.mjs'
 
 const USAGE = `Usage: pnpm bench [options]
+  --drivers        the per-driver figures (pnpm bench:drivers): Honker against each SQLite library's
+                   own raw ceiling, in its runtime (better-sqlite3/Node 20, node:sqlite/Node 24,
+                   bun:sqlite/Bun); writes only the doc's "Drivers" section
   --quick          fewer iterations per run (a smoke check, not a record)
   --only <ids>     comma-separated figure ids or id segments (e.g. honker.enqueue,wake,claimack.1);
                    the references of the chosen figures run too
@@ -19,10 +24,13 @@ const USAGE = `Usage: pnpm bench [options]
   --json <file>    also write the raw results as JSON
   --dir <dir>      where temp databases go (default the OS temp dir)
   --note <text>    a note printed at the top of the markdown
+  --core <dir>     measure this build of @honker/core (a package directory with dist/, e.g. an
+                   older commit's) instead of packages/core, for a before/after comparison
   --list           print the figure ids and exit`
 
 const { values: args } = parseArgs({
   options: {
+    drivers: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     runs: { type: 'string', default: '3' },
@@ -31,6 +39,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     dir: { type: 'string' },
     note: { type: 'string' },
+    core: { type: 'string' },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -41,7 +50,7 @@ if (args.help) {
   process.exit(0)
 }
 if (args.list) {
-  for (const c of CASES) for (const f of c.figures) console.log(`${f.id.padEnd(28)} ${f.title}${f.target ? `  [target ${targetText(f)}]` : ''}`)
+  for (const c of args.drivers ? DRIVER_CASES : CASES) for (const f of c.figures) console.log(`${f.id.padEnd(28)} ${f.title}${f.target ? `  [target ${targetText(f)}]` : ''}`)
   process.exit(0)
 }
 const runs = Number(args.runs)
@@ -50,10 +59,21 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a posit
 if (!(scale > 0)) throw new Error('--scale must be a positive number')
 
 const out = path.resolve(args.out ?? path.join(REPO_DIR, 'docs', 'benchmarks.md'))
-const report = await runSuite({ quick: args.quick, only: args.only, runs, scale, dir: args.dir, note: args.note })
+const suite = args.drivers ? 'drivers' : 'main'
+const core = args.core === undefined ? undefined : path.resolve(args.core)
+if (core !== undefined && !fs.existsSync(path.join(core, 'package.json'))) throw new Error(`--core ${args.core}: no package.json there`)
+const report = await runSuite({ quick: args.quick, only: args.only, runs, scale, dir: args.dir, note: args.note, suite, core })
 report.options.note = args.note ?? null
 fs.mkdirSync(path.dirname(out), { recursive: true })
-fs.writeFileSync(out, renderMarkdown(report) + '\n')
+// Each suite owns its part of the doc: read what is there now, rewrite only ours.
+const existing = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : ''
+if (suite === 'drivers') {
+  const section = renderDriversSection(report, { recorded: parseRecordedRun(existing), rows: DRIVER_ROWS })
+  fs.writeFileSync(out, spliceDriversSection(existing, section))
+} else {
+  const kept = extractDriversSection(existing)
+  fs.writeFileSync(out, renderMarkdown(report) + '\n' + (kept === null ? '' : `\n${kept}\n`))
+}
 if (args.json) fs.writeFileSync(path.resolve(args.json), JSON.stringify(report, null, 2) + '\n')
 console.log('')
 console.log(renderSummary(report))

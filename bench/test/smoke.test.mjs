@@ -8,8 +8,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CASES, FIGURES, selectCases, sizesFor } from '../src/figures.mjs'
+import { CASES, DRIVER_CASES, DRIVER_FIGURES, DRIVER_ROWS, DRIVERS, FIGURES, selectCases, sizesFor } from '../src/figures.mjs'
 import { median, percentile } from '../src/lib/stats.mjs'
+import { DRIVERS_END, DRIVERS_START, extractDriversSection, parseRecordedRun, spliceDriversSection } from '../src/report.mjs'
 
 const run = promisify(execFile)
 const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -20,6 +21,9 @@ describe('harness', () => {
   it('runs the enqueue figures and writes a markdown report with medians and ratios', async () => {
     const out = path.join(tmp, 'benchmarks.md')
     const json = path.join(tmp, 'benchmarks.json')
+    // A doc with a per-driver section: the main suite rewrites the rest and keeps that section.
+    const driversSection = `${DRIVERS_START}\n## Drivers\n\nkept\n${DRIVERS_END}`
+    fs.writeFileSync(out, `# Benchmarks\n\nold main part\n\n${driversSection}\n`)
     const { stdout } = await run(
       process.execPath,
       ['src/run.mjs', '--quick', '--only', 'honker.enqueue', '--scale', '0.1', '--runs', '3', '--out', out, '--json', json, '--dir', tmp],
@@ -49,6 +53,76 @@ describe('harness', () => {
     expect(markdown).toContain('## Targets')
     expect(markdown).toMatch(/\| Honker `queue\.enqueue`, 1 per transaction \| `honker\.enqueue\.1` \| [\d,]+ jobs\/s \| [\d,]+ \/ [\d,]+ \/ [\d,]+ \| \d+\.\d\d× \|/)
     expect(markdown).toContain(`SQLite (better-sqlite3) | ${report.env.sqlite}`)
+    expect(markdown).toMatch(/\| Connection settings \(all SQLite figures\) \| journal_mode = WAL, synchronous = NORMAL, busy_timeout = 5000,/)
+    expect(markdown).not.toContain('old main part')
+    expect(extractDriversSection(markdown)).toBe(driversSection)
+  })
+
+  it('runs the per-driver enqueue figures, each driver in its own runtime, and writes only the Drivers section', async () => {
+    const out = path.join(tmp, 'drivers.md')
+    const json = path.join(tmp, 'drivers.json')
+    const mainPart = '# Benchmarks\n\nthe main suite\'s part\n'
+    fs.writeFileSync(out, mainPart)
+    await run(
+      process.execPath,
+      ['src/run.mjs', '--drivers', '--quick', '--only', 'enqueue', '--scale', '0.1', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
+      { cwd: BENCH, timeout: 50_000 },
+    )
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'))
+    const rows = ['raw.insert.1', 'honker.enqueue.1', 'raw.insert.100', 'honker.enqueue.100']
+    expect(report.figures.map((f) => f.id).sort()).toEqual(DRIVERS.flatMap((d) => rows.map((r) => `drivers.${d.tag}.${r}`)).sort())
+    for (const figure of report.figures) {
+      expect(figure.errors, figure.id).toEqual([])
+      expect(figure.median, figure.id).toBeGreaterThan(0)
+      if (figure.row.startsWith('honker.')) expect(figure.ratio, figure.id).toBeGreaterThan(0)
+    }
+    // Each driver ran in its runtime: better-sqlite3 in this Node, node:sqlite in Node 24, bun:sqlite in Bun.
+    const probes = Object.fromEntries(report.env.drivers.map((p) => [p.driver, p]))
+    expect(probes['better-sqlite3'].runtime).toBe(`Node ${process.version}`)
+    expect(probes['node:sqlite'].runtime).toMatch(/^Node v24\./)
+    expect(probes['bun:sqlite'].runtime).toMatch(/^Bun \d/)
+    for (const p of Object.values(probes)) expect(p.sqlite).toMatch(/^\d+\.\d+\.\d+$/)
+
+    const markdown = fs.readFileSync(out, 'utf8')
+    expect(markdown.startsWith(mainPart)).toBe(true)
+    const section = extractDriversSection(markdown)
+    expect(section).toContain('## Drivers')
+    expect(section).toMatch(/\| Honker `queue\.enqueue`, 1 per transaction \| ≥ 0\.9× `raw\.insert\.1` \| [\d,]+ jobs\/s \| \d+\.\d\d× \|/)
+    expect(section).toContain(`node:sqlite | Node v24.`)
+  })
+
+  it('defines every per-driver row for every driver, with references inside the same driver', () => {
+    expect(DRIVER_FIGURES).toHaveLength(DRIVERS.length * DRIVER_ROWS.length)
+    const ids = new Set(DRIVER_FIGURES.map((f) => f.id))
+    for (const figure of DRIVER_FIGURES) {
+      const driver = DRIVERS.find((d) => d.name === figure.driver)
+      expect(figure.id.startsWith(`drivers.${driver.tag}.`), figure.id).toBe(true)
+      if (figure.ref !== undefined) {
+        expect(ids.has(figure.ref), figure.ref).toBe(true)
+        expect(figure.ref.startsWith(`drivers.${driver.tag}.`), figure.ref).toBe(true)
+      }
+      if (figure.target?.ratioMin !== undefined) expect(figure.ref).toBeDefined()
+    }
+    expect(DRIVER_CASES.every((c) => typeof c.params(sizesFor({ quick: true }), 1) === 'object')).toBe(true)
+    // Selecting one driver's Honker figure brings its own raw reference, not another driver's.
+    expect(selectCases('bun-sqlite.honker.claimack.1', DRIVER_CASES).map((c) => c.id).sort()).toEqual(
+      ['drivers.bun-sqlite.honker.claimack.1', 'drivers.bun-sqlite.raw.claimack.1'],
+    )
+  })
+
+  it('splices the Drivers section into a doc and reads a recorded run back', () => {
+    const section = `${DRIVERS_START}\n## Drivers\nnew\n${DRIVERS_END}`
+    expect(spliceDriversSection('', section)).toBe(`# Benchmarks\n\n${section}\n`)
+    const doc = `# Benchmarks\n\n| Date | 2026-01-01 |\n\n| x | \`honker.enqueue.1\` | 46,534 jobs/s | 1 / 2 / 3 | 0.96× | \`raw.insert.1\` |\n`
+    const withSection = spliceDriversSection(doc, section)
+    expect(withSection.startsWith(doc.trimEnd())).toBe(true)
+    const replaced = spliceDriversSection(withSection, section.replace('new', 'newer'))
+    expect(replaced).toContain('newer')
+    expect(replaced.match(/## Drivers/g)).toHaveLength(1)
+    const recorded = parseRecordedRun(replaced)
+    expect(recorded.date).toBe('2026-01-01')
+    expect(recorded.figures.get('honker.enqueue.1')).toEqual({ median: 46534, ratio: 0.96 })
+    expect(parseRecordedRun('# nothing')).toBeNull()
   })
 
   it("runs the enqueue figures of every ORM adapter and of each ORM's own insert (Prisma client generated offline)", async () => {

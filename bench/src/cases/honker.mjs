@@ -1,12 +1,14 @@
 /**
  * @honker/core figures measured in one process through its public standalone API, each on a
  * fresh file in `workDir`. Backlogs are written with raw SQL before `open()` so only the measured
- * calls go through Honker.
+ * calls go through Honker. `open()` takes its default driver, which `HONKER_DRIVER` sets in a
+ * per-driver figure's process (the backlog's raw handle is of that library too).
  */
 import { open } from '@honker/core'
+import { openLibrary } from '../lib/libraries.mjs'
 import { throughput } from '../lib/measure.mjs'
 import { skip } from '../lib/skip.mjs'
-import { createHonkerSchema, freshPath, openRaw, prefillDead, prefillJobs, prefillStream } from '../lib/sqlite.mjs'
+import { createHonkerSchema, freshPath, prefillDead, prefillJobs, prefillStream } from '../lib/sqlite.mjs'
 import { QUEUE } from '../lib/sql.mjs'
 
 const WORKER = 'honker-worker'
@@ -15,7 +17,7 @@ function openWith(workDir, name, prefill) {
   const file = freshPath(workDir, name)
   createHonkerSchema(file)
   if (prefill !== undefined) {
-    const raw = openRaw(file)
+    const raw = openLibrary(file)
     prefill(raw)
     raw.close()
   }

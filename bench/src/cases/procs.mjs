@@ -1,16 +1,19 @@
 /**
  * Figures that need more than one process: worker end to end, cross-process wake latency and the
  * idle CPU of a parked consumer. The case process writes (prefill, producer commits) with
- * @honker/core or raw better-sqlite3; consumers are separate processes (src/procs/), so the
- * honker native consumer never shares a process with better-sqlite3.
+ * @honker/core or a raw handle of the same library (better-sqlite3, or the one `HONKER_DRIVER`
+ * names in a per-driver figure); consumers are separate processes (src/procs/), forked with this
+ * process's runtime and environment (so the same driver), and the honker native consumer never
+ * shares a process with better-sqlite3.
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { open } from '@honker/core'
 import { spawnProc } from '../lib/ipc.mjs'
+import { openLibrary } from '../lib/libraries.mjs'
 import { completion, sleep, until } from '../lib/measure.mjs'
 import { skip } from '../lib/skip.mjs'
-import { createHonkerSchema, countLive, freshPath, openRaw, prefillJobs } from '../lib/sqlite.mjs'
+import { createHonkerSchema, countLive, freshPath, prefillJobs } from '../lib/sqlite.mjs'
 import { QUEUE } from '../lib/sql.mjs'
 import { percentile, rng, wallMs } from '../lib/stats.mjs'
 
@@ -22,14 +25,14 @@ const noop = async () => {}
 function preparedFile(workDir, name, jobs) {
   const file = freshPath(workDir, name)
   createHonkerSchema(file)
-  const raw = openRaw(file)
+  const raw = openLibrary(file)
   prefillJobs(raw, QUEUE, jobs)
   raw.close()
   return file
 }
 
 function assertDrained(file, expected) {
-  const raw = openRaw(file)
+  const raw = openLibrary(file)
   const left = countLive(raw, QUEUE)
   raw.close()
   if (left !== 0) throw new Error(`${left} of ${expected} jobs still in _honker_live after the run`)
@@ -128,7 +131,7 @@ export async function wakeLatency({ workDir, samples, warmup, seed, consumer, ga
       queue.enqueue({ i })
       committedAt.set(i, wallMs())
     }
-    const raw = openRaw(file)
+    const raw = openLibrary(file)
     await until(() => countLive(raw, QUEUE) === 0, { everyMs: 20, timeoutMs: 30_000, what: 'the consumer to finish' })
     raw.close()
     db.close()

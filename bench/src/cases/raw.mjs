@@ -1,9 +1,13 @@
 /**
- * The raw ceiling: better-sqlite3 alone, on the table shape `open()` creates, with Honker's
- * connection settings. Each function measures one figure on a fresh file in `workDir`.
+ * The raw ceiling: one SQLite library alone, on the table shape `open()` creates, with Honker's
+ * connection settings. Each function measures one figure on a fresh file in `workDir`. The
+ * library is better-sqlite3 unless `HONKER_DRIVER` names node:sqlite or bun:sqlite (the per-driver
+ * figures, each run in that library's runtime): the handle is the library's own (`openLibrary`),
+ * and the timed loops call its statements directly, as an app using that library would.
  */
+import { benchDriver, immediateTransaction, libraryInfo, openLibrary } from '../lib/libraries.mjs'
 import { throughput } from '../lib/measure.mjs'
-import { createHonkerSchema, freshPath, openRaw, prefillJobs, prefillStream } from '../lib/sqlite.mjs'
+import { createHonkerSchema, freshPath, prefillJobs, prefillStream } from '../lib/sqlite.mjs'
 import {
   QUEUE,
   RAW_ACK,
@@ -22,7 +26,12 @@ const VISIBILITY_S = 300
 function setup(workDir, name) {
   const file = freshPath(workDir, name)
   createHonkerSchema(file)
-  return openRaw(file)
+  return openLibrary(file)
+}
+
+/** The library this process measures, its SQLite and the runtime (the per-driver doc's environment). */
+export function probe() {
+  return { value: 1, detail: libraryInfo(benchDriver()) }
 }
 
 /** One job row per autocommit INSERT (one transaction each). */
@@ -39,17 +48,17 @@ export function insert1({ workDir, units }) {
   return result
 }
 
-/** 100 job rows per BEGIN IMMEDIATE transaction. */
+/** 100 job rows per BEGIN IMMEDIATE transaction (the library's own transaction helper where it has one). */
 export function insert100({ workDir, units }) {
   const db = setup(workDir, 'raw-insert-100')
   const insert = db.prepare(RAW_INSERT_JOB)
   let i = 0
-  const insertMany = db.transaction(() => {
+  const insertMany = immediateTransaction(db, () => {
     const now = nowS()
     for (let k = 0; k < 100; k++) insert.run(QUEUE, JSON.stringify({ i: i++ }), now, now)
   })
   const result = throughput(() => {
-    insertMany.immediate()
+    insertMany()
     return 100
   }, { units })
   db.close()

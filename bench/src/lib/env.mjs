@@ -3,8 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sqliteVersion } from './sqlite.mjs'
+import { createRequire } from 'node:module'
 import { redisVersion } from './redis.mjs'
+import { newestMtime } from './snapshot.mjs'
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const REPO_DIR = path.resolve(BENCH_DIR, '..')
@@ -53,17 +54,6 @@ function git(args) {
   }
 }
 
-function newestMtime(dir) {
-  let newest = 0
-  if (!fs.existsSync(dir)) return newest
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    const full = path.join(entry.parentPath ?? entry.path, entry.name)
-    newest = Math.max(newest, fs.statSync(full).mtimeMs)
-  }
-  return newest
-}
-
 /** Newest modification time under packages/core/dist, to notice a rebuild during a run. */
 export function coreDistMtime() {
   return newestMtime(path.join(REPO_DIR, 'packages', 'core', 'dist'))
@@ -97,6 +87,20 @@ export function adapterBuildWarning() {
   return stale.length === 0
     ? null
     : `${stale.join(', ')}: dist/ missing or older than src/: run \`pnpm build\` so the adapter figures measure the current code`
+}
+
+/**
+ * SQLite's version as better-sqlite3 links it. Read here, not through lib/sqlite.mjs: the harness
+ * imports nothing from @honker/core, so it can start (and wait) while core is being rebuilt.
+ */
+function sqliteVersion() {
+  const Database = createRequire(import.meta.url)('better-sqlite3')
+  const connection = new Database(':memory:')
+  try {
+    return connection.prepare('SELECT sqlite_version() AS v').get().v
+  } finally {
+    connection.close()
+  }
 }
 
 export function collectEnv(workDir) {

@@ -1,8 +1,13 @@
-import Database from 'better-sqlite3'
+import { createRequire } from 'node:module'
 import { open } from '@honker/core'
 import { CONNECTION_PRAGMAS } from '@honker/core/adapter'
 export { freshPath } from './files.mjs'
+import { inImmediate } from './libraries.mjs'
 import { PREFILL_DEAD_SQL, PREFILL_JOBS_SQL, PREFILL_STREAM_SQL } from './sql.mjs'
+
+// better-sqlite3 loads only where a better-sqlite3 handle is asked for: the per-driver figures
+// import this file in Node 24 and Bun, where its addon (built for Node 20) cannot load.
+const require = createRequire(import.meta.url)
 
 /**
  * The connection settings Honker applies to the connections it opens (docs/compatibility.md 1.1), taken
@@ -16,42 +21,40 @@ export function applyPragmas(connection) {
   return connection
 }
 
-/** A raw better-sqlite3 connection with Honker's settings. */
+/** A raw better-sqlite3 connection with Honker's settings (the adapters and peers take one). */
 export function openRaw(file) {
+  const Database = require('better-sqlite3')
   return applyPragmas(new Database(file, { timeout: 5000 }))
 }
 
-/** Create the `_honker_*` tables exactly as `open()` from @honker/core does, then let go of it. */
+/**
+ * Create the `_honker_*` tables exactly as `open()` from @honker/core does, then let go of it
+ * (with the driver `HONKER_DRIVER` names in a per-driver figure's process).
+ */
 export function createHonkerSchema(file) {
   open(file).close()
 }
 
+// The helpers below take a handle of any of the three libraries (better-sqlite3, node:sqlite,
+// bun:sqlite): they only use prepare / run / get / exec, which the three share.
+
 /** `count` ready jobs of `queue` in one transaction: a claim backlog, or the jobs of an e2e run. */
 export function prefillJobs(connection, queue, count) {
   if (count <= 0) return
-  connection.transaction(() => connection.prepare(PREFILL_JOBS_SQL).run(count, queue)).immediate()
+  inImmediate(connection, () => connection.prepare(PREFILL_JOBS_SQL).run(count, queue))
 }
 
 export function prefillDead(connection, queue, count) {
   if (count <= 0) return
-  connection.transaction(() => connection.prepare(PREFILL_DEAD_SQL).run(count, queue)).immediate()
+  inImmediate(connection, () => connection.prepare(PREFILL_DEAD_SQL).run(count, queue))
 }
 
 /** Events for the replay figures, in one transaction. */
 export function prefillStream(connection, topic, count) {
   if (count <= 0) return
-  connection.transaction(() => connection.prepare(PREFILL_STREAM_SQL).run(count, topic)).immediate()
+  inImmediate(connection, () => connection.prepare(PREFILL_STREAM_SQL).run(count, topic))
 }
 
 export function countLive(connection, queue) {
-  return connection.prepare('SELECT count(*) AS n FROM _honker_live WHERE queue = ?').get(queue).n
-}
-
-export function sqliteVersion() {
-  const connection = new Database(':memory:')
-  try {
-    return connection.prepare('SELECT sqlite_version() AS v').get().v
-  } finally {
-    connection.close()
-  }
+  return Number(connection.prepare('SELECT count(*) AS n FROM _honker_live WHERE queue = ?').get(queue).n)
 }
