@@ -55,6 +55,32 @@ export function enqueueParams(
 }
 
 /**
+ * Insert many jobs that share their options through any executor (inside the caller's transaction):
+ * the options are checked once and each job only encodes its payload into a bound row, which is
+ * most of what a 100-job batch costs otherwise.
+ */
+export function enqueueManyWith<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payloads: readonly unknown[],
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): Result<M, number>[] {
+  if (payloads.length === 0) return []
+  const fields = enqueueParams(queue, null, options, defaults, now)
+  const row = INSERT_JOB.bind(fields)
+  const payloadAt = INSERT_JOB.params.indexOf('payload')
+  return payloads.map((payload) => {
+    // A sync driver binds the values before returning, so one row array serves every job; an
+    // async executor may bind later and gets its own copy.
+    const bound = executor.mode === 'sync' ? row : row.slice()
+    bound[payloadAt] = encodePayload(payload, 'payload', defaults.maxPayloadBytes)
+    return insertRowid(executor, INSERT_JOB, bound, 'id')
+  })
+}
+
+/**
  * Insert one job through any executor: returns the id synchronously on a sync executor (call it
  * inside the transaction callback, without `await`) and a promise on an async one.
  */

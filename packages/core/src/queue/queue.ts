@@ -5,7 +5,7 @@ import { TimeSlice } from '../time-slice.ts'
 import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
 import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
-import { enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
+import { enqueueManyWith, enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
 import { DeadLetters } from './dead-letters.ts'
@@ -101,7 +101,7 @@ export class Queue<Payload = unknown> {
     const executor = this.#host.executorFor(options.tx)
     const insertAll = (): number[] => {
       const now = this.#host.nowS()
-      return payloads.map((payload) => enqueueWith(executor, this.name, payload, options, this, now))
+      return enqueueManyWith(executor, this.name, payloads, options, this, now)
     }
     return options.tx === undefined ? this.#host.write(insertAll) : insertAll()
   }
