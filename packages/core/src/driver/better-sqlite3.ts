@@ -48,6 +48,7 @@ class Statement implements DriverStatement {
   readonly #connection: BetterSqlite3Database
   readonly #source: string
   #raw: BetterSqlite3Statement | undefined
+  #pluck: BetterSqlite3Statement | undefined
 
   constructor(connection: BetterSqlite3Database, source: string) {
     this.#connection = connection
@@ -73,7 +74,9 @@ class Statement implements DriverStatement {
   }
 
   value(params: readonly unknown[] = []) {
-    return (this.#arrays().get(...params) as unknown[] | undefined)?.[0]
+    // Pluck mode: the watcher reads data_version this way on every check, so no array per read.
+    this.#pluck ??= this.#connection.prepare(this.#source).pluck(true)
+    return this.#pluck.get(...params)
   }
 
   /** A second prepared copy in raw mode: toggling one statement back and forth costs a call per use. */
