@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runRuntimeSuite } from '@honker/testkit'
+import { expectRuntimeSuitePassed, runRuntimeSuite } from '@honker/testkit'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error a plain .mjs script without declarations
 import { ensureRuntimes } from '../../../scripts/runtimes.mjs'
@@ -22,12 +22,7 @@ describe('migrations, transactional writes and createHonker on each driver, in i
     it(`SqliteDialect on ${driver} (${label})`, async () => {
       expect(existsSync(path.join(root, 'dist', 'index.js')), 'build @honker/kysely first').toBe(true)
       const suite = await runRuntimeSuite(runtime, path.join('test', 'runtimes', 'kysely-suite.mjs'), [driver], { cwd: root })
-      expect(suite.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.error}`)).toEqual([])
-      expect(suite.checks.map((c) => c.check)).toHaveLength(6)
-      // The app's library ran Honker's own connections too, and nothing went to stderr.
-      expect(suite.done).toMatchObject({ driver, honkerDriver: driver })
-      expect(suite.stderr).toBe('')
-      expect(suite.exitCode).toBe(0)
+      expectRuntimeSuitePassed(suite, { checks: 6, driver })
     }, 90_000)
   }
 })

@@ -7,4 +7,4 @@
 export { defineConformanceSuite } from './conformance.ts'
 export type { AdapterHarness, HarnessSession } from './harness.ts'
 export { spawnWorker, tempDatabase, type WorkerProcess } from './helpers.ts'
-export { runRuntimeSuite, type RuntimeSuiteResult } from './runtime-suite.ts'
+export { expectRuntimeSuitePassed, runRuntimeSuite, type RuntimeSuiteResult } from './runtime-suite.ts'

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { expect } from 'vitest'
 
 /** What a per-runtime suite (an adapter's test/runtimes/*.mjs, see runtime/checks.mjs) reported. */
 export interface RuntimeSuiteResult {
@@ -49,4 +50,16 @@ export function runRuntimeSuite(runtime: string, script: string, args: string[],
       resolve({ exitCode, checks, done, stderr })
     })
   })
+}
+
+/**
+ * What every adapter's per-runtime suite must show: no failed check, all `checks` of them ran, the
+ * app's library (`driver`) opened Honker's own connections too, nothing on stderr, exit 0.
+ */
+export function expectRuntimeSuitePassed(suite: RuntimeSuiteResult, expected: { checks: number; driver: string }): void {
+  expect(suite.checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.error}`)).toEqual([])
+  expect(suite.checks.map((c) => c.check)).toHaveLength(expected.checks)
+  expect(suite.done).toMatchObject({ driver: expected.driver, honkerDriver: expected.driver })
+  expect(suite.stderr).toBe('')
+  expect(suite.exitCode).toBe(0)
 }
