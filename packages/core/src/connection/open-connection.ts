@@ -4,6 +4,7 @@ import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { toHonkerError } from '../errors/sqlite-error.ts'
 import type { Driver, DriverConnection } from '../driver/driver.ts'
+import { classifySqliteError } from '../driver/resolve.ts'
 
 /**
  * Connection settings of docs/compatibility.md 1.1, applied to connections Honker opens itself (never to a
@@ -49,7 +50,7 @@ export function openConnection(driver: Driver, file: string): DriverConnection {
     // no permission) and only the first write would fail: refuse it here, with the reason.
     const readOnly = readOnlyReason(resolved)
     if (readOnly !== null) throw new HonkerError('readonly_database', `${resolved}: ${readOnly}; Honker needs to write to it`)
-    for (const pragma of CONNECTION_PRAGMAS) connection.exec(`PRAGMA ${pragma}`)
+    for (const pragma of CONNECTION_PRAGMAS) execWhileBusy(connection, `PRAGMA ${pragma}`)
   } catch (error) {
     connection.close()
     throw openError(error, resolved)
@@ -90,4 +91,26 @@ function readOnlyReason(file: string): string | null {
   if (code === 'EROFS') return `${what} is on a read-only file system (EROFS)`
   if (code === 'EPERM' || code === 'EACCES') return `${what} is not writable (${code}${code === 'EPERM' ? ', e.g. immutable' : ''})`
   return null
+}
+
+/** How long opening waits out other connections' locks, like the busy_timeout it sets. */
+const OPEN_BUSY_MS = 5000
+
+/**
+ * Switching a new file to WAL upgrades a shared lock to an exclusive one, and SQLite answers BUSY
+ * at once, without its busy handler, when another connection opening the same file at the same
+ * moment holds a lock (it would deadlock otherwise): several processes opening a new file together
+ * hit it on any library. Wait it out here, briefly and synchronously (open() is synchronous).
+ */
+function execWhileBusy(connection: DriverConnection, sql: string): void {
+  const deadline = performance.now() + OPEN_BUSY_MS
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      connection.exec(sql)
+      return
+    } catch (error) {
+      if (classifySqliteError(error)?.kind !== 'busy' || performance.now() >= deadline) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs)
+    }
+  }
 }
