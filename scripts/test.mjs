@@ -2,14 +2,17 @@
 // on a 2-core machine), then the summary, which runs even when a task failed so that the end of
 // the log names the failed tests. Old reports are removed first so none can stand in for a
 // package whose tests did not run this time. The other runtimes the driver suites need are
-// installed first (scripts/runtimes.mjs).
+// installed first (scripts/runtimes.mjs), and PostgreSQL (scripts/postgres.mjs).
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { ensurePostgres } from './postgres.mjs'
 import { ensureRuntimes } from './runtimes.mjs'
 import { reportFiles, summarize } from './test-summary.mjs'
 
-// Node 24 and Bun for the per-driver suites, from npm, before any test needs them.
+// Node 24 and Bun for the per-driver suites, from npm, and PostgreSQL's binaries for the
+// Postgres engine's suite (apt), before any test needs them.
 ensureRuntimes()
+ensurePostgres()
 
 for (const file of reportFiles()) rmSync(file, { force: true })
 const turbo = spawnSync('turbo', ['run', 'test', '--concurrency=1', '--continue', ...process.argv.slice(2)], {

@@ -1,4 +1,5 @@
 import { HonkerError } from './errors/honker-error.ts'
+import { isThenable } from './executor/executor.ts'
 import type { Host } from './host.ts'
 
 /** How long one attempt may block the thread waiting for the write lock. */
@@ -15,11 +16,13 @@ const RETRY_DEADLINE_MS = 30_000
  * the wait always times out. Failing fast and sleeping on the event loop lets it commit first.
  * @internal
  */
-export async function retryWhileBusy<T>(host: Pick<Host, 'withBusyTimeout'>, operation: () => T): Promise<T> {
+export async function retryWhileBusy<T>(host: Pick<Host, 'withBusyTimeout'>, operation: () => T | Promise<T>): Promise<T> {
   const deadline = performance.now() + RETRY_DEADLINE_MS
   for (let attempt = 0; ; attempt++) {
     try {
-      return host.withBusyTimeout(SHORT_BUSY_TIMEOUT_MS, operation)
+      const value = host.withBusyTimeout(SHORT_BUSY_TIMEOUT_MS, operation)
+      // An engine over the network answers later; its busy errors must land in this catch too.
+      return isThenable(value) ? await value : value
     } catch (error) {
       if (!HonkerError.isInstance(error, 'busy') || performance.now() >= deadline) throw error
       const backoffMs = Math.min(50, 1 + attempt * 2) * (0.5 + Math.random())

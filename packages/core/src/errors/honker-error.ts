@@ -27,6 +27,11 @@ export type HonkerErrorCode =
   | 'migration_failed'
   | 'migration_checksum_mismatch'
   | 'migration_unresolved'
+  | 'connection_failed'
+  | 'connection_lost'
+  | 'permission_denied'
+  | 'postgres_error'
+  | 'engine_mismatch'
 
 const marker = Symbol.for('honker.error')
 

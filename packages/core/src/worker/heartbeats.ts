@@ -2,11 +2,11 @@ import { HonkerError } from '../errors/honker-error.ts'
 import { retryWhileBusy } from '../busy-retry.ts'
 import type { Job } from '../queue/job.ts'
 import type { Settler } from './settle.ts'
-import type { WorkerStorage } from './worker-storage.ts'
+import type { WorkerJob, WorkerStorage } from './worker-storage.ts'
 
 /** A running job as its heartbeats see it. @internal */
-export interface Beating<Payload> {
-  readonly job: Job<Payload>
+export interface Beating<Payload, J extends WorkerJob = Job<Payload>> {
+  readonly job: J
   /** Aborted (with `claim_lost`) when a heartbeat finds the claim gone. */
   readonly controller: AbortController
   /** performance.now() at which this job's claim is next renewed. */
@@ -20,14 +20,14 @@ export interface Beating<Payload> {
  * renewed) is due last and moves to the end.
  * @internal
  */
-export class Heartbeats<Payload, Entry extends Beating<Payload> = Beating<Payload>> {
+export class Heartbeats<Payload, J extends WorkerJob = Job<Payload>, Entry extends Beating<Payload, J> = Beating<Payload, J>> {
   readonly #running: Set<Entry>
   readonly #intervalMs: number
-  readonly #storage: WorkerStorage<Payload>
-  readonly #settler: Pick<Settler<Payload>, 'lost' | 'error'>
+  readonly #storage: WorkerStorage<Payload, J>
+  readonly #settler: Pick<Settler<Payload, J>, 'lost' | 'error'>
   #timer: NodeJS.Timeout | null = null
 
-  constructor(running: Set<Entry>, intervalMs: number, storage: WorkerStorage<Payload>, settler: Pick<Settler<Payload>, 'lost' | 'error'>) {
+  constructor(running: Set<Entry>, intervalMs: number, storage: WorkerStorage<Payload, J>, settler: Pick<Settler<Payload, J>, 'lost' | 'error'>) {
     this.#running = running
     this.#intervalMs = intervalMs
     this.#storage = storage
@@ -73,7 +73,7 @@ export class Heartbeats<Payload, Entry extends Beating<Payload> = Beating<Payloa
   }
 
   /** One heartbeat; a claim found gone aborts the handler's signal and reports the job lost. */
-  async #renew(job: Job<Payload>, controller: AbortController): Promise<void> {
+  async #renew(job: J, controller: AbortController): Promise<void> {
     if (controller.signal.aborted) return
     let owned: boolean
     try {

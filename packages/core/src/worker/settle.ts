@@ -5,10 +5,10 @@ import type { Job } from '../queue/job.ts'
 import { backoffDelayS, type ResolvedBackoff } from './backoff.ts'
 import { RetryLaterError, UnrecoverableError } from './control-errors.ts'
 import type { WorkerEvents, WorkerStats } from './worker-events.ts'
-import type { WorkerStorage } from './worker-storage.ts'
+import type { WorkerJob, WorkerStorage } from './worker-storage.ts'
 
 /** Where outcomes are reported: the worker's counters and its events. @internal */
-export type WorkerReport<Payload> = Pick<EventEmitter<WorkerEvents<Payload>>, 'emit'> & { readonly stats: WorkerStats }
+export type WorkerReport<Payload, J extends WorkerJob = Job<Payload>> = Pick<EventEmitter<WorkerEvents<Payload, J>>, 'emit'> & { readonly stats: WorkerStats }
 
 /**
  * Records how a claimed job ended (acked with its result, retried with backoff, dead-lettered,
@@ -20,25 +20,25 @@ export type WorkerReport<Payload> = Pick<EventEmitter<WorkerEvents<Payload>>, 'e
  * (one commit per job) and reports them through `completed` and `lost`.
  * @internal
  */
-export class Settler<Payload> {
-  readonly #storage: WorkerStorage<Payload>
+export class Settler<Payload, J extends WorkerJob = Job<Payload>> {
+  readonly #storage: WorkerStorage<Payload, J>
   readonly #backoff: ResolvedBackoff
-  readonly #report: WorkerReport<Payload>
+  readonly #report: WorkerReport<Payload, J>
 
-  constructor(storage: WorkerStorage<Payload>, backoff: ResolvedBackoff, report: WorkerReport<Payload>) {
+  constructor(storage: WorkerStorage<Payload, J>, backoff: ResolvedBackoff, report: WorkerReport<Payload, J>) {
     this.#storage = storage
     this.#backoff = backoff
     this.#report = report
   }
 
   /** The job's ack took effect. */
-  completed(job: Job<Payload>, result: unknown): void {
+  completed(job: J, result: unknown): void {
     this.#report.stats.completed++
     this.#report.emit('job:completed', job, result)
   }
 
   /** The claim was no longer this worker's (lapsed, reclaimed or cancelled): nothing was recorded. */
-  lost(job: Job<Payload>): void {
+  lost(job: J): void {
     this.#report.stats.lost++
     this.#report.emit('job:lost', job)
   }
@@ -52,7 +52,7 @@ export class Settler<Payload> {
    * The handler returned `result`: ack the job and save the result (kept `ttlS`, 0 = forever) in
    * one transaction. A result that does not encode as a payload fails the job as a throw would.
    */
-  async succeeded(job: Job<Payload>, result: unknown, ttlS: number): Promise<void> {
+  async succeeded(job: J, result: unknown, ttlS: number): Promise<void> {
     const value = result === undefined ? null : result
     try {
       encodePayload(value, 'result', this.#storage.maxPayloadBytes)
@@ -67,7 +67,7 @@ export class Settler<Payload> {
    * The handler threw `error`: dead-letter the job on its last attempt or for an
    * UnrecoverableError, else retry it after the RetryLaterError's delay or the backoff.
    */
-  async failed(job: Job<Payload>, error: unknown): Promise<void> {
+  async failed(job: J, error: unknown): Promise<void> {
     if (UnrecoverableError.isInstance(error) || job.isLastAttempt) {
       await this.#record(job, () => this.#storage.fail(job, error), () => {
         this.#report.stats.dead++
@@ -83,7 +83,7 @@ export class Settler<Payload> {
   }
 
   /** Hand the job back to the queue, not counting this attempt (shutdown timed out). */
-  async release(job: Job<Payload>): Promise<void> {
+  async release(job: J): Promise<void> {
     await this.#record(job, () => this.#storage.release(job), () => {
       this.#report.stats.released++
       this.#report.emit('job:released', job)
@@ -94,7 +94,7 @@ export class Settler<Payload> {
    * Apply a transition (retrying while another connection holds the write lock); report a lost
    * claim or a database error instead of throwing.
    */
-  async #record(job: Job<Payload>, transition: () => boolean, onDone: () => void): Promise<void> {
+  async #record(job: J, transition: () => boolean | Promise<boolean>, onDone: () => void): Promise<void> {
     try {
       if (await retryWhileBusy(this.#storage, transition)) onDone()
       else this.lost(job)

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import type { Job } from '../queue/job.ts'
 import type { WorkerEvents } from './worker-events.ts'
+import type { WorkerJob } from './worker-storage.ts'
 
 /** The two methods of `console` the worker's `logger` option uses. */
 export interface WorkerLogger {
@@ -23,12 +23,12 @@ export function requireLogger(logger: unknown): WorkerLogger {
  * recovered errors and a fatal stop as errors. Successes are not logged.
  * @internal
  */
-export function logWorkerEvents<Payload>(
-  worker: EventEmitter<WorkerEvents<Payload>>,
+export function logWorkerEvents<Payload, J extends WorkerJob>(
+  worker: EventEmitter<WorkerEvents<Payload, J>>,
   logger: WorkerLogger,
   { id, queue }: { id: string; queue: string },
 ): void {
-  const where = (job: Job<Payload>): string => `honker worker ${id}: ${queue} job ${job.id} (attempt ${job.attempts}/${job.maxAttempts})`
+  const where = (job: J): string => `honker worker ${id}: ${queue} job ${job.id} (attempt ${job.attempts}/${job.maxAttempts})`
   worker.on('job:retried', (job, error, delayS) => logger.warn(`${where(job)} failed, retrying in ${delayS} s:`, error))
   worker.on('job:dead', (job, error) => logger.error(`${where(job)} failed for good, moved to the dead letters:`, error))
   worker.on('job:lost', (job) => logger.warn(`${where(job)}: claim lost (lapsed, reclaimed or cancelled); its outcome was not recorded`))

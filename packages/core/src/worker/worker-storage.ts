@@ -1,10 +1,22 @@
 import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 
+/** A value now (SQLite) or later (an engine over the network, such as PostgreSQL). */
+export type MaybePromise<T> = T | Promise<T>
+
+/** What the worker runtime reads of a claimed job, whichever engine claimed it. */
+export interface WorkerJob {
+  readonly id: number
+  /** This execution's number, 1 on the first run. */
+  readonly attempts: number
+  readonly maxAttempts: number
+  readonly isLastAttempt: boolean
+}
+
 /** What one ack-and-claim transaction did: `acked[i]` tells whether `finished[i]` was still owned. */
-export interface AckAndClaimResult<Payload> {
+export interface AckAndClaimResult<J> {
   acked: boolean[]
-  claimed: Job<Payload>[]
+  claimed: J[]
 }
 
 /**
@@ -17,7 +29,7 @@ export interface AckAndClaimResult<Payload> {
  * database throws `busy`; the worker retries through `withBusyTimeout` (see `retryWhileBusy`).
  * @internal
  */
-export interface WorkerStorage<Payload> {
+export interface WorkerStorage<Payload, J extends WorkerJob = Job<Payload>> {
   /** The queue's name. */
   readonly queue: string
   /** Seconds a claim is owned; heartbeats default to a third of it. */
@@ -28,25 +40,25 @@ export interface WorkerStorage<Payload> {
    * The hot path: ack the finished jobs and claim up to `limit` more (none when 0) in ONE write
    * transaction, so a job costs one commit instead of two.
    */
-  ackAndClaim(finished: readonly Job<Payload>[], workerId: string, limit: number): AckAndClaimResult<Payload>
+  ackAndClaim(finished: readonly J[], workerId: string, limit: number): MaybePromise<AckAndClaimResult<J>>
   /** Ack and save the handler's result in one transaction; nothing is saved if the claim was lost. */
-  ackWithResult(job: Job<Payload>, value: unknown, ttlS: number): boolean
+  ackWithResult(job: J, value: unknown, ttlS: number): MaybePromise<boolean>
   /** Back to pending after `delayS`, or dead-lettered with `error` when attempts are used up. */
-  retry(job: Job<Payload>, delayS: number, error: unknown): boolean
+  retry(job: J, delayS: number, error: unknown): MaybePromise<boolean>
   /** Dead-letter now with `error`, whatever attempts remain. */
-  fail(job: Job<Payload>, error: unknown): boolean
+  fail(job: J, error: unknown): MaybePromise<boolean>
   /** Renew the claim for another visibility timeout. */
-  heartbeat(job: Job<Payload>): boolean
+  heartbeat(job: J): MaybePromise<boolean>
   /** Hand the job back to the queue, not counting this attempt (shutdown). */
-  release(job: Job<Payload>): boolean
+  release(job: J): MaybePromise<boolean>
   /** Move the queue's expired jobs to the dead letters; returns how many. */
-  sweepExpired(): number
+  sweepExpired(): MaybePromise<number>
   /**
    * How long an idle worker may sleep: until a claim could next succeed (a delayed job falls due,
    * a claim lapses), bounded by `fallbackMs`; null means until a wake.
    */
-  sleepUntilClaimableMs(fallbackMs: number | null): number | null
-  /** A wake subscription on commits to the file; created before the first claim. */
+  sleepUntilClaimableMs(fallbackMs: number | null): MaybePromise<number | null>
+  /** A wake subscription on commits (to the file, or the queue's wakes); created before the first claim. */
   subscribe(): WakeSubscription
   /** Run `fn` with the connection's busy timeout lowered to `timeoutMs` (see `retryWhileBusy`). */
   withBusyTimeout<T>(timeoutMs: number, fn: () => T): T

@@ -10,14 +10,14 @@ import { Settler } from './settle.ts'
 import { resolveWorkOptions, type ResolvedWorkOptions, type WorkOptions } from './work-options.ts'
 import type { WorkerEvents, WorkerStats } from './worker-events.ts'
 import { logWorkerEvents } from './worker-logger.ts'
-import type { AckAndClaimResult, WorkerStorage } from './worker-storage.ts'
+import type { AckAndClaimResult, WorkerJob, WorkerStorage } from './worker-storage.ts'
 
 export interface HandlerContext {
   /** Aborted when the worker gives the job up (claim lost, or shutdown timeout passed). */
   signal: AbortSignal
 }
 
-export type JobHandler<Payload> = (job: Job<Payload>, context: HandlerContext) => unknown
+export type JobHandler<Payload, J extends WorkerJob = Job<Payload>> = (job: J, context: HandlerContext) => unknown
 
 /** How long a worker keeps filling every slot before it lets the watcher stop file events. */
 const SATURATED_MS = 20
@@ -31,7 +31,7 @@ function isFatal(error: unknown): boolean {
   )
 }
 
-interface Running<Payload> extends Beating<Payload> {
+interface Running<Payload, J extends WorkerJob> extends Beating<Payload, J> {
   settled: Promise<void>
 }
 
@@ -45,7 +45,7 @@ interface Running<Payload> extends Beating<Payload> {
  * (`worker-storage.ts`), claims are renewed by `heartbeats.ts`, outcomes recorded by `settle.ts`,
  * options checked by `work-options.ts`.
  */
-export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload>> {
+export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> extends EventEmitter<WorkerEvents<Payload, J>> {
   readonly id: string
   readonly queue: string
   readonly stats: WorkerStats = { claimed: 0, completed: 0, retried: 0, dead: 0, lost: 0, released: 0 }
@@ -54,19 +54,19 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
    * dead-lettered or released. Rejects if it stopped because of an error.
    */
   readonly done: Promise<void>
-  readonly #storage: WorkerStorage<Payload>
-  readonly #handler: JobHandler<Payload>
+  readonly #storage: WorkerStorage<Payload, J>
+  readonly #handler: JobHandler<Payload, J>
   readonly #options: ResolvedWorkOptions
-  readonly #settler: Settler<Payload>
+  readonly #settler: Settler<Payload, J>
   /**
    * Keyed by entry, not job id: a job retried at once can be claimed again here while its previous
    * run is still unwinding, and both must count against concurrency until each has finished. Kept
    * in heartbeat order by `#heartbeats`.
    */
-  readonly #running = new Set<Running<Payload>>()
-  readonly #heartbeats: Heartbeats<Payload, Running<Payload>>
+  readonly #running = new Set<Running<Payload, J>>()
+  readonly #heartbeats: Heartbeats<Payload, J, Running<Payload, J>>
   /** Handlers that returned; acked together with the next claim (one commit per job, not two). */
-  #finished: { job: Job<Payload>; result: unknown }[] = []
+  #finished: { job: J; result: unknown }[] = []
   readonly #subscription: WakeSubscription
   /** When claims started filling every free slot (null: the last one did not). */
   #saturatedSince: number | null = null
@@ -80,7 +80,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   #lastSweep = 0
 
   /** @internal */
-  constructor(storage: WorkerStorage<Payload>, handler: JobHandler<Payload>, options: WorkOptions = {}) {
+  constructor(storage: WorkerStorage<Payload, J>, handler: JobHandler<Payload, J>, options: WorkOptions = {}) {
     super()
     requireFunction(handler, 'handler')
     const resolved = resolveWorkOptions(options, storage.visibilityTimeoutS)
@@ -162,7 +162,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
             if (free > 0 && this.#noteNotSaturated()) continue
           }
           await this.#maybeSweep()
-          timeoutMs = this.#waitMs(free > 0)
+          timeoutMs = await this.#waitMs(free > 0)
         } catch (error) {
           if (isFatal(error)) throw error
           // Transient (the database stayed busy past busy_timeout): report, pause, try again.
@@ -187,7 +187,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   async #ackFinishedAndClaim(limit: number): Promise<number> {
     const finished = this.#finished
     this.#finished = []
-    let outcome: AckAndClaimResult<Payload>
+    let outcome: AckAndClaimResult<J>
     try {
       outcome = await retryWhileBusy(this.#storage, () =>
         this.#storage.ackAndClaim(
@@ -235,9 +235,9 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   }
 
   /** Sleep until the next delayed job or claim expiry, bounded by the fallback poll. */
-  #waitMs(canClaim: boolean): number | null {
+  async #waitMs(canClaim: boolean): Promise<number | null> {
     const { fallbackMs, sweepMs } = this.#options
-    let wait = canClaim ? this.#storage.sleepUntilClaimableMs(fallbackMs) : fallbackMs
+    let wait = canClaim ? await this.#storage.sleepUntilClaimableMs(fallbackMs) : fallbackMs
     if (sweepMs !== null) {
       const untilSweep = Math.max(0, this.#lastSweep + sweepMs - performance.now())
       wait = wait === null ? untilSweep : Math.min(wait, untilSweep)
@@ -252,8 +252,8 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     await retryWhileBusy(this.#storage, () => this.#storage.sweepExpired())
   }
 
-  #start(job: Job<Payload>): void {
-    const entry: Running<Payload> = {
+  #start(job: J): void {
+    const entry: Running<Payload, J> = {
       job,
       controller: new AbortController(),
       beatAt: this.#heartbeats.firstBeatAt(),
@@ -265,7 +265,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
   }
 
   /** The job no longer runs here (its heartbeats end with it): the loop may claim into its slot. */
-  #freeSlot(entry: Running<Payload>): void {
+  #freeSlot(entry: Running<Payload, J>): void {
     if (this.#running.delete(entry)) this.#subscription.nudge()
   }
 
@@ -288,7 +288,7 @@ export class Worker<Payload = unknown> extends EventEmitter<WorkerEvents<Payload
     }, Math.min(timeoutMs, MAX_TIMER_MS))
   }
 
-  async #run(entry: Running<Payload>): Promise<void> {
+  async #run(entry: Running<Payload, J>): Promise<void> {
     const { job, controller } = entry
     let result: unknown
     try {

@@ -1,0 +1,37 @@
+/**
+ * @module @honker/core/engine
+ *
+ * What an engine package (`@honker/postgres`) builds its features from, so that behaviour lives in
+ * one place: the worker runtime and its storage contract, the wake mailbox, argument and payload
+ * checks, backoff, cron, and the errors. Internal to Honker's packages; not semver-stable.
+ */
+export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'
+export type { WorkerStorage, WorkerJob, AckAndClaimResult, MaybePromise } from './worker/worker-storage.ts'
+export type { WorkOptions } from './worker/work-options.ts'
+export type { WorkerEvents, WorkerStats } from './worker/worker-events.ts'
+export { WakeSubscription, type WakeResult, type WaitOptions } from './watcher/wake-subscription.ts'
+export { retryWhileBusy } from './busy-retry.ts'
+export { TimeSlice } from './time-slice.ts'
+export {
+  MAX_SECONDS,
+  MAX_TIMER_MS,
+  requireName,
+  requireInteger,
+  optionalInteger,
+  optionalMilliseconds,
+  optionalSignal,
+  requireFunction,
+  requireObject,
+  toUnixSeconds,
+} from './validate.ts'
+export { encodePayload, decodePayload, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
+export { requireQueueDefaults, DEFAULT_MAX_ATTEMPTS, DEFAULT_VISIBILITY_TIMEOUT_S, type EnqueueOptions } from './queue/enqueue.ts'
+export { errorText } from './queue/transitions.ts'
+export { MAX_ATTEMPTS_EXCEEDED, EXPIRED, sleepUntilClaimableMs } from './queue/claim.ts'
+export type { JobInfo, JobState } from './queue/job-row.ts'
+export type { ListJobsOptions, LiveJobState, ReleaseClaimsOptions, ReleaseClaimsResult } from './queue/live-jobs.ts'
+export { parseSchedule, nextAfter, type Schedule } from './scheduler/cron.ts'
+export { CATCH_UP_CAP, type FiredJob } from './scheduler/tick.ts'
+export type { ScheduledTask } from './scheduler/task-row.ts'
+export { unixSeconds, systemClock, type Clock } from './clock.ts'
+export { HonkerError, InvalidArgumentError, DatabaseClosedError, BusyError, type HonkerErrorCode } from './errors/index.ts'

@@ -1,0 +1,155 @@
+import { HonkerError, requireFunction, type JobInfo, type ListJobsOptions } from '@honker/core/engine'
+import type { PgEngine } from './engine.ts'
+import { toHonkerError } from './errors.ts'
+import type { PgPoolClient } from './pg.ts'
+import { PgLock, PgRateLimit, PgResults, type LockOptions, type RateLimitOptions, type ResultLookup, type SaveResultOptions } from './features/coordination.ts'
+import { listen, notify, pruneNotifications, PgStream, type ListenOptions, type PruneNotificationsOptions } from './features/messages.ts'
+import { listJobs, PgQueue, type QueueOptions } from './features/queue.ts'
+import { PgScheduler } from './features/scheduler.ts'
+import { PgTransaction } from './features/transaction.ts'
+import type { Notification } from '@honker/core'
+import type { Follower } from './features/follower.ts'
+
+/**
+ * Honker on a PostgreSQL database: the API of `@honker/core`'s Database, each method returning a
+ * promise. Made by `open({ postgres: pool })`; the pool stays the app's (closing this does not end it).
+ */
+export class PgDatabase {
+  readonly #engine: PgEngine
+  readonly #results: PgResults
+  readonly #queues = new Map<string, PgQueue<unknown>>()
+
+  /** @internal Use `open({ postgres })`. */
+  constructor(engine: PgEngine) {
+    this.#engine = engine
+    this.#results = new PgResults(engine, this)
+  }
+
+  /** The schema holding Honker's tables. */
+  get schema(): string {
+    return this.#engine.schema
+  }
+
+  get closed(): boolean {
+    return this.#engine.closed
+  }
+
+  /** 'listening' when cross-process wakes flow (see WakeSource). */
+  get wakeState(): string {
+    return this.#engine.wake.state
+  }
+
+  /** Problems the wake connection recovered from; returns a function that unsubscribes. */
+  onWakeError(listener: (error: Error) => void): () => void {
+    return this.#engine.wake.onError(listener)
+  }
+
+  /**
+   * Run `fn` in one transaction on one pooled connection: pass `tx` as `{ tx }` to Honker's
+   * writes and run the app's own SQL with `tx.query()`; both commit together or not at all.
+   * A throw rolls back. A dropped connection is `connection_lost`.
+   */
+  async transaction<T>(fn: (tx: PgTransaction) => Promise<T> | T): Promise<T> {
+    requireFunction(fn, 'fn')
+    this.#engine.assertOpen()
+    let client: PgPoolClient
+    try {
+      client = await this.#engine.pool.connect()
+    } catch (error) {
+      throw toHonkerError(error)
+    }
+    const tx = new PgTransaction(client, this)
+    let lost = false
+    let committing = false
+    try {
+      await client.query({ text: 'BEGIN' })
+      const result = await fn(tx)
+      committing = true
+      await client.query({ text: 'COMMIT' })
+      return result
+    } catch (error) {
+      const coded = toHonkerError(error, { committing })
+      lost = HonkerError.isInstance(coded, 'connection_lost')
+      if (!lost && !committing) await client.query({ text: 'ROLLBACK' }).catch(() => {})
+      throw coded
+    } finally {
+      tx.end()
+      client.release(lost)
+    }
+  }
+
+  queue<Payload = unknown>(name: string, options?: QueueOptions): PgQueue<Payload> {
+    this.#engine.assertOpen()
+    if (options === undefined) {
+      const known = this.#queues.get(name)
+      if (known !== undefined) return known as PgQueue<Payload>
+    }
+    const queue = new PgQueue<Payload>(this.#engine, this, name, options)
+    if (options === undefined) this.#queues.set(name, queue as PgQueue<unknown>)
+    return queue
+  }
+
+  /** Live jobs of every queue (or `queue`), in id order. */
+  listJobs(options: ListJobsOptions & { queue?: string } = {}): Promise<JobInfo[]> {
+    const { queue = null, ...page } = options ?? {}
+    return listJobs(this.#engine, queue, page)
+  }
+
+  notify(channel: string, payload: unknown, options: { tx?: PgTransaction } = {}): Promise<number> {
+    return notify(this.#engine, this, channel, payload, options?.tx)
+  }
+
+  listen<Payload = unknown>(channel: string, options?: ListenOptions): Promise<Follower<Notification<Payload>>> {
+    return listen<Payload>(this.#engine, channel, options)
+  }
+
+  pruneNotifications(options: PruneNotificationsOptions): Promise<number> {
+    return pruneNotifications(this.#engine, options)
+  }
+
+  stream<Payload = unknown>(topic: string): PgStream<Payload> {
+    return new PgStream<Payload>(this.#engine, this, topic)
+  }
+
+  lock(name: string, options: LockOptions): PgLock {
+    return new PgLock(this.#engine, name, options)
+  }
+
+  rateLimit(name: string, options: RateLimitOptions): PgRateLimit {
+    return new PgRateLimit(this.#engine, this, name, options)
+  }
+
+  async sweepRateLimits(olderThanS: number): Promise<number> {
+    return (await this.#engine.query(this.#engine.coordination.sweepRateLimits, [olderThanS])).rowCount ?? 0
+  }
+
+  saveResult(jobId: number, value: unknown, options?: SaveResultOptions): Promise<void> {
+    return this.#results.save(jobId, value, options)
+  }
+
+  getResult<T = unknown>(jobId: number): Promise<ResultLookup<T>> {
+    return this.#results.get<T>(jobId)
+  }
+
+  waitResult<T = unknown>(jobId: number, options?: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<T> {
+    return this.#results.wait<T>(jobId, options)
+  }
+
+  sweepResults(): Promise<number> {
+    return this.#results.sweep()
+  }
+
+  scheduler(): PgScheduler {
+    return new PgScheduler(this.#engine)
+  }
+
+  /** The current unix second on the database's clock (or the `clock` option's). */
+  now(): Promise<number> {
+    return this.#engine.nowS()
+  }
+
+  /** Stop the wake connection; the pool is the app's and stays open. Idempotent. */
+  close(): void {
+    this.#engine.close()
+  }
+}

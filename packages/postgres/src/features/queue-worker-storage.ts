@@ -1,0 +1,55 @@
+import { sleepUntilClaimableMs, type WorkerStorage } from '@honker/core/engine'
+import type { PgEngine } from '../engine.ts'
+import { wakeKey } from '../names.ts'
+import { PgJob } from './job.ts'
+import type { PgJobRow } from './job-row.ts'
+
+/** The storage operations `queue.work()` hands core's worker runtime, on PostgreSQL. */
+export function pgQueueWorkerStorage<Payload>(
+  engine: PgEngine,
+  queue: { readonly name: string; readonly visibilityTimeoutS: number },
+): WorkerStorage<Payload, PgJob<Payload>> {
+  const { name, visibilityTimeoutS } = queue
+  return {
+    queue: name,
+    visibilityTimeoutS,
+    maxPayloadBytes: engine.maxPayloadBytes,
+    ackAndClaim: async (finished, workerId, limit) => {
+      const ids = finished.map((job) => job.id)
+      const { rows } = await engine.query<{ acked: string[]; claimed: PgJobRow[] }>(engine.jobs.ackAndClaim, [
+        name,
+        workerId,
+        limit,
+        visibilityTimeoutS,
+        ids,
+      ])
+      const acked = new Set(rows[0]!.acked.map(Number))
+      return {
+        acked: ids.map((id) => acked.has(id)),
+        claimed: rows[0]!.claimed.map((row) => new PgJob<Payload>(engine, row, visibilityTimeoutS)),
+      }
+    },
+    ackWithResult: async (job, value, ttlS) => {
+      const { rows } = await engine.query<{ acked: string }>(engine.jobs.ackWithResult, [
+        job.id,
+        job.workerId,
+        JSON.stringify(value),
+        ttlS,
+        wakeKey('r', job.id),
+      ])
+      return Number(rows[0]!.acked) === 1
+    },
+    retry: (job, delayS, error) => job.retryAfter(delayS, error),
+    fail: (job, error) => job.fail(error),
+    heartbeat: (job) => job.heartbeat(),
+    release: (job) => job.release(),
+    sweepExpired: async () => (await engine.query(engine.jobs.sweepExpired, [name])).rowCount ?? 0,
+    sleepUntilClaimableMs: async (fallbackMs) => {
+      const { rows } = await engine.query<{ next_at: string | null; server_ms: string }>(engine.jobs.nextClaimAt, [name])
+      const nextAt = rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
+      return sleepUntilClaimableMs(nextAt, engine.clockMs() ?? Number(rows[0]!.server_ms), fallbackMs)
+    },
+    subscribe: () => engine.wake.subscribe([wakeKey('q', name)]),
+    withBusyTimeout: (_timeoutMs, fn) => fn(),
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * @module @honker/postgres
+ *
+ * Honker on PostgreSQL for apps on several machines: the job queue (SKIP LOCKED claims),
+ * NOTIFY/LISTEN wakes, durable streams, the scheduler with one leader, locks, rate limits and
+ * results, with `@honker/core`'s API and semantics, every method returning a promise.
+ */
+export { open, type OpenPostgresOptions } from './open.ts'
+export { PgDatabase } from './database.ts'
+export { PgQueue, type QueueOptions, type EnqueueCallOptions, type ClaimOptions, type QueueCounts } from './features/queue.ts'
+export { PgJob, type RetryOptions } from './features/job.ts'
+export { PgDeadLetters, type ListDeadOptions } from './features/dead-letters.ts'
+export { PgTransaction } from './features/transaction.ts'
+export { PgStream, PgStreamSubscription, type PublishOptions, type SubscribeOptions, type ListenOptions, type PruneNotificationsOptions } from './features/messages.ts'
+export { Follower } from './features/follower.ts'
+export { PgLock, PgRateLimit, type LockOptions, type RateLimitOptions, type SaveResultOptions, type ResultLookup } from './features/coordination.ts'
+export { PgScheduler, PgSchedulerRunner, SCHEDULER_LOCK_NAME, type ScheduleDefinition, type ScheduleUpdate, type SchedulerRunOptions, type SchedulerRunnerEvents } from './features/scheduler.ts'
+export { PostgresError } from './errors.ts'
+export { migrate, type PgMigrationReport } from './schema/migrate.ts'
+export { PG_MIGRATIONS, LATEST_PG_VERSION } from './schema/migrations.ts'
+export { DEFAULT_SCHEMA } from './names.ts'
+export type { PgPool, PgQueryable } from './pg.ts'
+export type { WakeSource } from './wake/wake-source.ts'
+export { HonkerError } from '@honker/core'

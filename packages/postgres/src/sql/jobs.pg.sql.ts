@@ -1,0 +1,210 @@
+import { NOW, pgStatement } from './statement.ts'
+
+/**
+ * The job queue's statements on PostgreSQL, with SQLite's semantics (core's queue.sql.ts):
+ * `>=` owns a claim, `<` reclaims it; a claim counts an attempt; exhausted claimable jobs are
+ * dead-lettered before a claim. Each operation is ONE statement (data-modifying CTEs), so it is
+ * atomic on its own and costs one round trip. `s` is the schema, `wake` the NOTIFY channel.
+ */
+export function jobStatements(s: string, wake: string) {
+  const COLUMNS = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at, attempts, max_attempts, created_at, expires_at`
+  const DEAD_COLUMNS = `id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at`
+  const DUE = `(expires_at IS NULL OR expires_at > ${NOW})
+        AND ((state = 'pending' AND run_at <= ${NOW}) OR (state = 'processing' AND claim_expires_at < ${NOW}))`
+  /** $2 queue, $3 worker id, $4 limit, $5 visibility timeout: exhausted rows to the dead letters, then the claim. */
+  const CLAIM_CTES = `exhausted AS (
+      DELETE FROM ${s}._honker_live WHERE id IN (
+        SELECT id FROM ${s}._honker_live
+        WHERE queue = $2 AND attempts >= max_attempts AND ${DUE}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING *),
+    buried AS (
+      INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
+      SELECT id, queue, payload, priority, run_at, attempts, max_attempts, 'max attempts exceeded', created_at, ${NOW} FROM exhausted),
+    picked AS MATERIALIZED (
+      SELECT id FROM ${s}._honker_live
+      WHERE queue = $2 AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
+      ORDER BY priority DESC, run_at, id
+      LIMIT $4
+      FOR UPDATE SKIP LOCKED),
+    claimed AS (
+      UPDATE ${s}._honker_live AS l
+      SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + $5::bigint, attempts = l.attempts + 1
+      WHERE l.id IN (SELECT id FROM picked)
+      RETURNING l.${COLUMNS.split(', ').join(', l.')})`
+  const CLAIMED_JSON = `(SELECT coalesce(json_agg(claimed ORDER BY priority DESC, run_at, id), '[]') FROM claimed)`
+  const OWNED = `id = $2 AND worker_id = $3 AND state = 'processing' AND claim_expires_at >= ${NOW}`
+  return {
+    /** $2 queue, $3 payloads (text[]), $4 priority, $5 run_at, $6 delay_s, $7 max_attempts, $8 expires_s, $9 wake key. */
+    insert: pgStatement(
+      'insert_jobs',
+      `WITH ins AS (
+         INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
+         SELECT $2, p.payload, 'pending', $4,
+                CASE WHEN $6::bigint IS NOT NULL THEN ${NOW} + $6::bigint ELSE coalesce($5::bigint, ${NOW}) END,
+                0, $7, ${NOW}, ${NOW} + $8::bigint
+         FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n)
+         ORDER BY p.n
+         RETURNING id)
+       SELECT id, pg_notify('${wake}', $9) AS woke FROM ins ORDER BY id`,
+    ),
+    /** $2 queue, $3 worker, $4 limit, $5 visibility timeout, $6 finished ids to ack first. */
+    ackAndClaim: pgStatement(
+      'ack_and_claim',
+      `WITH acked AS (
+         DELETE FROM ${s}._honker_live
+         WHERE id = ANY($6::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}
+         RETURNING id),
+       ${CLAIM_CTES}
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed`,
+    ),
+    /** $2 ids, $3 worker. */
+    ack: pgStatement(
+      'ack_jobs',
+      `DELETE FROM ${s}._honker_live WHERE id = ANY($2::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}`,
+    ),
+    /** $2 id, $3 worker, $4 result text, $5 ttl (0: kept until swept by hand), $6 result wake key. */
+    ackWithResult: pgStatement(
+      'ack_with_result',
+      `WITH acked AS (
+         DELETE FROM ${s}._honker_live WHERE id = $2 AND worker_id = $3 AND claim_expires_at >= ${NOW} RETURNING id),
+       saved AS (
+         INSERT INTO ${s}._honker_results (job_id, value, created_at, expires_at)
+         SELECT id, $4, ${NOW}, CASE WHEN $5::bigint > 0 THEN ${NOW} + $5::bigint END FROM acked
+         ON CONFLICT (job_id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+         RETURNING job_id)
+       SELECT (SELECT count(*) FROM acked) AS acked, (SELECT count(pg_notify('${wake}', $6)) FROM saved) AS woke`,
+    ),
+    /** $2 id, $3 worker, $4 delay, $5 error, $6 queue wake key: pending again, or dead when attempts are used up. */
+    retry: pgStatement(
+      'retry_job',
+      `WITH again AS (
+         UPDATE ${s}._honker_live SET state = 'pending', run_at = ${NOW} + $4::bigint, worker_id = NULL, claim_expires_at = NULL
+         WHERE ${OWNED} AND attempts < max_attempts
+         RETURNING id),
+       taken AS (
+         DELETE FROM ${s}._honker_live WHERE ${OWNED} AND attempts >= max_attempts RETURNING *),
+       buried AS (
+         INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
+         SELECT id, queue, payload, priority, run_at, attempts, max_attempts, $5, created_at, ${NOW} FROM taken
+         RETURNING id)
+       SELECT (SELECT count(*) FROM again) + (SELECT count(*) FROM buried) AS done,
+              (SELECT count(pg_notify('${wake}', $6)) FROM again) AS woke`,
+    ),
+    /** $2 id, $3 worker, $4 error. */
+    fail: pgStatement(
+      'fail_job',
+      `WITH taken AS (DELETE FROM ${s}._honker_live WHERE ${OWNED} RETURNING *)
+       INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
+       SELECT id, queue, payload, priority, run_at, attempts, max_attempts, $4, created_at, ${NOW} FROM taken`,
+    ),
+    /** $2 id, $3 worker, $4 extend_s: the new expiry, or no row. */
+    heartbeat: pgStatement(
+      'heartbeat_job',
+      `UPDATE ${s}._honker_live SET claim_expires_at = ${NOW} + $4::bigint WHERE ${OWNED} RETURNING claim_expires_at`,
+    ),
+    /** $2 id, $3 worker, $4 queue wake key. */
+    release: pgStatement(
+      'release_job',
+      `WITH back AS (
+         UPDATE ${s}._honker_live SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = greatest(attempts - 1, 0)
+         WHERE ${OWNED} RETURNING id)
+       SELECT count(*) AS released, count(pg_notify('${wake}', $4)) AS woke FROM back`,
+    ),
+    /**
+     * $2 queue, $3 ids or NULL, $4 worker or NULL, $5 force, $6 wake key: the claimed jobs an
+     * operator targets, and which of them were released (lapsed, or all with force).
+     */
+    releaseClaims: pgStatement(
+      'release_claims',
+      `WITH targeted AS (
+         SELECT ${COLUMNS} FROM ${s}._honker_live
+         WHERE queue = $2 AND state = 'processing' AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[])) AND ($4::text IS NULL OR worker_id = $4)
+         FOR UPDATE),
+       back AS (
+         UPDATE ${s}._honker_live AS l SET state = 'pending', worker_id = NULL, claim_expires_at = NULL, attempts = greatest(l.attempts - 1, 0)
+         FROM targeted t WHERE l.id = t.id AND ($5::boolean OR t.claim_expires_at < ${NOW})
+         RETURNING l.id)
+       SELECT t.*, (t.id IN (SELECT id FROM back)) AS released, (SELECT count(pg_notify('${wake}', $6)) FROM back) AS woke
+       FROM targeted t ORDER BY t.id`,
+    ),
+    /** $2 queue or NULL, $3 state filter or NULL, $4 after id, $5 limit. */
+    list: pgStatement(
+      'list_live_jobs',
+      `SELECT ${COLUMNS} FROM ${s}._honker_live
+       WHERE ($2::text IS NULL OR queue = $2)
+         AND ($3::text IS NULL
+           OR ($3 = 'processing' AND state = 'processing')
+           OR ($3 = 'pending' AND state = 'pending' AND run_at <= ${NOW})
+           OR ($3 = 'delayed' AND state = 'pending' AND run_at > ${NOW}))
+         AND id > $4
+       ORDER BY id
+       LIMIT $5`,
+    ),
+    cancel: pgStatement('cancel_job', `DELETE FROM ${s}._honker_live WHERE id = $2`),
+    /** $2 id: the live row, else the dead one. */
+    get: pgStatement(
+      'get_job',
+      `SELECT ${COLUMNS}, NULL AS last_error, NULL::bigint AS died_at FROM ${s}._honker_live WHERE id = $2
+       UNION ALL
+       SELECT id, queue, payload, 'dead', priority, run_at, NULL, NULL, attempts, max_attempts, created_at, NULL, last_error, died_at
+       FROM ${s}._honker_dead WHERE id = $2 AND NOT EXISTS (SELECT 1 FROM ${s}._honker_live WHERE id = $2)`,
+    ),
+    /** $2 queue. */
+    sweepExpired: pgStatement(
+      'sweep_expired',
+      `WITH taken AS (
+         DELETE FROM ${s}._honker_live WHERE queue = $2 AND expires_at <= ${NOW}
+           AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < ${NOW}))
+         RETURNING *)
+       INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
+       SELECT id, queue, payload, priority, run_at, attempts, max_attempts, 'expired', created_at, ${NOW} FROM taken`,
+    ),
+    /** $2 queue: the next moment a claim could succeed, and the server's time to measure it from. */
+    nextClaimAt: pgStatement(
+      'next_claim_at',
+      `SELECT least(
+         (SELECT min(run_at) FROM ${s}._honker_live
+          WHERE queue = $2 AND state = 'pending' AND run_at > ${NOW} AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ${NOW})),
+         (SELECT min(claim_expires_at) + 1 FROM ${s}._honker_live
+          WHERE queue = $2 AND state = 'processing' AND claim_expires_at >= ${NOW} AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ${NOW}))
+       ) AS next_at, extract(epoch from statement_timestamp()) * 1000 AS server_ms`,
+    ),
+    /** $2 queue. */
+    counts: pgStatement(
+      'queue_counts',
+      `SELECT
+         (SELECT count(*) FROM ${s}._honker_live WHERE queue = $2 AND state = 'pending' AND run_at <= ${NOW}) AS pending,
+         (SELECT count(*) FROM ${s}._honker_live WHERE queue = $2 AND state = 'pending' AND run_at > ${NOW}) AS delayed,
+         (SELECT count(*) FROM ${s}._honker_live WHERE queue = $2 AND state = 'processing') AS processing,
+         (SELECT count(*) FROM ${s}._honker_dead WHERE queue = $2) AS dead`,
+    ),
+    /** $2 queue, $3 after id, $4 limit. */
+    listDead: pgStatement(
+      'list_dead',
+      `SELECT ${DEAD_COLUMNS} FROM ${s}._honker_dead WHERE queue = $2 AND id > $3 ORDER BY id LIMIT $4`,
+    ),
+    countDead: pgStatement('count_dead', `SELECT count(*) AS count FROM ${s}._honker_dead WHERE queue = $2`),
+    /** $2 queue, $3 ids or NULL for all, $4 wake key: back to pending under the same id, attempts reset. */
+    reviveDead: pgStatement(
+      'revive_dead',
+      `WITH gone AS (
+         DELETE FROM ${s}._honker_dead AS d
+         WHERE queue = $2 AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[]))
+           AND NOT EXISTS (SELECT 1 FROM ${s}._honker_live AS live WHERE live.id = d.id)
+         RETURNING *),
+       back AS (
+         INSERT INTO ${s}._honker_live (id, queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
+         SELECT id, queue, payload, 'pending', priority, ${NOW}, 0, max_attempts, created_at, NULL FROM gone ORDER BY id
+         RETURNING id)
+       SELECT id, pg_notify('${wake}', $4) AS woke FROM back ORDER BY id`,
+    ),
+    /** $2 queue, $3 ids or NULL for all. */
+    deleteDead: pgStatement(
+      'delete_dead',
+      `DELETE FROM ${s}._honker_dead WHERE queue = $2 AND ($3::bigint[] IS NULL OR id = ANY($3::bigint[])) RETURNING id`,
+    ),
+  }
+}
+
+export type JobStatements = ReturnType<typeof jobStatements>

@@ -1,0 +1,70 @@
+import pg from 'pg'
+import { describe, expect, it } from 'vitest'
+import { open } from '../src/index.ts'
+import { codeOf, freshDatabase, freshSchema, postgresUrl, testPool } from './support/pg.ts'
+
+describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
+  it('an unreachable server is connection_failed at open()', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'postgres', connectionTimeoutMillis: 2_000 })
+    pool.on('error', () => {})
+    expect(await codeOf(open({ postgres: pool, schema: freshSchema() }))).toBe('connection_failed')
+    await pool.end()
+  })
+
+  it('a role that cannot create the schema is permission_denied, and leaves no schema behind', async () => {
+    const admin = testPool()
+    const role = `limited_${Math.random().toString(36).slice(2, 8)}`
+    await admin.query(`CREATE ROLE ${role} LOGIN`)
+    const url = new URL(postgresUrl())
+    url.username = role
+    const limited = testPool({ connectionString: url.toString() })
+    const schema = freshSchema()
+    expect(await codeOf(open({ postgres: limited, schema }))).toBe('permission_denied')
+    const { rows } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])
+    expect(rows).toEqual([])
+  })
+
+  it('refuses schema names that are not plain identifiers, and things that are not pools', async () => {
+    expect(await codeOf(open({ postgres: testPool(), schema: 'Bad-Name"; DROP' }))).toBe('invalid_argument')
+    expect(await codeOf(open({ postgres: {} as never }))).toBe('invalid_argument')
+    expect(await codeOf(open({ postgres: testPool(), wake: 'sometimes' as never }))).toBe('invalid_argument')
+  })
+
+  it('a connection killed inside db.transaction is connection_lost, and neither the row nor the job is kept', async () => {
+    const db = await freshDatabase()
+    const admin = testPool()
+    await admin.query('CREATE TABLE IF NOT EXISTS orders_lost (id int primary key)')
+    const q = db.queue('lost')
+    const code = await codeOf(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO orders_lost VALUES (1)')
+        await q.enqueue({ order: 1 }, { tx })
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+        await tx.query('SELECT 1')
+      }),
+    )
+    expect(code).toBe('connection_lost')
+    expect((await admin.query('SELECT * FROM orders_lost')).rows).toEqual([])
+    expect((await q.counts()).pending).toBe(0)
+    // The pool threw the dead client away: the next transaction works.
+    await db.transaction((tx) => q.enqueue(2, { tx }))
+    expect((await q.counts()).pending).toBe(1)
+  })
+
+  it('a closed database refuses every call with closed', async () => {
+    const db = await freshDatabase()
+    const q = db.queue('closing')
+    db.close()
+    expect(await codeOf(q.enqueue(1))).toBe('closed')
+    expect(await codeOf(db.listen('x'))).toBe('closed')
+  })
+
+  it('runs the migration once when many pools open a fresh schema at once', async () => {
+    const schema = freshSchema()
+    const dbs = await Promise.all(Array.from({ length: 6 }, () => open({ postgres: testPool({ max: 2 }), schema })))
+    const { rows } = await testPool().query(`SELECT version FROM ${schema}._honker_ts_migrations`)
+    expect(rows).toEqual([{ version: 1 }])
+    for (const db of dbs) db.close()
+  })
+})
