@@ -34,6 +34,10 @@ export class PgEngine {
   readonly #clock: Clock | undefined
   readonly #prepared: boolean
   #closed = false
+  /** Jobs this handle inserted since it last had `_honker_live` analyzed, and the size then. */
+  #insertedSinceAnalyze = 0
+  #analyzedSize = 0
+  #analyzing = false
 
   constructor(pool: PgPool, settings: PgEngineSettings, wake: WakeSource) {
     this.pool = pool
@@ -87,6 +91,25 @@ export class PgEngine {
   async nowMs(): Promise<number> {
     const { rows } = await this.query<{ server_ms: string }>(this.coordination.now, [])
     return this.clockMs() ?? Number(rows[0]!.server_ms)
+  }
+
+  /**
+   * The claim walks `_honker_live_claim` in order only if the planner knows how many rows a queue
+   * holds: on a table never analyzed, it guesses a handful, picks a bitmap scan and a sort of the
+   * whole backlog, and a claim over 100,000 jobs costs 100 ms instead of 0.3 ms (measured). So a
+   * handle that bulk-inserts asks for statistics itself, in the background, rather than wait for
+   * autovacuum's next round (up to a minute).
+   */
+  noteInserted(count: number): void {
+    this.#insertedSinceAnalyze += count
+    if (this.#analyzing || this.#insertedSinceAnalyze < Math.max(1_000, this.#analyzedSize / 5)) return
+    this.#analyzing = true
+    this.#analyzedSize += this.#insertedSinceAnalyze
+    this.#insertedSinceAnalyze = 0
+    this.pool
+      .query({ text: `ANALYZE ${this.schema}._honker_live` })
+      .catch(() => {}) // a role that may not analyze leaves it to autovacuum
+      .finally(() => (this.#analyzing = false))
   }
 
   close(): void {

@@ -2,24 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { freshDatabase, manualClock, testPool } from './support/pg.ts'
 
 describe('locks, rate limits, results and the scheduler on PostgreSQL', () => {
-  it('leases a lock on the database clock; a held lease is not taken or extended by acquire', async () => {
-    const clock = manualClock()
-    const db = await freshDatabase({ clock })
-    const a = db.lock('job', { ttlS: 30, owner: 'a' })
-    const b = db.lock('job', { ttlS: 30, owner: 'b' })
-    expect(await a.acquire()).toBe(true)
-    expect(a.expiresAt).toBe(1_900_000_030)
-    expect(await b.acquire()).toBe(false)
-    clock.advance(10)
-    expect(await a.acquire()).toBe(true)
-    expect(a.expiresAt).toBe(1_900_000_030)
-    clock.advance(20)
-    expect(await b.acquire()).toBe(true)
-    expect(await a.renew()).toBe(false)
-    expect(await b.release()).toBe(true)
-    expect(await b.peek()).toBeNull()
-  })
-
   it('rate-limits per window, across pools, and a rolled-back try gives its slot back', async () => {
     const clock = manualClock(1_900_000_020)
     const db = await freshDatabase({ clock })
@@ -38,19 +20,6 @@ describe('locks, rate limits, results and the scheduler on PostgreSQL', () => {
     expect(await limit.resetsAt()).toBe(1_900_000_080)
     clock.advance(60)
     expect(await limit.try()).toBe(true)
-  })
-
-  it('saves, reads and expires results', async () => {
-    const clock = manualClock()
-    const db = await freshDatabase({ clock })
-    await db.saveResult(5, { ok: true }, { ttlS: 10 })
-    expect(await db.getResult(5)).toEqual({ found: true, value: { ok: true } })
-    clock.advance(10)
-    expect(await db.getResult(5)).toEqual({ found: false })
-    expect(await db.sweepResults()).toBe(1)
-    const waiting = db.waitResult<number>(6, { timeoutMs: 5_000 })
-    setTimeout(() => void db.saveResult(6, 42), 50)
-    expect(await waiting).toBe(42)
   })
 
   it('fires each due boundary once however many app servers tick, with the catch-up cap', async () => {

@@ -57,30 +57,6 @@ describe('notify/listen and streams on PostgreSQL', () => {
     expect((await stream.readSince(0, 10)).map((event) => event.payload)).toEqual([1, 2])
   })
 
-  it('replays from the saved offset and saves only finished events', async () => {
-    const db = await freshDatabase()
-    const stream = db.stream<string>('topic')
-    for (const payload of ['a', 'b', 'c']) await stream.publish(payload, { key: payload })
-    const controller = new AbortController()
-    const seen: string[] = []
-    const subscription = await stream.subscribe({ consumer: 'c1', signal: controller.signal, saveEveryN: 1 })
-    for await (const event of subscription) {
-      seen.push(event.payload)
-      if (event.payload === 'b') break
-    }
-    expect(seen).toEqual(['a', 'b'])
-    expect(await stream.getOffset('c1')).toBe(1) // 'b' was being handled when the loop broke
-    const again = await stream.subscribe({ consumer: 'c1' })
-    const next = await again.next()
-    expect(next.done === false && next.value.payload).toBe('b')
-    await again.close()
-    expect(await stream.saveOffset('c1', 0)).toBe(false) // never backwards
-    await db.transaction(async (tx) => {
-      expect(await stream.saveOffset('c2', 3, { tx })).toBe(true)
-    })
-    expect(await stream.getOffset('c2')).toBe(3)
-  })
-
   it('follows new events from another pool through LISTEN wakes', async () => {
     const db = await freshDatabase()
     const other = await freshDatabase({ schema: db.schema, postgres: testPool() })

@@ -100,6 +100,7 @@ export class PgQueue<Payload = unknown> {
       [this.name, texts, priority, runAt, delayS, maxAttempts, expiresS, wakeKey('q', this.name)],
       runner,
     )
+    this.#engine.noteInserted(rows.length)
     return rows.map((row) => Number(row.id))
   }
 

@@ -29,7 +29,7 @@ CREATE TABLE ${s}._honker_live (
   max_attempts bigint NOT NULL DEFAULT 3,
   created_at bigint NOT NULL,
   expires_at bigint
-);
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
 CREATE INDEX _honker_live_claim ON ${s}._honker_live (queue, priority DESC, run_at, id) WHERE state IN ('pending', 'processing');
 CREATE INDEX _honker_live_pending_deadline ON ${s}._honker_live (queue, run_at) WHERE state = 'pending';
 CREATE INDEX _honker_live_processing_deadline ON ${s}._honker_live (queue, claim_expires_at) WHERE state = 'processing';

@@ -1,0 +1,2 @@
+export { defineBehaviourSuite } from './suite.ts'
+export { manualClock, type EngineHarness, type AnyDatabase, type ManualClock } from './harness.ts'

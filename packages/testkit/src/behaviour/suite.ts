@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest'
+import { manualClock, type AnyDatabase, type EngineHarness } from './harness.ts'
+
+async function codeOf(run: () => unknown): Promise<string> {
+  try {
+    await run()
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? code : `uncoded: ${(error as Error).message}`
+  }
+  return 'no error'
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+const ids = (jobs: { id: number }[]): number[] => jobs.map((job) => job.id)
+
+/**
+ * One behaviour suite for every engine and driver (River's riverdrivertest, Oban's engine tests):
+ * the public API only, each check on a fresh database. A check an engine cannot pass is listed in
+ * `harness.gaps` with its reason and asserted to fail, so a gap that closes is noticed.
+ */
+export function defineBehaviourSuite(harness: EngineHarness): void {
+  const check = (name: string, body: () => Promise<void>): void => {
+    const gap = harness.gaps?.[name]
+    if (gap === undefined) it(name, body)
+    else it(`${name} [gap: ${gap}]`, async () => expect(await codeOf(body)).not.toBe('no error'))
+  }
+  const fresh = (clock?: ReturnType<typeof manualClock>): Promise<AnyDatabase> => harness.open(clock ? { clock } : {})
+
+  describe(`behaviour suite: ${harness.name}`, () => {
+    describe('queue', () => {
+      check('claims in priority, run_at, id order; ack is honest', async () => {
+        const db = await fresh()
+        const q = db.queue('order')
+        const low = await q.enqueue({ n: 1 })
+        const high = await q.enqueue({ n: 2 }, { priority: 5 })
+        const many: number[] = await q.enqueueMany([{ n: 3 }, { n: 4 }])
+        expect(many[1]).toBe(many[0]! + 1)
+        const batch = await q.claimBatch('w', 3)
+        expect(ids(batch)).toEqual([high, low, many[0]])
+        expect(batch[0].payload).toEqual({ n: 2 })
+        expect(batch[0].attempts).toBe(1)
+        expect(await batch[0].ack()).toBe(true)
+        expect(await batch[0].ack()).toBe(false)
+        expect(await q.ackBatch(batch.slice(1), 'w')).toBe(2)
+        expect({ ...(await q.counts()) }).toEqual({ pending: 1, delayed: 0, processing: 0, dead: 0 })
+      })
+
+      check('delays, retries and dead-letters the last attempt; dead letters revive under the same id', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('retry', { maxAttempts: 2 })
+        const id = await q.enqueue('x', { delayS: 10 })
+        expect(await q.claimOne('w')).toBeNull()
+        expect(await q.nextClaimAt()).toBe(1_900_000_010)
+        clock.advance(10)
+        const first = await q.claimOne('w')
+        expect(first.id).toBe(id)
+        expect(await first.retry({ delayS: 5, error: 'boom' })).toBe(true)
+        expect((await q.getJob(id)).state).toBe('pending')
+        clock.advance(5)
+        const second = await q.claimOne('w')
+        expect([second.attempts, second.isLastAttempt]).toEqual([2, true])
+        expect(await second.retry({ error: new TypeError('bad') })).toBe(true)
+        const dead = await q.getJob(id)
+        expect([dead.state, dead.lastError]).toEqual(['dead', 'TypeError: bad'])
+        expect(await q.dead.count()).toBe(1)
+        expect(ids(await q.dead.list())).toEqual([id])
+        expect(await q.dead.retry([id])).toEqual([id])
+        const revived = await q.claimOne('w')
+        expect([revived.id, revived.attempts]).toEqual([id, 1])
+        expect(await revived.fail('for good')).toBe(true)
+        expect(await q.dead.deleteAll()).toEqual([id])
+      })
+
+      check('a lapsed claim is reclaimed; the first owner can no longer ack or heartbeat', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('vt', { visibilityTimeoutS: 30 })
+        await q.enqueue(1)
+        const a = await q.claimOne('a')
+        clock.advance(30)
+        expect(await q.claimOne('b')).toBeNull() // owned while claim_expires_at >= now
+        clock.advance(1)
+        const b = await q.claimOne('b')
+        expect(b.attempts).toBe(2)
+        expect(await a.ack()).toBe(false)
+        expect(await a.heartbeat()).toBe(false)
+        expect(await b.heartbeat(100)).toBe(true)
+        expect(b.claimExpiresAt).toBe(1_900_000_131)
+        expect(await b.release()).toBe(true)
+        expect((await q.claimOne('c')).attempts).toBe(2) // the released attempt was not counted
+      })
+
+      check('an exhausted job whose worker died is dead-lettered before the next claim', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('crash', { maxAttempts: 1, visibilityTimeoutS: 5 })
+        const id = await q.enqueue('x')
+        await q.claimOne('w')
+        clock.advance(6)
+        expect(await q.claimOne('w')).toBeNull()
+        const dead = await q.getJob(id)
+        expect([dead.state, dead.lastError]).toEqual(['dead', 'max attempts exceeded'])
+      })
+
+      check('expires, cancels, lists and releases claims', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('misc')
+        const expiring = await q.enqueue('e', { expiresS: 5 })
+        const cancelled = await q.enqueue('c')
+        const claimed = await q.enqueue('p', { priority: -1 })
+        expect(await q.cancel(cancelled)).toBe(true)
+        expect(await q.cancel(cancelled)).toBe(false)
+        expect(await q.getJob(cancelled)).toBeNull()
+        clock.advance(5)
+        expect(await q.sweepExpired()).toBe(1)
+        expect((await q.getJob(expiring)).lastError).toBe('expired')
+        expect((await q.claimOne('w')).id).toBe(claimed)
+        expect(ids(await q.listJobs({ state: 'processing' }))).toEqual([claimed])
+        const kept = await q.releaseClaims()
+        expect([kept.released, ids(kept.live)]).toEqual([[], [claimed]])
+        expect((await q.releaseClaims({ force: true })).released).toEqual([claimed])
+        expect((await db.listJobs({ queue: 'misc' })).map((job: { id: number; state: string }) => [job.id, job.state])).toEqual([[claimed, 'pending']])
+      })
+
+      check('a job commits with the transaction or not at all', async () => {
+        const db = await fresh()
+        const q = db.queue('tx')
+        await harness.inTransaction(db, [(tx) => q.enqueue(1, { tx })])
+        await expect(harness.inTransaction(db, [(tx) => q.enqueue(2, { tx })], true)).rejects.toThrow()
+        expect((await q.counts()).pending).toBe(1)
+        expect((await q.claimOne('w')).payload).toBe(1)
+      })
+
+      check('bad input is a coded error and writes nothing', async () => {
+        const db = await fresh()
+        const q = db.queue('bad')
+        expect(await codeOf(() => q.enqueue(1, { runAt: Date.now() + 60_000 }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueue(1, { priority: 1.5 }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueue(() => 1))).toBe('invalid_payload')
+        expect(await codeOf(() => q.enqueue('x'.repeat(17 * 1024 * 1024)))).toBe('payload_too_large')
+        expect(await codeOf(() => q.enqueue(1, { tx: {} }))).not.toBe('no error')
+        expect(await codeOf(() => db.queue(''))).toBe('invalid_argument')
+        expect((await q.counts()).pending).toBe(0)
+      })
+    })
+
+    describe('worker', () => {
+      check('runs, retries, dead-letters and saves results', async () => {
+        const db = await fresh()
+        const q = db.queue('work', { maxAttempts: 2 })
+        const errors: unknown[] = []
+        const worker = q.work(
+          async (job: { payload: { n: number }; attempts: number }) => {
+            if (job.payload.n === 2 && job.attempts === 1) throw new Error('once')
+            if (job.payload.n === 3) throw new Error('always')
+            return { doubled: job.payload.n * 2 }
+          },
+          { concurrency: 4, results: { ttlS: 60 }, backoff: { baseS: 0, maxS: 0 } },
+        )
+        worker.on('worker:error', (error: unknown) => errors.push(error))
+        const [one, two, three] = await q.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }])
+        expect(await db.waitResult(one, { timeoutMs: 10_000 })).toEqual({ doubled: 2 })
+        expect(await db.waitResult(two, { timeoutMs: 10_000 })).toEqual({ doubled: 4 })
+        await until(async () => (await q.getJob(three))?.state === 'dead')
+        await worker.stop()
+        expect(errors).toEqual([])
+        expect(worker.stats).toMatchObject({ completed: 2, retried: 2, dead: 1 })
+      })
+
+      check('stop drains: a running job finishes before done settles', async () => {
+        const db = await fresh()
+        const q = db.queue('drain')
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => (release = resolve))
+        const worker = q.work(() => gate)
+        const id = await q.enqueue(1)
+        await until(async () => (await q.getJob(id))?.state === 'processing')
+        const stopped = worker.stop()
+        setTimeout(release, 50)
+        await stopped
+        expect(await q.getJob(id)).toBeNull()
+      })
+    })
+
+    describe('notify and streams', () => {
+      check('listen gets what commits after it starts, in id order; a rollback sends nothing', async () => {
+        const db = await fresh()
+        await db.notify('ch', { before: true })
+        const listener = await db.listen('ch', { fallbackPollMs: 50 })
+        await expect(harness.inTransaction(db, [(tx) => db.notify('ch', { n: -1 }, { tx })], true)).rejects.toThrow()
+        await db.notify('ch', { n: 1 })
+        await db.notify('other', { n: 9 })
+        await db.notify('ch', { n: 2 })
+        const got: number[] = []
+        for await (const notification of listener) {
+          got.push(notification.payload.n)
+          if (got.length === 2) break
+        }
+        expect(got).toEqual([1, 2])
+      })
+
+      check('streams replay from the saved offset, which only moves forward', async () => {
+        const db = await fresh()
+        const stream = db.stream('topic')
+        for (const payload of ['a', 'b', 'c']) await stream.publish(payload, { key: payload })
+        const events = await stream.readSince(0, 10)
+        expect(events.map((event: { payload: string; key: string }) => [event.payload, event.key])).toEqual([['a', 'a'], ['b', 'b'], ['c', 'c']])
+        const seen: string[] = []
+        const subscription = await stream.subscribe({ consumer: 'c1', saveEveryN: 1, fallbackPollMs: 50 })
+        for await (const event of subscription) {
+          seen.push(event.payload)
+          if (event.payload === 'b') break
+        }
+        expect(seen).toEqual(['a', 'b'])
+        expect(await stream.getOffset('c1')).toBe(events[0].offset) // 'b' was still being handled
+        expect(await stream.saveOffset('c1', 0)).toBe(false)
+        await harness.inTransaction(db, [(tx) => stream.saveOffset('c2', events[2].offset, { tx })])
+        expect(await stream.getOffset('c2')).toBe(events[2].offset)
+      })
+    })
+
+    describe('locks, rate limits, results, scheduler', () => {
+      check('a lock is a lease: not taken while held, not extended by acquire, taken once lapsed', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const a = db.lock('job', { ttlS: 30, owner: 'a' })
+        const b = db.lock('job', { ttlS: 30, owner: 'b' })
+        expect(await a.acquire()).toBe(true)
+        expect(await b.acquire()).toBe(false)
+        clock.advance(10)
+        expect(await a.acquire()).toBe(true)
+        expect(a.expiresAt).toBe(1_900_000_030)
+        clock.advance(20)
+        expect(await b.acquire()).toBe(true)
+        expect(await a.renew()).toBe(false)
+        expect(await b.release()).toBe(true)
+        expect(await a.acquire()).toBe(true)
+      })
+
+      check('rate limits count per fixed window; a rolled-back try gives its slot back', async () => {
+        const clock = manualClock(1_900_000_020)
+        const db = await fresh(clock)
+        const limit = db.rateLimit('api', { limit: 2, perS: 60 })
+        await expect(harness.inTransaction(db, [(tx) => limit.try({ tx })], true)).rejects.toThrow()
+        expect(await limit.remaining()).toBe(2)
+        expect(await limit.try()).toBe(true)
+        expect(await limit.try()).toBe(true)
+        expect(await limit.try()).toBe(false)
+        expect(await limit.resetsAt()).toBe(1_900_000_080)
+        clock.advance(60)
+        expect(await limit.try()).toBe(true)
+      })
+
+      check('results are saved, read, expired and awaited', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        await db.saveResult(5, { ok: true }, { ttlS: 10 })
+        expect(await db.getResult(5)).toEqual({ found: true, value: { ok: true } })
+        clock.advance(10)
+        expect(await db.getResult(5)).toEqual({ found: false })
+        expect(await db.sweepResults()).toBe(1)
+        const waiting = db.waitResult(6, { timeoutMs: 5_000 })
+        setTimeout(() => void db.saveResult(6, 42), 50)
+        expect(await waiting).toBe(42)
+      })
+
+      check('the scheduler fires each boundary once, caps catch-up at 64, and keeps pauses', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const scheduler = db.scheduler()
+        expect(await scheduler.add({ name: 'every', queue: 'ticks', schedule: '@every 10s', payload: { k: 1 } })).toBe(true)
+        expect(await scheduler.add({ name: 'every', queue: 'ticks', schedule: '@every 10s', payload: { k: 1 } })).toBe(false)
+        clock.advance(30)
+        expect((await scheduler.tick()).map((fired: { fireAt: number }) => fired.fireAt)).toEqual([1_900_000_010, 1_900_000_020, 1_900_000_030])
+        expect(await scheduler.tick()).toEqual([])
+        expect((await db.queue('ticks').counts()).pending).toBe(3)
+        expect(await scheduler.pause('every')).toBe(true)
+        clock.advance(10_000)
+        expect(await scheduler.tick()).toEqual([])
+        expect(await scheduler.resume('every')).toBe(true)
+        expect((await scheduler.tick()).length).toBe(64)
+        expect((await scheduler.get('every')).nextFireAt).toBeGreaterThan(1_900_010_030)
+        expect(await scheduler.update('every', { priority: 3 })).toBe(true)
+        expect((await scheduler.list()).map((task: { name: string; priority: number }) => [task.name, task.priority])).toEqual([['every', 3]])
+        expect(await codeOf(() => scheduler.add({ name: 'x', queue: 'q', schedule: 'not cron' }))).toBe('invalid_cron')
+        expect(await scheduler.remove('every')).toBe(true)
+      })
+    })
+  })
+}
