@@ -2,12 +2,13 @@ import { HonkerError, requireFunction, type JobInfo, type ListJobsOptions } from
 import type { PgEngine } from './engine.ts'
 import { toHonkerError } from './errors.ts'
 import type { PgPoolClient } from './pg.ts'
-import { PgLock, PgRateLimit, PgResults, type LockOptions, type RateLimitOptions, type ResultLookup, type SaveResultOptions } from './features/coordination.ts'
-import { listen, notify, pruneNotifications, PgStream, type ListenOptions, type PruneNotificationsOptions } from './features/messages.ts'
-import { listJobs, PgQueue, type QueueOptions } from './features/queue.ts'
+import { PgLock, PgRateLimit, PgResults, type ResultLookup, type SaveResultOptions } from './features/coordination.ts'
+import { listen, notify, pruneNotifications, PgStream } from './features/messages.ts'
+import { listJobs, PgQueue } from './features/queue.ts'
+import { PgOutbox, type PgOutboxDelivery } from './features/outbox.ts'
 import { PgScheduler } from './features/scheduler.ts'
 import { PgTransaction } from './features/transaction.ts'
-import type { Notification } from '@honker/core'
+import type { ListenOptions, LockOptions, Notification, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
 import type { Follower } from './features/follower.ts'
 
 /**
@@ -137,6 +138,12 @@ export class PgDatabase {
 
   sweepResults(): Promise<number> {
     return this.#results.sweep()
+  }
+
+  /** A transactional outbox: `outbox.enqueue(message, { tx })` with the app's write, delivered by `deliver`. */
+  outbox<Payload = unknown>(name: string, deliver: PgOutboxDelivery<Payload>, options?: OutboxOptions): PgOutbox<Payload> {
+    this.#engine.assertOpen()
+    return new PgOutbox<Payload>(this.#engine, this, name, deliver, options)
   }
 
   scheduler(): PgScheduler {

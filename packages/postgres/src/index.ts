@@ -7,18 +7,41 @@
  */
 export { open, type OpenPostgresOptions } from './open.ts'
 export { PgDatabase } from './database.ts'
-export { PgQueue, type QueueOptions, type EnqueueCallOptions, type ClaimOptions, type QueueCounts } from './features/queue.ts'
+export { PgQueue, type EnqueueCallOptions, type QueueCounts } from './features/queue.ts'
 export { PgJob, type RetryOptions } from './features/job.ts'
-export { PgDeadLetters, type ListDeadOptions } from './features/dead-letters.ts'
+export { PgDeadLetters } from './features/dead-letters.ts'
 export { PgTransaction } from './features/transaction.ts'
-export { PgStream, PgStreamSubscription, type PublishOptions, type SubscribeOptions, type ListenOptions, type PruneNotificationsOptions } from './features/messages.ts'
+export { PgStream, PgStreamSubscription, type PublishOptions } from './features/messages.ts'
 export { Follower } from './features/follower.ts'
-export { PgLock, PgRateLimit, type LockOptions, type RateLimitOptions, type SaveResultOptions, type ResultLookup } from './features/coordination.ts'
-export { PgScheduler, PgSchedulerRunner, SCHEDULER_LOCK_NAME, type ScheduleDefinition, type ScheduleUpdate, type SchedulerRunOptions, type SchedulerRunnerEvents } from './features/scheduler.ts'
+export { PgLock, PgRateLimit, type SaveResultOptions, type ResultLookup } from './features/coordination.ts'
+export { PgScheduler, PgSchedulerRunner } from './features/scheduler.ts'
+export { PgOutbox, type PgOutboxDelivery } from './features/outbox.ts'
 export { PostgresError } from './errors.ts'
 export { migrate, type PgMigrationReport } from './schema/migrate.ts'
 export { PG_MIGRATIONS, LATEST_PG_VERSION } from './schema/migrations.ts'
 export { DEFAULT_SCHEMA } from './names.ts'
 export type { PgPool, PgQueryable } from './pg.ts'
 export type { WakeSource } from './wake/wake-source.ts'
-export { HonkerError } from '@honker/core'
+/** Option and value types shared with `@honker/core` (same names, same meaning). */
+export {
+  HonkerError,
+  SCHEDULER_LOCK_NAME,
+  type QueueOptions,
+  type ClaimOptions,
+  type ListDeadOptions,
+  type ListenOptions,
+  type PruneNotificationsOptions,
+  type SubscribeOptions,
+  type LockOptions,
+  type RateLimitOptions,
+  type ScheduleDefinition,
+  type ScheduleUpdate,
+  type SchedulerRunOptions,
+  type SchedulerRunnerEvents,
+  type ScheduledTask,
+  type FiredJob,
+  type JobInfo,
+  type WorkOptions,
+  type OutboxOptions,
+  type OutboxRunOptions,
+} from '@honker/core'

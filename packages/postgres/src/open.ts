@@ -4,7 +4,7 @@ import { PgEngine } from './engine.ts'
 import { DEFAULT_SCHEMA, requireSchemaName, wakeChannel } from './names.ts'
 import { isPgPool, type PgPool } from './pg.ts'
 import { migrate } from './schema/migrate.ts'
-import { ListenWakeSource, PollWakeSource, type ListenOptions } from './wake/listen-wake-source.ts'
+import { ListenWakeSource, PollWakeSource, type ListenConnectionOptions } from './wake/listen-wake-source.ts'
 
 export interface OpenPostgresOptions {
   /** A `pg` Pool of the app's (Honker never ends it). */
@@ -14,7 +14,7 @@ export interface OpenPostgresOptions {
   /** Run the migrations (default true). false: the schema must be current; a role without CREATE uses this. */
   migrate?: boolean
   /** 'listen' (default): one LISTEN connection per handle; 'poll': none (PgBouncer transaction mode). */
-  wake?: 'listen' | 'poll' | ListenOptions
+  wake?: 'listen' | 'poll' | ListenConnectionOptions
   /** Largest payload (JSON bytes) any writer accepts. Default 16 MiB. */
   maxPayloadBytes?: number
   /** Prepared statements (default true); false for PgBouncer in transaction mode before 1.21. */

@@ -36,6 +36,20 @@ describe('notify/listen and streams on PostgreSQL', () => {
     listener.close()
   })
 
+  it('takes any channel and topic name: long, unicode, quotes (names travel as NOTIFY payloads, never identifiers)', async () => {
+    const db = await freshDatabase()
+    const other = await freshDatabase({ schema: db.schema, postgres: testPool() })
+    for (const name of ['x'.repeat(1_000), 'naïve "quoted"; DROP TABLE x; --', '通知']) {
+      const listener = await db.listen<number>(name, { fallbackPollMs: null })
+      const subscription = await db.stream<number>(name).subscribe({ consumer: 'c', fallbackPollMs: null })
+      setTimeout(() => void other.notify(name, 1).then(() => other.stream(name).publish(2)), 20)
+      const [note, event] = await Promise.all([listener.next(), subscription.next()])
+      expect([note.done === false && note.value.payload, event.done === false && event.value.payload]).toEqual([1, 2])
+      listener.close()
+      await subscription.close()
+    }
+  })
+
   it('keeps offsets in commit order when two publishers of one topic commit in reverse order', async () => {
     const db = await freshDatabase()
     const stream = db.stream<number>('ordered')

@@ -2,15 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { startTestCluster } from '@honker/testkit/postgres'
 import pg from 'pg'
 import { open, type PgDatabase } from '../src/index.ts'
-import { freshDatabase, testPool } from './support/pg.ts'
+import { freshDatabase, testPool, until } from './support/pg.ts'
 
-const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('wakes on PostgreSQL: one LISTEN connection, reconnects, no wake lost', () => {
   it('reconnects after pg_terminate_backend of the listener, and a job enqueued while deaf still runs', async () => {

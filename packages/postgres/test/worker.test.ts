@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { freshDatabase, testPool } from './support/pg.ts'
+import { freshDatabase, testPool, until } from './support/pg.ts'
 
-const until = async (check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('worker on PostgreSQL (core runtime, Postgres storage)', () => {
   it('wakes an idle worker within the enqueue commit, through LISTEN', async () => {

@@ -2,7 +2,7 @@ import { HonkerError } from '../errors/honker-error.ts'
 import type { Host } from '../host.ts'
 import { INSERT_JOB } from '../queue/queue.sql.ts'
 import { toNullableNumber, toNumber } from '../queue/job-row.ts'
-import { parseSchedule } from './cron.ts'
+import { parseSchedule, type Schedule } from './cron.ts'
 import { DUE_TASKS, SET_NEXT_FIRE } from './scheduler.sql.ts'
 import type { TaskRow } from './task-row.ts'
 
@@ -12,6 +12,21 @@ import type { TaskRow } from './task-row.ts'
  * so every binding ticking the file behaves the same.
  */
 export const CATCH_UP_CAP = 64
+
+/**
+ * The boundaries a task fires on a tick at `now`, from its stored `nextFireAt`, capped at
+ * CATCH_UP_CAP (the rest are skipped), and its next boundary after them. Every engine's tick uses it.
+ */
+export function dueBoundaries(schedule: Schedule, nextFireAt: number, now: number): { fireAt: number[]; next: number } {
+  const fireAt: number[] = []
+  let next = nextFireAt
+  while (next <= now) {
+    if (fireAt.length === CATCH_UP_CAP) return { fireAt, next: schedule.nextAfter(now) }
+    fireAt.push(next)
+    next = schedule.nextAfter(next)
+  }
+  return { fireAt, next }
+}
 
 /** One job a tick enqueued. */
 export interface FiredJob {
@@ -49,13 +64,8 @@ export function tickTasks(host: Host, now: number): FiredJob[] {
         throw new HonkerError('invalid_cron', `task ${JSON.stringify(task.name)}: ${(error as Error).message}`, { cause: error })
       }
       const expiresS = toNullableNumber(task.expires_s)
-      let next = toNumber(task.next_fire_at)
-      let count = 0
-      while (next <= now) {
-        if (count === CATCH_UP_CAP) {
-          next = schedule.nextAfter(now)
-          break
-        }
+      const { fireAt, next } = dueBoundaries(schedule, toNumber(task.next_fire_at), now)
+      for (const boundary of fireAt) {
         const [row] = executor.all<{ id: number | bigint }>(
           INSERT_JOB,
           INSERT_JOB.bind({
@@ -68,9 +78,7 @@ export function tickTasks(host: Host, now: number): FiredJob[] {
             expires_at: expiresS === null ? null : realNow + expiresS,
           }),
         )
-        fired.push({ name: task.name, queue: task.queue, fireAt: next, jobId: toNumber(row!.id) })
-        count += 1
-        next = schedule.nextAfter(next)
+        fired.push({ name: task.name, queue: task.queue, fireAt: boundary, jobId: toNumber(row!.id) })
       }
       executor.run(SET_NEXT_FIRE, SET_NEXT_FIRE.bind({ name: task.name, next_fire_at: next }))
     }

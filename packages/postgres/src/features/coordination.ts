@@ -11,17 +11,11 @@ import {
   requireName,
   requireObject,
 } from '@honker/core/engine'
+import type { LockOptions, RateLimitOptions } from '@honker/core'
 import type { PgEngine } from '../engine.ts'
 import type { PgQueryable } from '../pg.ts'
 import { wakeKey } from '../names.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
-
-export interface LockOptions {
-  /** Seconds the lease lasts unless renewed. */
-  ttlS: number
-  /** Who holds it; default a random id per Lock object. */
-  owner?: string
-}
 
 /**
  * A named lease in `_honker_locks`, on the database's clock. `held` trusts the lease only until
@@ -109,11 +103,6 @@ export class PgLock {
     // Whole seconds on the server: the lease may have begun up to 1 s before `serverNow` said.
     this.#trustedUntil = expiresAt === null ? 0 : askedAt + (expiresAt - serverNow - 1) * 1000
   }
-}
-
-export interface RateLimitOptions {
-  limit: number
-  perS: number
 }
 
 /** A fixed-window rate limit in `_honker_rate_limits` (honker's windows), on the database's clock. */

@@ -1,12 +1,8 @@
 import { InvalidArgumentError, optionalInteger, requireInteger, requireObject, type JobInfo } from '@honker/core/engine'
+import type { ListDeadOptions } from '@honker/core'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { deadRowToInfo, type PgJobRow } from './job-row.ts'
-
-export interface ListDeadOptions {
-  limit?: number
-  afterId?: number
-}
 
 const MAX_PAGE = 100_000
 

@@ -1,4 +1,4 @@
-import { Notification, StreamEvent } from '@honker/core'
+import { Notification, StreamEvent, type ListenOptions, type PruneNotificationsOptions, type PublishOptions as CorePublishOptions, type SubscribeOptions } from '@honker/core'
 import {
   encodePayload,
   HonkerError,
@@ -13,12 +13,6 @@ import type { PgEngine } from '../engine.ts'
 import { orderingLockName, wakeKey } from '../names.ts'
 import { Follower } from './follower.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
-
-export interface ListenOptions {
-  signal?: AbortSignal
-  /** Re-read after this long without a wake. Default 15000; null: wakes only. */
-  fallbackPollMs?: number | null
-}
 
 interface NotificationRow {
   id: string
@@ -72,11 +66,6 @@ export async function listen<Payload>(engine: PgEngine, channel: string, options
   }
 }
 
-export interface PruneNotificationsOptions {
-  olderThanS?: number
-  maxKeep?: number
-}
-
 export async function pruneNotifications(engine: PgEngine, options: PruneNotificationsOptions): Promise<number> {
   requireObject(options, 'options')
   const olderThanS = optionalInteger(options?.olderThanS, 'olderThanS', { min: 0 }) ?? null
@@ -85,21 +74,8 @@ export async function pruneNotifications(engine: PgEngine, options: PruneNotific
   return (await engine.query(engine.messages.pruneNotifications, [olderThanS, maxKeep])).rowCount ?? 0
 }
 
-export interface PublishOptions {
-  /** Partition key stored with the event. */
-  key?: string | null
-  tx?: PgTransaction
-}
-
-export interface SubscribeOptions {
-  consumer: string
-  fromOffset?: number
-  saveEveryN?: number
-  saveEveryS?: number | null
-  batchSize?: number
-  signal?: AbortSignal
-  fallbackPollMs?: number | null
-}
+/** `@honker/core`'s publish options, with a transaction of this engine. */
+export type PublishOptions = Omit<CorePublishOptions, 'tx'> & { tx?: PgTransaction }
 
 interface EventRow {
   offset: string

@@ -20,6 +20,7 @@ import {
   type ReleaseClaimsResult,
   type WorkOptions,
 } from '@honker/core/engine'
+import type { ClaimOptions, QueueCounts as CoreQueueCounts, QueueOptions } from '@honker/core'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { PgDeadLetters } from './dead-letters.ts'
@@ -28,30 +29,13 @@ import { rowToInfo, type PgJobRow } from './job-row.ts'
 import { pgQueueWorkerStorage } from './queue-worker-storage.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
-export interface QueueOptions {
-  /** Seconds a claim is owned before another worker may take the job. Default 300. */
-  visibilityTimeoutS?: number
-  /** Executions allowed per job. Default 3. */
-  maxAttempts?: number
-}
-
 export interface EnqueueCallOptions extends EnqueueOptions {
   /** Insert inside this transaction: the job exists (and wakes workers) only if it commits. */
   tx?: PgTransaction
 }
 
-export interface ClaimOptions {
-  signal?: AbortSignal
-  batchSize?: number
-  fallbackPollMs?: number | null
-}
-
-export interface QueueCounts {
-  pending: number
-  delayed: number
-  processing: number
-  dead: number
-}
+/** `@honker/core`'s counts without the deprecated `ready`. */
+export type QueueCounts = Omit<CoreQueueCounts, 'ready'>
 
 const MAX_PAGE = 100_000
 const LIVE_STATES = ['pending', 'delayed', 'processing']

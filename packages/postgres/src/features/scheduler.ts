@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import {
-  CATCH_UP_CAP,
   DEFAULT_MAX_ATTEMPTS,
+  dueBoundaries,
   encodePayload,
   HonkerError,
   InvalidArgumentError,
@@ -16,31 +16,14 @@ import {
   type FiredJob,
   type ScheduledTask,
 } from '@honker/core/engine'
+import { SCHEDULER_LOCK_NAME, type ScheduleDefinition, type SchedulerRunnerEvents, type SchedulerRunOptions, type ScheduleUpdate } from '@honker/core'
 import type { PgEngine } from '../engine.ts'
 import { toHonkerError } from '../errors.ts'
 import { wakeKey } from '../names.ts'
 import type { PgQueryable } from '../pg.ts'
 import { PgLock } from './coordination.ts'
 
-export const SCHEDULER_LOCK_NAME = 'honker-scheduler'
-
-export interface ScheduleDefinition<Payload = unknown> {
-  name: string
-  queue: string
-  schedule: string
-  payload?: Payload
-  priority?: number
-  expiresS?: number | null
-  maxAttempts?: number
-}
-
-export interface ScheduleUpdate<Payload = unknown> {
-  schedule?: string
-  payload?: Payload
-  priority?: number
-  expiresS?: number | null
-  maxAttempts?: number | null
-}
+export { SCHEDULER_LOCK_NAME }
 
 interface TaskRow {
   name: string
@@ -247,16 +230,7 @@ export class PgScheduler {
         } catch (error) {
           throw new HonkerError('invalid_cron', `task ${JSON.stringify(task.name)}: ${(error as Error).message}`, { cause: error })
         }
-        let next = Number(task.next_fire_at)
-        const boundaries: number[] = []
-        while (next <= now) {
-          if (boundaries.length === CATCH_UP_CAP) {
-            next = schedule.nextAfter(now)
-            break
-          }
-          boundaries.push(next)
-          next = schedule.nextAfter(next)
-        }
+        const { fireAt: boundaries, next } = dueBoundaries(schedule, Number(task.next_fire_at), now)
         if (boundaries.length > 0) {
           // The task's stored text as it is (another binding's spacing is kept), run now.
           const inserted = await this.#engine.query<{ id: string }>(
@@ -290,22 +264,6 @@ function samePayload(stored: string, encoded: string): boolean {
   } catch {
     return false
   }
-}
-
-export interface SchedulerRunOptions {
-  owner?: string
-  signal?: AbortSignal
-  lockTtlS?: number
-  standbyRetryS?: number
-}
-
-export interface SchedulerRunnerEvents {
-  'task:fired': [job: FiredJob]
-  'leader:acquired': []
-  'leader:lost': []
-  'scheduler:standby': []
-  'scheduler:error': [error: unknown]
-  'scheduler:stopped': [error: unknown]
 }
 
 const ERROR_RETRY_MS = 1000

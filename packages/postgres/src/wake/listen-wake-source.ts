@@ -3,7 +3,7 @@ import type { PgClient, PgNotification, PgPool, PgPoolClient } from '../pg.ts'
 import { SubscriptionTable } from './subscriptions.ts'
 import type { WakeSource } from './wake-source.ts'
 
-export interface ListenOptions {
+export interface ListenConnectionOptions {
   /** How often the connection proves it still listens (`pg_listening_channels()`). */
   healthCheckMs?: number
   /** Reconnect backoff bounds. */
@@ -38,7 +38,7 @@ export class ListenWakeSource implements WakeSource {
   #timer: NodeJS.Timeout | null = null
   #failures = 0
 
-  constructor(pool: PgPool, channel: string, options: ListenOptions = {}) {
+  constructor(pool: PgPool, channel: string, options: ListenConnectionOptions = {}) {
     this.#pool = pool
     this.#channel = channel
     this.#healthCheckMs = options.healthCheckMs ?? 10_000

@@ -48,3 +48,12 @@ export async function codeOf(promise: Promise<unknown> | (() => unknown)): Promi
   }
   return 'no error'
 }
+
+/** Poll `check` until it holds (cross-connection effects have no callback to await). */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}

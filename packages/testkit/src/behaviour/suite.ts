@@ -192,6 +192,30 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
       })
     })
 
+    describe('outbox', () => {
+      check('delivers what committed, retries with backoff, and dead-letters the rest', async () => {
+        const db = await fresh()
+        const delivered: unknown[] = []
+        const outbox = db.outbox(
+          'mail',
+          async (payload: string) => {
+            if (payload === 'bad') throw new Error('nope')
+            delivered.push(payload)
+          },
+          { maxAttempts: 2, baseBackoffS: 0 },
+        )
+        await harness.inTransaction(db, [(tx) => outbox.enqueue('ok', { tx })])
+        await expect(harness.inTransaction(db, [(tx) => outbox.enqueue('rolled back', { tx })], true)).rejects.toThrow()
+        const bad = await outbox.enqueue('bad')
+        const worker = outbox.start()
+        await until(async () => (await outbox.queue.getJob(bad))?.state === 'dead')
+        await worker.stop()
+        expect(delivered).toEqual(['ok'])
+        const dead = await outbox.queue.getJob(bad)
+        expect([dead.attempts, dead.lastError]).toEqual([2, 'nope'])
+      })
+    })
+
     describe('notify and streams', () => {
       check('listen gets what commits after it starts, in id order; a rollback sends nothing', async () => {
         const db = await fresh()
