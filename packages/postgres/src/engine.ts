@@ -1,6 +1,5 @@
 import type { Clock } from '@honker/core/engine'
 import { DatabaseClosedError, unixSeconds } from '@honker/core/engine'
-import { toHonkerError } from './errors.ts'
 import { wakeChannel } from './names.ts'
 import type { PgPool, PgQueryable, PgQueryResult } from './pg.ts'
 import { coordinationStatements } from './sql/coordination.pg.sql.ts'
@@ -8,6 +7,7 @@ import { jobStatements } from './sql/jobs.pg.sql.ts'
 import { messageStatements } from './sql/messages.pg.sql.ts'
 import type { PgStatement } from './sql/statement.ts'
 import type { WakeSource } from './wake/wake-source.ts'
+import { runStatement, type WriteContext } from './writes.ts'
 
 export interface PgEngineSettings {
   schema: string
@@ -22,7 +22,7 @@ export interface PgEngineSettings {
  * every time bound as `$1`, every error coded. Features (queue, stream, ...) call it; they never
  * see SQL.
  */
-export class PgEngine {
+export class PgEngine implements WriteContext {
   readonly pool: PgPool
   readonly schema: string
   readonly wakeChannel: string
@@ -32,7 +32,7 @@ export class PgEngine {
   readonly coordination: ReturnType<typeof coordinationStatements>
   readonly wake: WakeSource
   readonly #clock: Clock | undefined
-  readonly #prepared: boolean
+  readonly prepared: boolean
   #closed = false
   /** Jobs this handle inserted since it last had `_honker_live` analyzed, and the size then. */
   #insertedSinceAnalyze = 0
@@ -45,7 +45,7 @@ export class PgEngine {
     this.wakeChannel = wakeChannel(settings.schema)
     this.maxPayloadBytes = settings.maxPayloadBytes
     this.#clock = settings.clock
-    this.#prepared = settings.preparedStatements
+    this.prepared = settings.preparedStatements
     this.jobs = jobStatements(settings.schema, this.wakeChannel)
     this.messages = messageStatements(settings.schema, this.wakeChannel)
     this.coordination = coordinationStatements(settings.schema, this.wakeChannel)
@@ -73,12 +73,7 @@ export class PgEngine {
   /** Run one statement (with `$1` = the time) on `runner`, the pool by default. */
   async query<Row>(statement: PgStatement, values: readonly unknown[], runner: PgQueryable = this.pool): Promise<PgQueryResult<Row>> {
     this.assertOpen()
-    const config = { text: statement.text, values: [this.nowParam(), ...values], ...(this.#prepared ? { name: statement.name } : {}) }
-    try {
-      return await runner.query<Row>(config)
-    } catch (error) {
-      throw toHonkerError(error)
-    }
+    return runStatement<Row>(this, runner, statement, values)
   }
 
   /** The current unix second on the engine's clock. */

@@ -1,6 +1,5 @@
 import { Notification, StreamEvent, type ListenOptions, type PruneNotificationsOptions, type PublishOptions as CorePublishOptions, type SubscribeOptions } from '@honker/core'
 import {
-  encodePayload,
   HonkerError,
   optionalInteger,
   optionalMilliseconds,
@@ -10,8 +9,9 @@ import {
   requireObject,
 } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
-import { orderingLockName, wakeKey } from '../names.ts'
+import { wakeKey } from '../names.ts'
 import { Follower } from './follower.ts'
+import { appendEvent, insertNotification, saveOffsetOn } from '../writes.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
 interface NotificationRow {
@@ -26,15 +26,9 @@ const DEFAULT_FALLBACK_POLL_MS = 15_000
 
 /** Insert a notification (in `tx` when given); its NOTIFY wakes listeners at commit. */
 export async function notify(engine: PgEngine, owner: object, channel: string, payload: unknown, tx: PgTransaction | undefined): Promise<number> {
-  requireName(channel, 'channel')
-  const text = encodePayload(payload, 'payload', engine.maxPayloadBytes)
-  const runner = runnerOf(tx, owner)
-  const { rows } = await engine.query<{ id: string }>(
-    engine.messages.notify,
-    [channel, text, wakeKey('n', channel), orderingLockName(engine.schema, 'n', channel)],
-    runner,
-  )
-  return Number(rows[0]!.id)
+  const runner = runnerOf(tx, owner) ?? engine.pool
+  engine.assertOpen()
+  return insertNotification(engine, runner, channel, payload)
 }
 
 /**
@@ -101,15 +95,9 @@ export class PgStream<Payload = unknown> {
   /** Append an event; returns its offset. Offsets of one topic become visible in order. */
   async publish(payload: Payload, options: PublishOptions = {}): Promise<number> {
     requireObject(options, 'options')
-    const key = options.key === undefined || options.key === null ? null : requireName(options.key, 'key')
-    const text = encodePayload(payload, 'payload', this.#engine.maxPayloadBytes)
-    const runner = runnerOf(options.tx, this.#owner)
-    const { rows } = await this.#engine.query<{ offset: string }>(
-      this.#engine.messages.publish,
-      [this.topic, key, text, orderingLockName(this.#engine.schema, 's', this.topic), wakeKey('s', this.topic)],
-      runner,
-    )
-    return Number(rows[0]!.offset)
+    const runner = runnerOf(options?.tx, this.#owner) ?? this.#engine.pool
+    this.#engine.assertOpen()
+    return appendEvent(this.#engine, runner, this.topic, payload, options)
   }
 
   async readSince(offset: number, limit: number): Promise<StreamEvent<Payload>[]> {
@@ -121,11 +109,10 @@ export class PgStream<Payload = unknown> {
 
   /** Move `consumer`'s offset forward (never back); true when it moved. In `tx`: exactly-once with the app's writes. */
   async saveOffset(consumer: string, offset: number, options: { tx?: PgTransaction } = {}): Promise<boolean> {
-    requireName(consumer, 'consumer')
-    requireInteger(offset, 'offset', { min: 0 })
     requireObject(options, 'options')
-    const runner = runnerOf(options.tx, this.#owner)
-    return (await this.#engine.query(this.#engine.messages.saveOffset, [consumer, this.topic, offset], runner)).rowCount === 1
+    const runner = runnerOf(options?.tx, this.#owner) ?? this.#engine.pool
+    this.#engine.assertOpen()
+    return saveOffsetOn(this.#engine, runner, consumer, this.topic, offset)
   }
 
   async getOffset(consumer: string): Promise<number> {

@@ -1,7 +1,5 @@
 import {
-  encodePayload,
   InvalidArgumentError,
-  MAX_SECONDS,
   optionalInteger,
   optionalMilliseconds,
   optionalSignal,
@@ -10,7 +8,6 @@ import {
   requireObject,
   requireQueueDefaults,
   sleepUntilClaimableMs,
-  toUnixSeconds,
   Worker,
   type EnqueueOptions,
   type JobHandler,
@@ -27,6 +24,7 @@ import { PgDeadLetters } from './dead-letters.ts'
 import { PgJob } from './job.ts'
 import { rowToInfo, type PgJobRow } from './job-row.ts'
 import { pgQueueWorkerStorage } from './queue-worker-storage.ts'
+import { insertJobs } from '../writes.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
 export interface EnqueueCallOptions extends EnqueueOptions {
@@ -69,23 +67,12 @@ export class PgQueue<Payload = unknown> {
 
   /** Insert many jobs with the same options in one statement; ids in payload order. */
   async enqueueMany(payloads: readonly Payload[], options: EnqueueCallOptions = {}): Promise<number[]> {
-    if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
     requireObject(options, 'options')
-    const priority = optionalInteger(options.priority, 'priority') ?? 0
-    const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? null
-    const runAt = options.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt')
-    const maxAttempts = optionalInteger(options.maxAttempts, 'maxAttempts', { min: 1 }) ?? this.maxAttempts
-    const expiresS = optionalInteger(options.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
-    const texts = payloads.map((payload) => encodePayload(payload, 'payload', this.#engine.maxPayloadBytes))
-    const runner = runnerOf(options.tx, this.#owner)
-    if (texts.length === 0) return []
-    const { rows } = await this.#engine.query<{ id: string }>(
-      this.#engine.jobs.insert,
-      [this.name, texts, priority, runAt, delayS, maxAttempts, expiresS, wakeKey('q', this.name)],
-      runner,
-    )
-    this.#engine.noteInserted(rows.length)
-    return rows.map((row) => Number(row.id))
+    const runner = runnerOf(options?.tx, this.#owner) ?? this.#engine.pool
+    this.#engine.assertOpen()
+    const ids = await insertJobs(this.#engine, runner, this.name, payloads, options, this.maxAttempts)
+    this.#engine.noteInserted(ids.length)
+    return ids
   }
 
   async claimOne(workerId: string): Promise<PgJob<Payload> | null> {

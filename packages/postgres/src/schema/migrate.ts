@@ -9,7 +9,8 @@ export interface PgMigrationReport {
   version: number
 }
 
-const checksum = (migration: PgMigration): string =>
+/** The ledger's fingerprint of a migration's DDL (schema-independent). */
+export const migrationChecksum = (migration: PgMigration): string =>
   createHash('sha256').update(migration.sql('{{schema}}')).digest('hex').slice(0, 16)
 
 /**
@@ -41,7 +42,7 @@ export async function migrate(pool: PgPool, s: string): Promise<PgMigrationRepor
     for (const migration of PG_MIGRATIONS) {
       const recorded = done.get(migration.version)
       if (recorded !== undefined) {
-        if (recorded !== checksum(migration)) {
+        if (recorded !== migrationChecksum(migration)) {
           throw new HonkerError('migration_checksum_mismatch', `${s}._honker_ts_migrations: migration ${migration.version} (${migration.name}) was changed after it ran`)
         }
         continue
@@ -49,7 +50,7 @@ export async function migrate(pool: PgPool, s: string): Promise<PgMigrationRepor
       await client.query({ text: migration.sql(s) })
       await client.query({
         text: `INSERT INTO ${s}._honker_ts_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, floor(extract(epoch from now()))::bigint)`,
-        values: [migration.version, migration.name, checksum(migration)],
+        values: [migration.version, migration.name, migrationChecksum(migration)],
       })
       applied.push(migration.version)
     }
