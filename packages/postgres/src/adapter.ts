@@ -9,7 +9,8 @@
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, type EnqueueOptions } from '@honker/core/engine'
 import { DEFAULT_SCHEMA, requireSchemaName, wakeChannel } from './names.ts'
 import type { PgQueryable } from './pg.ts'
-import { migrationChecksum } from './schema/migrate.ts'
+import { toHonkerError } from './errors.ts'
+import { migrateOn, migrationChecksum, type PgMigrationReport } from './schema/migrate.ts'
 import { PG_MIGRATIONS } from './schema/migrations.ts'
 import { jobStatements } from './sql/jobs.pg.sql.ts'
 import { messageStatements } from './sql/messages.pg.sql.ts'
@@ -63,9 +64,23 @@ export function pgWriter(options: { schema?: string; maxPayloadBytes?: number } 
 }
 
 /**
- * Every migration's DDL for `schema`, as one script per migration, for an ORM's migration folder
- * (Kysely's Migrator, drizzle-kit custom migrations, Prisma's migrate). It creates the schema, the
- * tables and the ledger row `open()` checks, so Honker then finds the schema current.
+ * Bring Honker's schema up to date inside an ORM migration's own transaction on `runner` (Kysely's
+ * Migrator, Drizzle's or Prisma's migrate): the same migrations and ledger as `open()`, so either
+ * finds the other's work done. Errors are coded (`permission_denied`, ...).
+ */
+export async function applyMigrations(runner: PgQueryable, schema: string = DEFAULT_SCHEMA): Promise<PgMigrationReport> {
+  const s = requireSchemaName(schema)
+  try {
+    return await migrateOn(runner, s)
+  } catch (error) {
+    throw toHonkerError(error)
+  }
+}
+
+/**
+ * Every migration's DDL for `schema`, one script per migration, for a migration folder of plain SQL
+ * files (drizzle-kit custom migrations, Prisma's migrate). It creates the schema, the tables and the
+ * ledger row `open()` checks, so Honker then finds the schema current.
  */
 export function migrationScripts(schema: string = DEFAULT_SCHEMA): { version: number; name: string; sql: string }[] {
   const s = requireSchemaName(schema)
@@ -77,7 +92,7 @@ export function migrationScripts(schema: string = DEFAULT_SCHEMA): { version: nu
       i === 0
         ? `CREATE TABLE IF NOT EXISTS ${s}._honker_ts_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL);`
         : '',
-      migration.sql(s).trim(),
+      migration.sql(s).trim() + ';',
       `INSERT INTO ${s}._honker_ts_migrations (version, name, checksum, applied_at) VALUES (${migration.version}, '${migration.name}', '${migrationChecksum(migration)}', floor(extract(epoch from now()))::bigint);`,
     ]
       .filter((part) => part !== '')
