@@ -11,6 +11,8 @@ export default defineConfig({
     // Cross-process tests spawn real children; one test waits out a real busy_timeout.
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    // A throwaway PostgreSQL cluster for the PostgresDialect tests.
+    globalSetup: ['../testkit/src/postgres-global-setup.ts'],
     pool: 'forks',
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },

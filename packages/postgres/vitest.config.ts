@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // One throwaway PostgreSQL cluster for the whole run; each test file takes its own schema.
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['../testkit/src/postgres-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

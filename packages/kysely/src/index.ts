@@ -14,6 +14,9 @@ import type { SqliteHandle, WatcherOptions } from '@honker/core'
 import { DEFAULT_MAX_ATTEMPTS, enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds, openBeside } from '@honker/core/adapter'
 import type { Executor, Statement } from '@honker/core/adapter'
 import { handleOf } from './sqlite-database.ts'
+import { pgWriter } from '@honker/postgres/adapter'
+import { open as openPostgres, type PgDatabase, type PgPool } from '@honker/postgres'
+import { isPostgres, queryableOf } from './postgres.ts'
 
 export { honkerMigration, type HonkerMigration } from './migration.ts'
 export { ImmediateSqliteDialect } from './immediate-dialect.ts'
@@ -27,10 +30,19 @@ const DEFAULTS = { maxAttempts: DEFAULT_MAX_ATTEMPTS }
  * Run core's statements on the transaction's connection. `withoutPlugins()`: user plugins such as
  * `CamelCasePlugin` transform every result row, and ours must come back as written.
  */
-function executorOf(trx: Transaction<any>): Executor<'async'> {
+function requireTransaction(trx: Transaction<any>): void {
   if ((trx as { isTransaction?: unknown } | null)?.isTransaction !== true) {
     throw new InvalidArgumentError('trx', 'must be the Transaction of db.transaction().execute(async (trx) => ...), not the Kysely instance')
   }
+}
+
+/** On PostgreSQL (`PostgresDialect`), Honker's tables live in `schema` (default 'honker'). */
+export interface PostgresCallOptions {
+  schema?: string
+}
+
+function executorOf(trx: Transaction<any>): Executor<'async'> {
+  requireTransaction(trx)
   const plain = trx.withoutPlugins()
   const query = (stmt: Statement, params: readonly unknown[]) => plain.executeQuery(CompiledQuery.raw(stmt.text, [...params]))
   return {
@@ -53,7 +65,12 @@ const nowS = (): number => unixSeconds(systemClock)
  * })
  * ```
  */
-export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number> {
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number> {
+  requireTransaction(trx)
+  if (isPostgres(trx)) {
+    const { schema, ...jobOptions } = options ?? {}
+    return pgWriter({ schema }).enqueue(queryableOf(trx), queue, payload, jobOptions)
+  }
   return enqueueWith(executorOf(trx), queue, payload, options, DEFAULTS, nowS())
 }
 
@@ -64,12 +81,14 @@ export async function enqueue(trx: Transaction<any>, queue: string, payload: unk
  * await notify(trx, 'orders', { id: 7, status: 'paid' })
  * ```
  */
-export async function notify(trx: Transaction<any>, channel: string, payload: unknown): Promise<number> {
+export async function notify(trx: Transaction<any>, channel: string, payload: unknown, options?: PostgresCallOptions): Promise<number> {
+  requireTransaction(trx)
+  if (isPostgres(trx)) return pgWriter({ schema: options?.schema }).notify(queryableOf(trx), channel, payload)
   return notifyWith(executorOf(trx), channel, payload, nowS())
 }
 
 /** Stream event options for {@link publish}. */
-export interface PublishOptions {
+export interface PublishOptions extends PostgresCallOptions {
   /** Stored with the event; informational only (no partitioning or compaction). Default null. */
   key?: string | null
 }
@@ -87,6 +106,8 @@ export async function publish(trx: Transaction<any>, topic: string, payload: unk
 export async function publish(trx: Transaction<any>, topic: string, payload: unknown, options?: PublishOptions | string | null): Promise<number> {
   // The positional key of @honker/kysely 0.1 still works: a string or null is the key itself.
   const resolved = typeof options === 'string' || options === null ? { key: options } : options
+  requireTransaction(trx)
+  if (isPostgres(trx)) return pgWriter({ schema: resolved?.schema }).publish(queryableOf(trx), topic, payload, resolved)
   return publishWith(executorOf(trx), topic, payload, resolved, nowS())
 }
 
@@ -98,8 +119,20 @@ export async function publish(trx: Transaction<any>, topic: string, payload: unk
  * await saveOffset(trx, 'billing', 'orders', event.offset)
  * ```
  */
-export async function saveOffset(trx: Transaction<any>, consumer: string, topic: string, offset: number): Promise<boolean> {
+export async function saveOffset(trx: Transaction<any>, consumer: string, topic: string, offset: number, options?: PostgresCallOptions): Promise<boolean> {
+  requireTransaction(trx)
+  if (isPostgres(trx)) return pgWriter({ schema: options?.schema }).saveOffset(queryableOf(trx), consumer, topic, offset)
   return saveOffsetWith(executorOf(trx), consumer, topic, offset)
+}
+
+export interface CreatePostgresHonkerOptions {
+  /** The app's Kysely instance on `PostgresDialect` (the root one, not a transaction). */
+  db: Kysely<any>
+  /** The `pg` Pool given to `new PostgresDialect({ pool })`. */
+  postgres: PgPool
+  /** Schema of Honker's tables. Default 'honker'. */
+  schema?: string
+  clock?: Clock
 }
 
 export interface CreateHonkerOptions {
@@ -130,7 +163,27 @@ export interface CreateHonkerOptions {
  * honker.queue('emails').work(async (job) => sendEmail(job.payload), { signal })
  * ```
  */
-export function createHonker(options: CreateHonkerOptions): Database {
+export function createHonker(options: CreateHonkerOptions): Database
+/**
+ * On PostgreSQL: Honker (`@honker/postgres`) on the pool given to `PostgresDialect`, in `schema`
+ * (default 'honker'); resolves once the schema is current.
+ *
+ * ```ts
+ * const pool = new pg.Pool({ connectionString })
+ * const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+ * const honker = await createHonker({ db, postgres: pool })
+ * ```
+ */
+export function createHonker(options: CreatePostgresHonkerOptions): Promise<PgDatabase>
+export function createHonker(options: CreateHonkerOptions | CreatePostgresHonkerOptions): Database | Promise<PgDatabase> {
+  if (options !== null && typeof options === 'object' && 'postgres' in options) {
+    const { db, postgres, ...rest } = options
+    if (typeof db?.withoutPlugins !== 'function' || db.isTransaction) {
+      throw new InvalidArgumentError('db', 'must be the root Kysely instance, not a transaction')
+    }
+    if (!isPostgres(db)) throw new InvalidArgumentError('db', 'runs on SQLite: pass { db, database } (the handle given to SqliteDialect)')
+    return openPostgres({ postgres, ...rest })
+  }
   const { db, database } = options ?? {}
   if (typeof db?.withoutPlugins !== 'function' || db.isTransaction) {
     throw new InvalidArgumentError('db', 'must be the root Kysely instance, not a transaction')

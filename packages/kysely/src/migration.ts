@@ -1,5 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import { MIGRATIONS, MIGRATIONS_TABLE } from '@honker/core/adapter'
+import { applyMigrations, PG_MIGRATIONS } from '@honker/postgres/adapter'
+import { isPostgres, queryableOf } from './postgres.ts'
 
 type Run = (text: string, params?: readonly unknown[]) => Promise<Record<string, unknown>[]>
 
@@ -36,8 +38,10 @@ export interface HonkerMigration {
  * ```
  */
 export const honkerMigration: HonkerMigration = {
-  up: (db) =>
-    inWriteTransaction(db, async (run) => {
+  up: async (db) => {
+    // PostgreSQL: Kysely runs the migration in a transaction; @honker/postgres's migrations run in it.
+    if (isPostgres(db)) return void (await applyMigrations(queryableOf(db)))
+    return inWriteTransaction(db, async (run) => {
       await run(LEDGER_DDL)
       const done = new Set((await run(`SELECT version FROM ${MIGRATIONS_TABLE}`)).map((row) => Number(row.version)))
       for (const migration of MIGRATIONS) {
@@ -46,11 +50,19 @@ export const honkerMigration: HonkerMigration = {
         if (migration.version === 1) await addLegacySchedulerColumns(run)
         await run(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (?, ?)`, [migration.version, migration.name])
       }
-    }),
-  down: (db) =>
-    inWriteTransaction(db, async (run) => {
+    })
+  },
+  down: async (db) => {
+    if (isPostgres(db)) {
+      const run = queryableOf(db)
+      const tables = PG_MIGRATIONS.flatMap((migration) => [...migration.sql('honker').matchAll(/CREATE TABLE (\S+)/g)].map((match) => match[1]!))
+      for (const table of [...tables.reverse(), 'honker._honker_ts_migrations']) await run.query({ text: `DROP TABLE IF EXISTS ${table}` })
+      return
+    }
+    return inWriteTransaction(db, async (run) => {
       for (const table of honkerTableNames().reverse()) await run(`DROP TABLE IF EXISTS ${table}`)
-    }),
+    })
+  },
 }
 
 /**

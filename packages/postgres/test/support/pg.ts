@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { afterAll, inject } from 'vitest'
+import { afterAll } from 'vitest'
+import { postgresTestUrl } from '@honker/testkit/postgres-setup'
 import { open, type OpenPostgresOptions, type PgDatabase } from '../../src/index.ts'
 
-export const postgresUrl = (): string => inject('postgresUrl')
+export const postgresUrl = postgresTestUrl
 
 const pools: pg.Pool[] = []
 const databases: PgDatabase[] = []

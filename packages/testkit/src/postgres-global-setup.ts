@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startTestCluster, type TestCluster } from '@honker/testkit/postgres'
+import { startTestCluster, type TestCluster } from './postgres-cluster.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,7 +11,7 @@ declare module 'vitest' {
 let cluster: TestCluster | undefined
 
 /**
- * One throwaway PostgreSQL cluster for the run (HONKER_PG_URL uses an existing server instead);
+ * vitest `globalSetup`: one throwaway PostgreSQL cluster for the run (HONKER_PG_URL uses an existing server instead);
  * each test file works in schemas of its own.
  */
 export async function setup(project: TestProject): Promise<void> {
