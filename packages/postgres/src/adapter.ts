@@ -18,6 +18,7 @@ import { appendEvent, insertJobs, insertNotification, saveOffsetOn, type WriteCo
 
 export type { PgQueryable, PgQueryResult, PgQueryConfig } from './pg.ts'
 export { PG_MIGRATIONS, type PgMigration } from './schema/migrations.ts'
+export type { PgMigrationReport } from './schema/migrate.ts'
 
 export interface PgWriter {
   readonly schema: string

@@ -29,6 +29,12 @@ function isLostMessage(message: string): boolean {
 export function toHonkerError(error: unknown, context: { committing?: boolean } = {}): Error {
   if (HonkerError.isInstance(error)) return error
   if (typeof error !== 'object' || error === null) return new HonkerError('postgres_error', String(error))
+  // An ORM's wrapper (Drizzle's "Failed query", ...) keeps the driver's error as its cause.
+  const cause = (error as { cause?: unknown }).cause
+  if ((error as { code?: unknown }).code === undefined && typeof cause === 'object' && cause !== null && 'code' in cause) {
+    const coded = toHonkerError(cause, context)
+    if (HonkerError.isInstance(coded)) return coded
+  }
   const { code, message = '' } = error as { code?: string; message?: string }
   if (code === '40001' || code === '40P01') {
     const busy = new BusyError(`${message} (PostgreSQL ${code}); the transaction was rolled back, retry it`)
