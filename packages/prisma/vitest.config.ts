@@ -11,6 +11,8 @@ export default defineConfig({
     // Cross-process tests spawn real children and wait on real seconds.
     testTimeout: 60_000,
     hookTimeout: 30_000,
+    // A throwaway PostgreSQL cluster for the @prisma/adapter-pg tests.
+    globalSetup: ['../testkit/src/postgres-global-setup.ts'],
     pool: 'forks',
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },

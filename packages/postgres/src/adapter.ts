@@ -93,7 +93,7 @@ export function migrationScripts(schema: string = DEFAULT_SCHEMA): { version: nu
       i === 0
         ? `CREATE TABLE IF NOT EXISTS ${s}._honker_ts_migrations (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at bigint NOT NULL);`
         : '',
-      migration.sql(s).trim() + ';',
+      migration.sql(s).trim().replace(/;?$/, ';'),
       `INSERT INTO ${s}._honker_ts_migrations (version, name, checksum, applied_at) VALUES (${migration.version}, '${migration.name}', '${migrationChecksum(migration)}', floor(extract(epoch from now()))::bigint);`,
     ]
       .filter((part) => part !== '')

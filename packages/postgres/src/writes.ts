@@ -108,5 +108,5 @@ export async function saveOffsetOn(context: WriteContext, runner: PgQueryable, c
   requireName(consumer, 'consumer')
   requireName(topic, 'topic')
   requireInteger(offset, 'offset', { min: 0 })
-  return (await runStatement(context, runner, context.messages.saveOffset, [consumer, topic, offset])).rowCount === 1
+  return (await runStatement(context, runner, context.messages.saveOffset, [consumer, topic, offset])).rows.length === 1
 }

@@ -14,23 +14,28 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
-const generated = path.join(root, 'test', 'generated')
-const schemaDir = path.join(generated, 'schema')
-
-rmSync(generated, { recursive: true, force: true })
-mkdirSync(schemaDir, { recursive: true })
-copyFileSync(path.join(root, 'test', 'prisma', 'app.prisma'), path.join(schemaDir, 'app.prisma'))
-copyFileSync(path.join(root, 'prisma', 'honker.prisma'), path.join(schemaDir, 'honker.prisma'))
-
 const cli = createRequire(import.meta.url).resolve('prisma/build/index.js')
-const result = spawnSync(process.execPath, [cli, 'generate', '--schema', schemaDir], {
-  cwd: root,
-  stdio: 'inherit',
-  env: {
-    ...process.env,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
-    CHECKPOINT_DISABLE: '1', // no update check over the network
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
-  },
-})
-process.exit(result.status ?? 1)
+
+/** One generated client: `app` (the test app's schema) next to the shipped `fragment`, into `out`. */
+function generate(app, fragment, out) {
+  const generated = path.join(root, 'test', out)
+  const schemaDir = path.join(generated, 'schema')
+  rmSync(generated, { recursive: true, force: true })
+  mkdirSync(schemaDir, { recursive: true })
+  copyFileSync(path.join(root, 'test', app, 'app.prisma'), path.join(schemaDir, 'app.prisma'))
+  copyFileSync(path.join(root, 'prisma', fragment), path.join(schemaDir, fragment))
+  const result = spawnSync(process.execPath, [cli, 'generate', '--schema', schemaDir], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
+      CHECKPOINT_DISABLE: '1', // no update check over the network
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+  })
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
+
+generate('prisma', 'honker.prisma', 'generated') // SQLite
+generate('prisma-pg', 'honker.postgres.prisma', 'generated-pg') // PostgreSQL

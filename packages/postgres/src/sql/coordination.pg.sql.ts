@@ -52,7 +52,7 @@ export function coordinationStatements(s: string, wake: string) {
       `INSERT INTO ${s}._honker_results (job_id, value, created_at, expires_at)
        VALUES ($2, $3, ${NOW}, CASE WHEN $4::bigint > 0 THEN ${NOW} + $4::bigint END)
        ON CONFLICT (job_id) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-       RETURNING pg_notify('${wake}', $5) AS woke`,
+       RETURNING pg_notify('${wake}', $5)::text AS woke`,
     ),
     /** $2 job id. */
     getResult: pgStatement(

@@ -46,7 +46,7 @@ export function jobStatements(s: string, wake: string) {
          FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n)
          ORDER BY p.n
          RETURNING id)
-       SELECT id, pg_notify('${wake}', $9) AS woke FROM ins ORDER BY id`,
+       SELECT id, pg_notify('${wake}', $9)::text AS woke FROM ins ORDER BY id`,
     ),
     /** $2 queue, $3 worker, $4 limit, $5 visibility timeout, $6 finished ids to ack first. */
     ackAndClaim: pgStatement(
@@ -197,7 +197,7 @@ export function jobStatements(s: string, wake: string) {
          INSERT INTO ${s}._honker_live (id, queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
          SELECT id, queue, payload, 'pending', priority, ${NOW}, 0, max_attempts, created_at, NULL FROM gone ORDER BY id
          RETURNING id)
-       SELECT id, pg_notify('${wake}', $4) AS woke FROM back ORDER BY id`,
+       SELECT id, pg_notify('${wake}', $4)::text AS woke FROM back ORDER BY id`,
     ),
     /** $2 queue, $3 ids or NULL for all. */
     deleteDead: pgStatement(

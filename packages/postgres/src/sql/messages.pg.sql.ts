@@ -14,7 +14,7 @@ export function messageStatements(s: string, wake: string) {
       'insert_notification',
       `INSERT INTO ${s}._honker_notifications (channel, payload, created_at)
        SELECT $2, $3, ${NOW} FROM ${ORDERED}
-       RETURNING id, pg_notify('${wake}', $4) AS woke`,
+       RETURNING id, pg_notify('${wake}', $4)::text AS woke`,
     ),
     /** $2 channel. */
     lastNotificationId: pgStatement(
@@ -39,7 +39,7 @@ export function messageStatements(s: string, wake: string) {
       'insert_stream_event',
       `INSERT INTO ${s}._honker_stream (topic, key, payload, created_at)
        SELECT $2, $3, $4, ${NOW} FROM ${ORDERED}
-       RETURNING "offset", pg_notify('${wake}', $6) AS woke`,
+       RETURNING "offset", pg_notify('${wake}', $6)::text AS woke`,
     ),
     /** $2 topic, $3 after, $4 limit. */
     readEvents: pgStatement(
@@ -47,11 +47,12 @@ export function messageStatements(s: string, wake: string) {
       `SELECT "offset", topic, key, payload, created_at FROM ${s}._honker_stream
        WHERE topic = $2 AND "offset" > $3 ORDER BY "offset" LIMIT $4`,
     ),
-    /** $2 consumer, $3 topic, $4 offset: moves forward only; one row when it moved. */
+    /** $2 consumer, $3 topic, $4 offset: moves forward only; a row when it moved (rows, not a count: every ORM's raw query returns rows). */
     saveOffset: pgStatement(
       'save_stream_offset',
       `INSERT INTO ${s}._honker_stream_consumers AS c (name, topic, "offset") VALUES ($2, $3, $4)
-       ON CONFLICT (name, topic) DO UPDATE SET "offset" = excluded."offset" WHERE excluded."offset" > c."offset"`,
+       ON CONFLICT (name, topic) DO UPDATE SET "offset" = excluded."offset" WHERE excluded."offset" > c."offset"
+       RETURNING true AS moved`,
     ),
     /** $2 consumer, $3 topic. */
     getOffset: pgStatement(
