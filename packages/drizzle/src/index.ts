@@ -14,7 +14,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
-import { InvalidArgumentError } from '@honker/core'
+import { HonkerError, InvalidArgumentError } from '@honker/core'
 import type { Database, EnqueueOptions, OpenOptions, SqliteHandle } from '@honker/core'
 import { DEFAULT_MAX_ATTEMPTS, enqueueWith, mapResult, notifyWith, publishWith, saveOffsetWith, openBeside } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
@@ -44,6 +44,9 @@ function changesOf(result: unknown): number {
 
 function drizzleExecutor<M extends Mode>(db: DrizzleSqlite<M>): Executor<M> {
   if (typeof db !== 'object' || db === null || typeof db.all !== 'function' || typeof db.run !== 'function') {
+    if (typeof (db as { execute?: unknown } | null)?.execute === 'function') {
+      throw new HonkerError('engine_mismatch', "tx is a Drizzle PostgreSQL database: import from '@honker/drizzle/pg' for it")
+    }
     throw new InvalidArgumentError('tx', 'must be a Drizzle SQLite database or transaction')
   }
   return {

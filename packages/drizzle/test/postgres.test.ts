@@ -98,5 +98,12 @@ describe('@honker/drizzle/pg on PostgreSQL (drizzle-orm/node-postgres)', () => {
     expect(() => createHonker({ db: {} as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
     const { db } = await freshDrizzle()
     await expect(db.transaction((tx) => enqueue(tx, 'q', () => 1))).rejects.toMatchObject({ code: 'invalid_payload' })
+    // A Drizzle database of the other engine, either way round.
+    const { drizzle: drizzleSqlite } = await import('drizzle-orm/better-sqlite3')
+    const { default: Sqlite } = await import('better-sqlite3')
+    const onSqlite = drizzleSqlite(new Sqlite(':memory:'))
+    await expect(enqueue(onSqlite as never, 'q', 1)).rejects.toMatchObject({ code: 'engine_mismatch' })
+    const sqliteEntry = await import('../src/index.ts')
+    expect(() => sqliteEntry.enqueue(db as never, 'q', 1)).toThrow(expect.objectContaining({ code: 'engine_mismatch' }))
   })
 })

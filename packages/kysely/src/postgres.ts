@@ -1,4 +1,5 @@
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely'
+import { HonkerError } from '@honker/core'
 import type { PgQueryable } from '@honker/postgres/adapter'
 
 /**
@@ -19,7 +20,16 @@ export function queryableOf(db: Kysely<any>): PgQueryable {
   const plain = db.withoutPlugins()
   return {
     async query<Row>({ text, values = [] }: { text: string; values?: unknown[] }) {
-      const result = await plain.executeQuery(CompiledQuery.raw(text, values))
+      let result
+      try {
+        result = await plain.executeQuery(CompiledQuery.raw(text, values))
+      } catch (error) {
+        // Kysely refuses a transaction that has ended; nothing was sent.
+        if (/Transaction is already (committed|rolled back)/.test((error as Error)?.message ?? '')) {
+          throw new HonkerError('transaction_closed', `${(error as Error).message}: pass the trx of a transaction that is still open`, { cause: error })
+        }
+        throw error
+      }
       const affected = result.numAffectedRows
       return { rows: result.rows as Row[], rowCount: affected === undefined ? result.rows.length : Number(affected) }
     },

@@ -102,6 +102,12 @@ describe('@honker/kysely on PostgreSQL (PostgresDialect)', () => {
     expect(() => createHonker({ db: sqlite, postgres: pool })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
     await expect(db.transaction().execute((trx) => enqueue(trx, 'q', 1, { schema: 'Bad Name' }))).rejects.toMatchObject({ code: 'invalid_argument' })
     await sqlite.destroy()
+    let kept: unknown
+    await db.transaction().execute(async (trx) => {
+      kept = trx
+    })
+    await expect(enqueue(kept as never, 'q', 1)).rejects.toMatchObject({ code: 'transaction_closed' })
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM honker._honker_live`.execute(db)).rows[0]!.n).toBe(0)
     await db.destroy()
   })
 })

@@ -11,7 +11,7 @@
  * Left out: the batch form `prisma.$transaction([...])` (its items must be Prisma's own lazy
  * promises) and a client extension (`prisma.$honker`); the functions work on any `tx` as it is.
  */
-import { open, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type WatcherOptions } from '@honker/core'
+import { open, HonkerError, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type WatcherOptions } from '@honker/core'
 import { enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds } from '@honker/core/adapter'
 import type { Executor } from '@honker/core/adapter'
 import { prismaSqliteDriver } from './driver.ts'
@@ -56,6 +56,10 @@ const DEFAULT_MAX_ATTEMPTS = 3
 function prismaExecutor(tx: PrismaTransactionLike): Executor<'async'> {
   if (typeof tx?.$queryRawUnsafe !== 'function' || typeof tx.$executeRawUnsafe !== 'function') {
     throw new InvalidArgumentError('tx', 'must be the tx of prisma.$transaction(async (tx) => ...) or a PrismaClient')
+  }
+  const provider = (tx as { _activeProvider?: unknown })._activeProvider
+  if (provider === 'postgresql' || provider === 'postgres') {
+    throw new HonkerError('engine_mismatch', "tx is a Prisma client on PostgreSQL: import from '@honker/prisma/pg' for it")
   }
   // Rows come back with integers as bigint (the adapter turns safe integers on) and core maps ids
   // and offsets to numbers. JS numbers bind as REAL through Prisma's raw API; every value lands in

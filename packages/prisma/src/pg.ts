@@ -9,7 +9,7 @@
  * and its migration `prisma/migrations-postgres/` (`applyPostgresMigrations` applies a migrations
  * folder without Prisma's schema engine). Only the transaction is translated here.
  */
-import { InvalidArgumentError, type EnqueueOptions } from '@honker/core'
+import { HonkerError, InvalidArgumentError, type EnqueueOptions } from '@honker/core'
 import { open, type OpenPostgresOptions, type PgDatabase } from '@honker/postgres'
 import { pgWriter, type PgQueryable } from '@honker/postgres/adapter'
 import type { PrismaTransactionLike } from './index.ts'
@@ -30,10 +30,22 @@ function queryableOf(tx: PrismaTransactionLike): PgQueryable {
   if (typeof tx?.$queryRawUnsafe !== 'function') {
     throw new InvalidArgumentError('tx', 'must be the tx of prisma.$transaction(async (tx) => ...) or a PrismaClient on PostgreSQL')
   }
+  const provider = (tx as { _activeProvider?: unknown })._activeProvider
+  if (typeof provider === 'string' && provider !== 'postgresql' && provider !== 'postgres') {
+    throw new HonkerError('engine_mismatch', `tx is a Prisma client on ${provider}: import from '@honker/prisma' for it, '@honker/prisma/pg' is for PostgreSQL`)
+  }
   return {
     async query<Row>({ text, values = [] }: { text: string; values?: unknown[] }) {
-      const rows = await tx.$queryRawUnsafe<Row[]>(text, ...values)
-      return { rows, rowCount: rows.length }
+      try {
+        const rows = await tx.$queryRawUnsafe<Row[]>(text, ...values)
+        return { rows, rowCount: rows.length }
+      } catch (error) {
+        // P2028: Prisma refuses an interactive transaction that has ended; nothing was sent.
+        if ((error as { code?: unknown })?.code === 'P2028') {
+          throw new HonkerError('transaction_closed', `the Prisma transaction has ended: pass the tx of one that is still open`, { cause: error })
+        }
+        throw error
+      }
     },
   }
 }

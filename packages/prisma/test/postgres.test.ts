@@ -98,6 +98,15 @@ describe('@honker/prisma/pg on PostgreSQL (@prisma/adapter-pg)', () => {
     const { pool, prisma, dir } = await freshApp()
     await applyPostgresMigrations({ postgres: pool, dir })
     await expect(prisma.$transaction((tx) => enqueue(tx, 'q', () => 1))).rejects.toMatchObject({ code: 'invalid_payload' })
+    let kept: unknown
+    await prisma.$transaction(async (tx) => {
+      kept = tx
+    })
+    await expect(enqueue(kept as never, 'q', 1)).rejects.toMatchObject({ code: 'transaction_closed' })
     expect(await prisma.honkerJob.count()).toBe(0)
+    // The SQLite entry refuses a client on PostgreSQL, and the other way round.
+    const sqliteEntry = await import('../src/index.ts')
+    await expect(sqliteEntry.enqueue(prisma, 'q', 1)).rejects.toMatchObject({ code: 'engine_mismatch' })
+    await expect(enqueue({ $queryRawUnsafe: async () => [], _activeProvider: 'sqlite' } as never, 'q', 1)).rejects.toMatchObject({ code: 'engine_mismatch' })
   })
 })

@@ -9,7 +9,7 @@
  * opens `@honker/postgres` on the app's pool. Only the transaction is translated here.
  */
 import { sql, type SQL } from 'drizzle-orm'
-import { InvalidArgumentError, type EnqueueOptions } from '@honker/core'
+import { HonkerError, InvalidArgumentError, type EnqueueOptions } from '@honker/core'
 import { open, type OpenPostgresOptions, type PgDatabase } from '@honker/postgres'
 import { applyMigrations, migrationScripts, pgWriter, type PgMigrationReport, type PgQueryable } from '@honker/postgres/adapter'
 
@@ -41,6 +41,8 @@ function toSql(text: string, values: readonly unknown[]): SQL {
 
 function queryableOf(db: DrizzlePg): PgQueryable {
   if (typeof db !== 'object' || db === null || typeof db.execute !== 'function') {
+    const onSqlite = typeof db === 'object' && db !== null && typeof (db as { all?: unknown }).all === 'function'
+    if (onSqlite) throw new HonkerError('engine_mismatch', "tx is a Drizzle SQLite database: import from '@honker/drizzle' for it, '@honker/drizzle/pg' is for PostgreSQL")
     throw new InvalidArgumentError('tx', 'must be a Drizzle PostgreSQL database or transaction')
   }
   return {
