@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { integer, pgTable } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { postgresTestUrl } from '@honker/testkit/postgres-setup'
+import { createTestDatabase } from '@honker/testkit/postgres-setup'
 import { open } from '@honker/postgres'
 import { createHonker, enqueue, honkerMigrate, honkerMigrationSql, notify, publish, saveOffset } from '../src/pg/index.ts'
 
@@ -16,18 +15,13 @@ afterAll(async () => {
 
 /** A database of its own on the test cluster, so the default schema 'honker' is this test's alone. */
 async function freshDrizzle() {
-  const name = `drizzle_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Pool({ connectionString: postgresTestUrl(), max: 1 })
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(postgresTestUrl())
-  url.pathname = `/${name}`
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 5 })
+  const url = await createTestDatabase('drizzle')
+  const pool = new pg.Pool({ connectionString: url, max: 5 })
   pool.on('error', () => {})
   pools.push(pool)
   const db = drizzle(pool)
   await db.execute(sql`CREATE TABLE orders (id integer PRIMARY KEY)`)
-  return { db, pool, url: url.toString() }
+  return { db, pool, url }
 }
 
 describe('@honker/drizzle/pg on PostgreSQL (drizzle-orm/node-postgres)', () => {

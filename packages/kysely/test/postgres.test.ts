@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely'
 import pg from 'pg'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { postgresTestUrl } from '@honker/testkit/postgres-setup'
+import { createTestDatabase } from '@honker/testkit/postgres-setup'
 import { open } from '@honker/postgres'
 import { createHonker, enqueue, honkerMigration, notify, publish, saveOffset } from '../src/index.ts'
 
@@ -14,13 +13,7 @@ afterAll(async () => {
 
 /** A database of its own on the test cluster: the default schema 'honker' is then this test's alone. */
 async function freshKysely(): Promise<{ db: Kysely<any>; pool: pg.Pool }> {
-  const name = `kysely_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Pool({ connectionString: postgresTestUrl(), max: 1 })
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(postgresTestUrl())
-  url.pathname = `/${name}`
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 5 })
+  const pool = new pg.Pool({ connectionString: await createTestDatabase('kysely'), max: 5 })
   pool.on('error', () => {})
   pools.push(pool)
   return { db: new Kysely<any>({ dialect: new PostgresDialect({ pool }) }), pool }

@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { postgresTestUrl } from '@honker/testkit/postgres-setup'
+import { createTestDatabase } from '@honker/testkit/postgres-setup'
 import { open } from '@honker/postgres'
 import { applyPostgresMigrations, createHonker, enqueue, honkerPostgresMigrationsDir, notify, publish, saveOffset } from '../src/pg.ts'
 import { PrismaClient } from './generated-pg/client/client.ts'
@@ -17,13 +16,8 @@ afterAll(async () => {
 
 /** A database of its own on the test cluster, its migrations (Honker's, then the app's) applied offline. */
 async function freshApp() {
-  const name = `prisma_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Pool({ connectionString: postgresTestUrl(), max: 1 })
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(postgresTestUrl())
-  url.pathname = `/${name}`
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 5 })
+  const url = await createTestDatabase('prisma')
+  const pool = new pg.Pool({ connectionString: url, max: 5 })
   pool.on('error', () => {})
   const dir = mkdtempSync(path.join(tmpdir(), 'honker-prisma-pg-'))
   cpSync(honkerPostgresMigrationsDir, dir, { recursive: true })
@@ -31,7 +25,7 @@ async function freshApp() {
   writeFileSync(path.join(dir, '0002_orders', 'migration.sql'), 'CREATE TABLE "orders" ("id" SERIAL PRIMARY KEY, "note" TEXT);\n')
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   cleanups.push(() => pool.end().catch(() => {}), () => prisma.$disconnect(), () => rmSync(dir, { recursive: true, force: true }))
-  return { pool, prisma, dir, url: url.toString() }
+  return { pool, prisma, dir, url }
 }
 
 describe('@honker/prisma/pg on PostgreSQL (@prisma/adapter-pg)', () => {
