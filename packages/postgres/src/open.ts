@@ -4,6 +4,9 @@ import { PgEngine } from './engine.ts'
 import { DEFAULT_SCHEMA, requireSchemaName, wakeChannel } from './names.ts'
 import { isPgPool, type PgPool } from './pg.ts'
 import { migrate } from './schema/migrate.ts'
+import { LATEST_PG_VERSION } from './schema/migrations.ts'
+import { toHonkerError } from './errors.ts'
+import { HonkerError } from '@honker/core/engine'
 import { ListenWakeSource, PollWakeSource, type ListenConnectionOptions } from './wake/listen-wake-source.ts'
 
 export interface OpenPostgresOptions {
@@ -55,6 +58,23 @@ export async function open(options: OpenPostgresOptions): Promise<PgDatabase> {
   if (options.migrate !== false) await migrate(pool, schema)
   const source = wake === 'poll' ? new PollWakeSource() : new ListenWakeSource(pool, wakeChannel(schema), wake === 'listen' ? {} : wake)
   const engine = new PgEngine(pool, { schema, clock: options.clock, maxPayloadBytes, preparedStatements: options.preparedStatements !== false }, source)
-  if (options.migrate === false) await engine.nowS() // reachable, and the schema's tables exist below
+  if (options.migrate === false) await requireCurrentSchema(pool, schema)
   return new PgDatabase(engine)
+}
+
+/** `migrate: false`: the server must be reachable and the schema at this package's version. */
+async function requireCurrentSchema(pool: PgPool, schema: string): Promise<void> {
+  let version: number
+  try {
+    const { rows } = await pool.query<{ version: number | null }>({ text: `SELECT max(version) AS version FROM ${schema}._honker_ts_migrations` })
+    version = Number(rows[0]?.version ?? 0)
+  } catch (error) {
+    if ((error as { code?: unknown })?.code === '42P01' || (error as { code?: unknown })?.code === '3F000') {
+      throw new HonkerError('migrations_not_found', `schema ${schema} has no Honker tables: open it once with migrate: true (as a role that may create them)`, { cause: error })
+    }
+    throw toHonkerError(error)
+  }
+  if (version < LATEST_PG_VERSION) {
+    throw new HonkerError('migration_unresolved', `schema ${schema} is at Honker migration ${version}, this version needs ${LATEST_PG_VERSION}: open it once with migrate: true`)
+  }
 }

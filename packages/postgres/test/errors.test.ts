@@ -24,6 +24,15 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
     expect(rows).toEqual([])
   })
 
+  it("migrate: false refuses a schema that was never migrated, and opens a current one", async () => {
+    const schema = freshSchema()
+    expect(await codeOf(open({ postgres: testPool(), schema, migrate: false }))).toBe('migrations_not_found')
+    ;(await open({ postgres: testPool(), schema })).close()
+    const db = await open({ postgres: testPool(), schema, migrate: false })
+    expect(await db.queue('q').enqueue(1)).toBe(1)
+    db.close()
+  })
+
   it('refuses schema names that are not plain identifiers, and things that are not pools', async () => {
     expect(await codeOf(open({ postgres: testPool(), schema: 'Bad-Name"; DROP' }))).toBe('invalid_argument')
     expect(await codeOf(open({ postgres: {} as never }))).toBe('invalid_argument')
