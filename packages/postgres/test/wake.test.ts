@@ -24,6 +24,20 @@ describe('wakes on PostgreSQL: one LISTEN connection, reconnects, no wake lost',
     await worker.stop()
   })
 
+  it('a delayed job and a lapsed claim run on their deadline, with no commit to wake anyone', async () => {
+    const db = await freshDatabase()
+    const q = db.queue('deadlines', { visibilityTimeoutS: 1 })
+    const crashed = await q.enqueue('claimed by a worker that died')
+    await q.claimOne('dead-worker') // never acked: reclaimable once claim_expires_at < now
+    const delayed = await q.enqueue('in a second', { delayS: 1 })
+    const ran: number[] = []
+    const started = Date.now()
+    const worker = q.work((job) => void ran.push(job.id), { fallbackPollMs: 60_000 })
+    await until(() => ran.includes(crashed) && ran.includes(delayed), 6_000)
+    expect(Date.now() - started).toBeLessThan(6_000) // the fallback poll is a minute away
+    await worker.stop()
+  })
+
   it("wake: 'poll' holds no LISTEN connection and still runs jobs on the fallback poll", async () => {
     const db = await freshDatabase({ wake: 'poll' })
     expect(db.wakeState).toBe('polling')
