@@ -23,6 +23,18 @@ export const SIZES = {
     replayPage: 1000,
     peerEnqueue: 10_000,
     nativeClaimMaxMs: 5000,
+    // PostgreSQL (`pnpm bench:postgres`): every commit waits for fsync, so counts are far smaller.
+    pgInsert1: 2_000,
+    pgInsert100: 20_000,
+    pgClaim: 1_000,
+    pgBatch: 20_000,
+    pgBacklog: 5_000,
+    pgE2e: 3_000,
+    pgBossE2e: 1_000,
+    pgWakeSamples: 300,
+    pgWakeWarmup: 20,
+    pgIdleS: 10,
+    pgIdleSettleMs: 10_000,
   },
   quick: {
     insert1: 5_000,
@@ -41,21 +53,34 @@ export const SIZES = {
     replayPage: 1000,
     peerEnqueue: 1_000,
     nativeClaimMaxMs: 1000,
+    pgInsert1: 200,
+    pgInsert100: 2_000,
+    pgClaim: 100,
+    pgBatch: 2_000,
+    pgBacklog: 5_000,
+    pgE2e: 300,
+    pgBossE2e: 100,
+    pgWakeSamples: 50,
+    pgWakeWarmup: 10,
+    pgIdleS: 2,
+    pgIdleSettleMs: 1000,
   },
 }
 
 /** Counts scale with `--scale`; times, page sizes and warm-up counts do not. */
-const FIXED = new Set(['idleS', 'idleSettleMs', 'replayPage', 'nativeClaimMaxMs', 'wakeWarmup', 'deadPending'])
+const FIXED = new Set(['idleS', 'idleSettleMs', 'replayPage', 'nativeClaimMaxMs', 'wakeWarmup', 'deadPending', 'pgBacklog', 'pgWakeWarmup', 'pgIdleS', 'pgIdleSettleMs'])
+/** Counts that must be whole batches (of 128 on SQLite, 100 on PostgreSQL). */
+const MULTIPLE = { insert100: 100, batch: 128, pgInsert100: 100, pgBatch: 100 }
 
 export function sizesFor({ quick = false, scale = 1 } = {}) {
   const base = SIZES[quick ? 'quick' : 'full']
   const sizes = {}
   for (const [key, value] of Object.entries(base)) {
-    sizes[key] = FIXED.has(key) ? value : Math.max(key === 'insert100' ? 100 : key === 'batch' ? 128 : 1, Math.round(value * scale))
+    sizes[key] = FIXED.has(key) ? value : Math.max(MULTIPLE[key] ?? 1, Math.round(value * scale))
   }
-  sizes.insert100 = Math.ceil(sizes.insert100 / 100) * 100
-  sizes.batch = Math.ceil(sizes.batch / 128) * 128
+  for (const [key, multiple] of Object.entries(MULTIPLE)) sizes[key] = Math.ceil(sizes[key] / multiple) * multiple
   sizes.wakeSamples = Math.max(20, sizes.wakeSamples)
+  sizes.pgWakeSamples = Math.max(20, sizes.pgWakeSamples)
   return sizes
 }
 
@@ -465,20 +490,160 @@ function driverCases(driver) {
 
 export const DRIVER_CASES = DRIVERS.flatMap(driverCases)
 
+/**
+ * The PostgreSQL figures (`pnpm bench:postgres`, `run.mjs --postgres`): @honker/postgres against
+ * hand-written SQL through `pg` (the ceiling), pg-boss and graphile-worker, all on ONE throwaway
+ * cluster the harness starts for the run (fsync on), each run in fresh schemas of its own
+ * (src/cases/postgres/, src/lib/pg-systems.mjs). Ids start with `pg.`; `also` lists further
+ * (reference, target) pairs of a figure, checked like its own `ref`/`target`.
+ */
+export const PG_TOPICS = [
+  ['enqueue', 'Enqueue'],
+  ['claim', 'Claim and ack'],
+  ['e2e', 'Worker end to end (drain a prefilled queue, no-op handler)'],
+  ['wake', 'Cross-process wake latency and idle CPU'],
+]
+
+/** The peers' labels and the worker set-ups their end-to-end titles name. */
+const PG_PEERS = {
+  graphile: 'graphile-worker `run({ concurrency })`',
+  pgboss: 'pg-boss `work({ localConcurrency, batchSize: 1, pollingIntervalSeconds: 0.5, burstWhenReadyExceeds: 1 })`',
+}
+
+function pgCase(id, fields) {
+  const { system, topic, module, fn, params, setup, figures } = fields
+  return { id, system, topic, module: `postgres/${module}`, fn, postgres: true, params, setup, figures, timeoutMs: fields.timeoutMs }
+}
+
+const pgClaimParams = (batch) => (s) => ({ units: batch === 1 ? s.pgClaim : s.pgBatch, backlog: s.pgBacklog, batch })
+const pgClaimSetup = (p) => `${n(p.units)} jobs claimed, queue ${n(p.backlog + p.units)} → ${n(p.backlog)}`
+const pgWorkSetup = (p) => `${n(p.jobs)} jobs, ${p.processes} worker process${p.processes === 1 ? '' : 'es'}`
+
+export const PG_CASES = [
+  // --- enqueue ---
+  ...[1, 100].flatMap((perTx) => {
+    const units = (s) => (perTx === 1 ? s.pgInsert1 : s.pgInsert100)
+    const raw = `pg.raw.insert.${perTx}`
+    const honker = `pg.honker.enqueue.${perTx}`
+    return [
+      pgCase(raw, {
+        system: 'raw', topic: 'enqueue', module: 'raw', fn: `insert${perTx}`,
+        params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} rows`,
+        figures: one(raw, perTx === 1
+          ? 'raw `pg` INSERT, 1 row per statement (autocommit)'
+          : 'raw `pg` INSERT … SELECT FROM unnest($2::text[]), 100 rows per statement (autocommit)', { unit: PER_S.rows }),
+      }),
+      pgCase(honker, {
+        system: 'honker', topic: 'enqueue', module: 'honker', fn: `enqueue${perTx}`,
+        params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs`,
+        figures: one(honker, perTx === 1 ? 'Honker `await queue.enqueue`, 1 per transaction' : 'Honker `await queue.enqueueMany`, 100 per transaction', {
+          ref: raw, target: { ratioMin: 0.8 },
+        }),
+      }),
+      pgCase(`pg.pgboss.enqueue.${perTx}`, {
+        system: 'pgboss', topic: 'enqueue', module: 'pgboss', fn: `enqueue${perTx}`,
+        params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs`,
+        figures: one(`pg.pgboss.enqueue.${perTx}`, perTx === 1 ? 'pg-boss `await boss.send`, 1 per call' : 'pg-boss `await boss.insert`, 100 per call', { ref: honker }),
+      }),
+      pgCase(`pg.graphile.enqueue.${perTx}`, {
+        system: 'graphile', topic: 'enqueue', module: 'graphile', fn: `enqueue${perTx}`,
+        params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs`,
+        figures: one(`pg.graphile.enqueue.${perTx}`, perTx === 1 ? 'graphile-worker `await utils.addJob`, 1 per call' : 'graphile-worker `await utils.addJobs`, 100 per call', { ref: honker }),
+      }),
+    ]
+  }),
+
+  // --- claim + ack ---
+  ...[1, 100].flatMap((batch) => [
+    pgCase(`pg.raw.claimack.${batch}`, {
+      system: 'raw', topic: 'claim', module: 'raw', fn: 'claimAck', params: pgClaimParams(batch), setup: pgClaimSetup,
+      figures: one(`pg.raw.claimack.${batch}`, batch === 1
+        ? 'raw `pg` claim (UPDATE … FOR UPDATE SKIP LOCKED … RETURNING) + DELETE ack, one job (2 transactions)'
+        : 'raw `pg` claim of 100 (FOR UPDATE SKIP LOCKED) + one DELETE … = ANY ack'),
+    }),
+    pgCase(`pg.honker.claimack.${batch}`, {
+      system: 'honker', topic: 'claim', module: 'honker', fn: 'claimAck', params: pgClaimParams(batch), setup: pgClaimSetup,
+      figures: one(`pg.honker.claimack.${batch}`, batch === 1 ? 'Honker `claimOne` + `job.ack()`' : 'Honker `claimBatch(100)` + `queue.ackBatch`', {
+        ref: `pg.raw.claimack.${batch}`,
+      }),
+    }),
+  ]),
+
+  // --- worker end to end ---
+  ...[1, 4].flatMap((processes) =>
+    [1, 8].flatMap((concurrency) => {
+      const tag = `c${concurrency}.p${processes}`
+      const where = `concurrency ${concurrency}, ${processes} process${processes === 1 ? '' : 'es'}`
+      const params = (system, jobs) => (s) => ({ system, jobs: jobs(s), concurrency, processes })
+      return [
+        pgCase(`pg.honker.work.${tag}`, {
+          system: 'honker', topic: 'e2e', module: 'procs', fn: 'work', params: params('honker', (s) => s.pgE2e), setup: pgWorkSetup,
+          figures: [{
+            ...one(`pg.honker.work.${tag}`, `Honker \`queue.work(noop, { concurrency })\`, ${where}`, {
+              ref: `pg.graphile.work.${tag}`, target: { ratioMin: 1.5 },
+            })[0],
+            also: [{ ref: `pg.pgboss.work.${tag}`, target: { ratioMin: 5 } }],
+          }],
+        }),
+        pgCase(`pg.graphile.work.${tag}`, {
+          system: 'graphile', topic: 'e2e', module: 'procs', fn: 'work', params: params('graphile', (s) => s.pgE2e), setup: pgWorkSetup,
+          figures: one(`pg.graphile.work.${tag}`, `${PG_PEERS.graphile}, ${where}`, { ref: `pg.honker.work.${tag}` }),
+        }),
+        pgCase(`pg.pgboss.work.${tag}`, {
+          system: 'pgboss', topic: 'e2e', module: 'procs', fn: 'work', params: params('pgboss', (s) => s.pgBossE2e), setup: pgWorkSetup,
+          figures: one(`pg.pgboss.work.${tag}`, `${PG_PEERS.pgboss}, ${where}`, { ref: `pg.honker.work.${tag}` }),
+        }),
+      ]
+    }),
+  ),
+
+  // --- wake latency and idle CPU ---
+  ...[
+    ['honker', 'wake', 'honker.wake', 'Honker `queue.work`, LISTEN/NOTIFY (default)'],
+    ['graphile', 'wake', 'graphile.wake', 'graphile-worker `run({ concurrency: 1 })`, LISTEN/NOTIFY'],
+    ['pgboss', 'wake-notify', 'pgboss.wake.notify', 'pg-boss `useListenNotify` + queue `notify: true`, `work({ batchSize: 100 })`, polling every 0.5 s (its minimum) as the backstop'],
+    ['pgboss', 'wake-poll', 'pgboss.wake.poll', 'pg-boss polling only, `pollingIntervalSeconds: 0.5` (its minimum), `work({ batchSize: 100 })`'],
+  ].map(([system, variant, tag, label]) => {
+    const id = `pg.${tag}`
+    const honker = system === 'honker'
+    return pgCase(id, {
+      system, topic: 'wake', module: 'procs', fn: 'wakeLatency',
+      params: (s, round) => ({ system, variant, samples: s.pgWakeSamples, warmup: s.pgWakeWarmup, seed: 1000 + round }),
+      setup: (p) => `${n(p.samples)} commits, gaps 2-20 ms (seed ${p.seed})`,
+      figures: [
+        {
+          key: 'p50', id: `${id}.p50`, title: `wake p50: ${label}`, unit: 'ms', better: 'lower',
+          ref: honker ? 'pg.graphile.wake.p50' : 'pg.honker.wake.p50', target: honker ? { ratioMax: 1 } : undefined,
+        },
+        { key: 'p99', id: `${id}.p99`, title: `wake p99: ${label}`, unit: 'ms', better: 'lower', ref: honker ? 'pg.graphile.wake.p99' : 'pg.honker.wake.p99' },
+      ],
+    })
+  }),
+  pgCase('pg.honker.idle', {
+    system: 'honker', topic: 'wake', module: 'procs', fn: 'idleCpu',
+    params: (s) => ({ system: 'honker', seconds: s.pgIdleS, settleMs: s.pgIdleSettleMs }),
+    setup: (p) => `${p.seconds} s window after ${p.settleMs / 1000 + 1} s parked`,
+    timeoutMs: (p) => p.seconds * 1000 + p.settleMs + 90_000,
+    figures: one('pg.honker.idle', 'idle CPU of a parked Honker `queue.work` (worker process only, not the server)', { unit: 'ms CPU/s', better: 'lower' }),
+  }),
+]
+
 const figuresOf = (cases) => cases.flatMap((c) => c.figures.map((f) => ({ ...f, caseId: c.id, system: c.system, topic: c.topic, driver: c.driver })))
 
 /** The main suite's figures (`pnpm bench`). */
 export const FIGURES = figuresOf(CASES)
 export const DRIVER_FIGURES = figuresOf(DRIVER_CASES)
-/** Both suites': ids are unique across them (per-driver ids start with `drivers.`). */
-export const ALL_FIGURES = [...FIGURES, ...DRIVER_FIGURES]
-export const ALL_CASES = [...CASES, ...DRIVER_CASES]
+export const PG_FIGURES = figuresOf(PG_CASES)
+/** Every suite's: ids are unique across them (per-driver ids start with `drivers.`, PostgreSQL ones with `pg.`). */
+export const ALL_FIGURES = [...FIGURES, ...DRIVER_FIGURES, ...PG_FIGURES]
+export const ALL_CASES = [...CASES, ...DRIVER_CASES, ...PG_CASES]
 
-/** Human text for a target. */
+/** Human text for a target (of `figure`, or one of its `also` pairs: `{ ref, target }`). */
 export function targetText(figure) {
   const t = figure.target
   if (t === undefined) return ''
   if (t.ratioMin !== undefined) return `≥ ${t.ratioMin}× \`${figure.ref}\``
+  if (t.ratioMax !== undefined) return `≤ ${t.ratioMax}× \`${figure.ref}\``
   if (t.max !== undefined) return `≤ ${t.max} ${figure.unit}`
   if (t.min !== undefined) return `≥ ${t.min.toLocaleString('en-US')} ${figure.unit}`
   return ''
@@ -516,10 +681,12 @@ export function selectCases(only, cases = CASES) {
     for (const c of cases) {
       if (!chosen.has(c.id)) continue
       for (const f of c.figures) {
-        const ref = f.ref && byFigure.get(f.ref)
-        if (ref && !chosen.has(ref.caseId)) {
-          chosen.add(ref.caseId)
-          grew = true
+        for (const name of [f.ref, ...(f.also ?? []).map((a) => a.ref)]) {
+          const ref = name && byFigure.get(name)
+          if (ref && !chosen.has(ref.caseId)) {
+            chosen.add(ref.caseId)
+            grew = true
+          }
         }
       }
     }

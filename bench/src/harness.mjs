@@ -3,8 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { ALL_CASES, ALL_FIGURES, CASES, DRIVER_CASES, DRIVERS, selectCases, sizesFor } from './figures.mjs'
-import { ADAPTER_PACKAGES, BENCH_DIR, REPO_DIR, adapterBuildWarning, collectEnv, coreDistMtime } from './lib/env.mjs'
+import { ALL_CASES, ALL_FIGURES, CASES, DRIVER_CASES, DRIVERS, PG_CASES, selectCases, sizesFor } from './figures.mjs'
+import { ADAPTER_PACKAGES, BENCH_DIR, REPO_DIR, adapterBuildWarning, collectEnv, coreDistMtime, postgresBuildWarning } from './lib/env.mjs'
+import { startPostgres } from './lib/pg-cluster.mjs'
 import { startRedis } from './lib/redis.mjs'
 import { newestMtime, snapshotBench, waitForBuild } from './lib/snapshot.mjs'
 import { median } from './lib/stats.mjs'
@@ -98,22 +99,25 @@ function formatValue(value, unit) {
  */
 export async function runSuite(options = {}) {
   const { quick = false, only, runs = 3, scale = 1, dir, suite = 'main', core, log = (line) => console.log(line) } = options
-  const cases = selectCases(only, suite === 'drivers' ? DRIVER_CASES : CASES)
+  const cases = selectCases(only, suite === 'drivers' ? DRIVER_CASES : suite === 'postgres' ? PG_CASES : CASES)
   if (cases.length === 0) throw new Error(`--only ${only}: no figure matches`)
   const sizes = sizesFor({ quick, scale })
   const runtimes = await resolveRuntimes(cases)
   const adapters = cases.some((c) => c.module === 'adapters')
+  const postgres = cases.some((c) => c.postgres)
   const root = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'honker-bench-'))
   const started = performance.now()
   let code
   let distAtStart
   try {
-    ;({ code, distAtStart } = await copyCode(root, adapters ? ADAPTER_PACKAGES : [], core, log))
+    ;({ code, distAtStart } = await copyCode(root, [...(adapters ? ADAPTER_PACKAGES : []), ...(postgres ? ['postgres'] : [])], core, log))
   } catch (error) {
     fs.rmSync(root, { recursive: true, force: true })
     throw error
   }
   const child = path.join(code, 'src', 'child.mjs')
+  const postgresDist = path.join(REPO_DIR, 'packages', 'postgres', 'dist')
+  const postgresDistAtStart = postgres ? newestMtime(postgresDist) : null
   const env = collectEnv(root)
   env.coreBuiltAt = new Date(distAtStart).toISOString()
   if (core !== undefined) {
@@ -128,12 +132,16 @@ export async function runSuite(options = {}) {
   if (env.coreBuildWarning) log(`WARNING: ${env.coreBuildWarning}`)
   env.adapterBuildWarning = adapters ? adapterBuildWarning() : null
   if (env.adapterBuildWarning) log(`WARNING: ${env.adapterBuildWarning}`)
+  env.postgresBuildWarning = postgres ? postgresBuildWarning() : null
+  if (env.postgresBuildWarning) log(`WARNING: ${env.postgresBuildWarning}`)
   const results = new Map(cases.map((c) => [c.id, []]))
   const skipped = new Map()
   let redis = null
-  // Ctrl-C: stop the Redis we started and drop the temp files before exiting.
+  let cluster = null
+  // Ctrl-C: stop the Redis and the PostgreSQL cluster we started and drop the temp files before exiting.
   const interrupted = async () => {
     await redis?.stop?.()
+    cluster?.stop?.()
     fs.rmSync(root, { recursive: true, force: true })
     process.exit(130)
   }
@@ -148,22 +156,41 @@ export async function runSuite(options = {}) {
       if (env.native === null) log(`honker native: skipped (${env.nativeReason})`)
     }
     if (suite === 'drivers') env.drivers = await probeDrivers(cases, runtimes, child, log)
+    if (postgres) {
+      cluster = await startPostgres()
+      env.postgres = cluster.info ?? null
+      env.postgresReason = cluster.reason ?? null
+      log(cluster.url ? `PostgreSQL ${cluster.info.version} started (fsync ${cluster.info.settings.fsync}) on 127.0.0.1:${cluster.info.port}` : `PostgreSQL: skipped (${cluster.reason})`)
+    }
+    let runNumber = 0
     if (cases.some((c) => c.redis)) {
       redis = await startRedis(root)
       env.redisReason = redis.reason ?? null
       log(redis.port ? `redis-server ${env.redis} started on 127.0.0.1:${redis.port}` : `BullMQ: skipped (${redis.reason})`)
     }
     for (let round = 1; round <= runs; round++) {
-      for (const c of cases) {
+      // PostgreSQL figures wait on the disk, whose commit latency drifts over a run: every other
+      // round goes backwards, so a figure and its reference swap places between rounds.
+      const order = suite === 'postgres' && round % 2 === 0 ? [...cases].reverse() : cases
+      for (const c of order) {
         const list = results.get(c.id)
-        const known = skipped.get(c.id) ?? (c.redis && !redis?.port ? `BullMQ needs Redis: ${redis?.reason}` : null)
+        const known =
+          skipped.get(c.id) ??
+          (c.redis && !redis?.port ? `BullMQ needs Redis: ${redis?.reason}` : null) ??
+          (c.postgres && !cluster?.url ? `needs PostgreSQL: ${cluster?.reason}` : null)
         if (known) {
           skipped.set(c.id, known)
           list.push({ skip: known })
           continue
         }
         const workDir = fs.mkdtempSync(path.join(root, `${c.id}-r${round}-`))
-        const params = { ...c.params(sizes, round), workDir, ...(c.redis ? { redisPort: redis.port } : {}) }
+        const params = {
+          ...c.params(sizes, round),
+          workDir,
+          ...(c.redis ? { redisPort: redis.port } : {}),
+          // The run's own schemas on the shared cluster are named after this tag.
+          ...(c.postgres ? { pgUrl: cluster.url, runTag: `r${round}_${String(++runNumber).padStart(3, '0')}` } : {}),
+        }
         const timeoutMs = c.timeoutMs?.(params) ?? DEFAULT_TIMEOUT_MS
         const t0 = performance.now()
         const outcome = await runCase(c.module, c.fn, params, timeoutMs, { ...childRuntime(c, runtimes), child })
@@ -189,9 +216,14 @@ export async function runSuite(options = {}) {
     process.off('SIGINT', interrupted)
     process.off('SIGTERM', interrupted)
     await redis?.stop?.()
+    cluster?.stop?.()
     fs.rmSync(root, { recursive: true, force: true })
   }
   env.loadAverageEnd = os.loadavg()
+  if (postgres && newestMtime(postgresDist) !== postgresDistAtStart) {
+    env.postgresRebuiltDuringRun = true
+    log('note: packages/postgres/dist was rebuilt during this run; every round measured the copy taken at its start')
+  }
   if (core === undefined && coreDistMtime() !== distAtStart) {
     // Not a warning any more: every round ran the copy taken at the start.
     env.distRebuiltDuringRun = true
@@ -250,6 +282,16 @@ function valueOf(run, key) {
   return Number.isFinite(value) ? value : null
 }
 
+/** 'pass', 'miss', 'n/a' (no value to check) or null (no target). */
+function statusOf(t, med, ratio) {
+  if (t === undefined) return null
+  if (t.ratioMin !== undefined) return ratio === null ? 'n/a' : ratio >= t.ratioMin ? 'pass' : 'miss'
+  if (t.ratioMax !== undefined) return ratio === null ? 'n/a' : ratio <= t.ratioMax ? 'pass' : 'miss'
+  if (t.max !== undefined) return med === null ? 'n/a' : med <= t.max ? 'pass' : 'miss'
+  if (t.min !== undefined) return med === null ? 'n/a' : med >= t.min ? 'pass' : 'miss'
+  return null
+}
+
 /** Medians per figure, ratios per round (then their median) and the pass/miss of each target. */
 export function summarize({ cases, results, sizes, env, options, durationS }) {
   const caseById = new Map(ALL_CASES.map((c) => [c.id, c]))
@@ -268,13 +310,20 @@ export function summarize({ cases, results, sizes, env, options, durationS }) {
       : []
     const med = median(values.filter((v) => v !== null))
     const ratio = median(ratios.filter((v) => v !== null))
-    const t = figure.target
-    let status = null
-    if (t !== undefined) {
-      if (t.ratioMin !== undefined) status = ratio === null ? 'n/a' : ratio >= t.ratioMin ? 'pass' : 'miss'
-      else if (t.max !== undefined) status = med === null ? 'n/a' : med <= t.max ? 'pass' : 'miss'
-      else if (t.min !== undefined) status = med === null ? 'n/a' : med >= t.min ? 'pass' : 'miss'
-    }
+    const status = statusOf(figure.target, med, ratio)
+    // Further (reference, target) pairs of the figure, checked the same way.
+    const also = (figure.also ?? []).map(({ ref, target }) => {
+      const other = ALL_FIGURES.find((f) => f.id === ref)
+      const otherRuns = other && selected.has(other.caseId) ? results.get(other.caseId) : undefined
+      const pairRatios = otherRuns
+        ? values.map((v, i) => {
+            const r = valueOf(otherRuns[i], other.key)
+            return v !== null && r !== null && r > 0 ? v / r : null
+          })
+        : []
+      const pairRatio = median(pairRatios.filter((v) => v !== null))
+      return { ref, target, ratios: pairRatios, ratio: pairRatio, status: statusOf(target, med, pairRatio) }
+    })
     const skip = runs.find((r) => r.skip)?.skip ?? null
     const errors = runs.filter((r) => r.error).map((r) => firstLine(r.error))
     const details = runs.map((r) => r.detail ?? null)
@@ -286,6 +335,7 @@ export function summarize({ cases, results, sizes, env, options, durationS }) {
       ratios,
       ratio,
       status,
+      also,
       skip,
       errors,
       details,

@@ -1,6 +1,6 @@
-import { TOPICS, targetText } from './figures.mjs'
+import { PG_TOPICS, TOPICS, targetText } from './figures.mjs'
 
-const SYSTEM_ORDER = ['raw', 'honker', 'drizzle', 'kysely', 'prisma', 'native', 'plainjob', 'liteque', 'bullmq']
+const SYSTEM_ORDER = ['raw', 'honker', 'drizzle', 'kysely', 'prisma', 'native', 'plainjob', 'liteque', 'bullmq', 'graphile', 'pgboss']
 
 export function formatNumber(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—'
@@ -150,7 +150,10 @@ export function renderMarkdown(report) {
 
 /** A compact plain-text table for the terminal. */
 export function renderSummary(report) {
-  const rows = report.figures.map((f) => [f.id, valueText(f), formatRatio(f.ratio), f.ref ?? '', f.status ?? ''])
+  const rows = report.figures.flatMap((f) => [
+    [f.id, valueText(f), formatRatio(f.ratio), f.ref ?? '', f.status ?? ''],
+    ...(f.also ?? []).map((a) => ['', '', formatRatio(a.ratio), a.ref, a.status ?? '']),
+  ])
   const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i].length), 4))
   return rows.map((r) => r.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')).join('\n')
 }
@@ -161,20 +164,49 @@ export function renderSummary(report) {
 export const DRIVERS_START = '<!-- bench:drivers:start (written by `pnpm bench:drivers`) -->'
 export const DRIVERS_END = '<!-- bench:drivers:end -->'
 
+/** The PostgreSQL section (`pnpm bench:postgres`) sits between these. */
+export const POSTGRES_START = '<!-- bench:postgres:start (written by `pnpm bench:postgres`) -->'
+export const POSTGRES_END = '<!-- bench:postgres:end -->'
+
+/** The part of `doc` between `start` and `end` (markers included), or null. */
+function extractSection(doc, start, end) {
+  const from = doc.indexOf(start)
+  const to = doc.indexOf(end)
+  if (from < 0 || to < from) return null
+  return doc.slice(from, to + end.length)
+}
+
+/** `doc` with the part between `start` and `end` replaced by `section` (appended when it has none). */
+function spliceSection(doc, section, start, end) {
+  const old = extractSection(doc, start, end)
+  if (old !== null) return doc.replace(old, () => section)
+  const base = doc.trim() === '' ? '# Benchmarks\n' : doc
+  return `${base.replace(/\n*$/, '')}\n\n${section}\n`
+}
+
 /** The per-driver section of a doc (markers included), or null. */
 export function extractDriversSection(doc) {
-  const start = doc.indexOf(DRIVERS_START)
-  const end = doc.indexOf(DRIVERS_END)
-  if (start < 0 || end < start) return null
-  return doc.slice(start, end + DRIVERS_END.length)
+  return extractSection(doc, DRIVERS_START, DRIVERS_END)
 }
 
 /** `doc` with its per-driver section replaced by `section` (appended when it has none). */
 export function spliceDriversSection(doc, section) {
-  const old = extractDriversSection(doc)
-  if (old !== null) return doc.replace(old, () => section)
-  const base = doc.trim() === '' ? '# Benchmarks\n' : doc
-  return `${base.replace(/\n*$/, '')}\n\n${section}\n`
+  return spliceSection(doc, section, DRIVERS_START, DRIVERS_END)
+}
+
+/** The PostgreSQL section of a doc (markers included), or null. */
+export function extractPostgresSection(doc) {
+  return extractSection(doc, POSTGRES_START, POSTGRES_END)
+}
+
+/** `doc` with its PostgreSQL section replaced by `section` (appended when it has none); the rest untouched. */
+export function splicePostgresSection(doc, section) {
+  return spliceSection(doc, section, POSTGRES_START, POSTGRES_END)
+}
+
+/** The sections other commands own, in the order they stand in `doc` (each null when absent). */
+export function keptSections(doc) {
+  return [extractDriversSection(doc), extractPostgresSection(doc)].filter((x) => x !== null)
 }
 
 /**
@@ -182,7 +214,8 @@ export function spliceDriversSection(doc, section) {
  * and ratio of that recorded run (parsed from the topic tables), or null without such a run.
  */
 export function parseRecordedRun(doc) {
-  const main = extractDriversSection(doc) === null ? doc : doc.replace(extractDriversSection(doc), '')
+  let main = doc
+  for (const section of keptSections(doc)) main = main.replace(section, '')
   const envValue = (key) => new RegExp(`^\\| ${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\| (.+?) \\|$`, 'm').exec(main)?.[1] ?? null
   const figures = new Map()
   const row = /^\| .+? \| `([\w.-]+)` \| ([\d,.]+) [^|]*\| [^|]*\| (?:([\d.]+)×)? *\|/gm
@@ -360,3 +393,141 @@ export function renderDriversSection(report, { recorded = null, rows = [] } = {}
   out.push('', DRIVERS_END)
   return out.join('\n')
 }
+
+// --- PostgreSQL figures (`pnpm bench:postgres`): one section of docs/benchmarks.md ---
+
+function pgSizesText(sizes) {
+  return (
+    `enqueue ${formatNumber(sizes.pgInsert1)} jobs (1 per transaction) and ${formatNumber(sizes.pgInsert100)} (100 per transaction); ` +
+    `claim + ack ${formatNumber(sizes.pgClaim)} single and ${formatNumber(sizes.pgBatch)} in batches of 100, from a queue of ${formatNumber(sizes.pgBacklog)} more; ` +
+    `end to end ${formatNumber(sizes.pgE2e)} jobs (pg-boss ${formatNumber(sizes.pgBossE2e)}); ` +
+    `wake ${formatNumber(sizes.pgWakeSamples)} commits after ${sizes.pgWakeWarmup} untimed; idle ${sizes.pgIdleS} s after ${sizes.pgIdleSettleMs / 1000 + 1} s parked`
+  )
+}
+
+function pgTargetRows(figures) {
+  const rows = []
+  for (const f of figures) {
+    if (f.target !== undefined) rows.push({ figure: f, ref: f.ref, target: f.target, ratio: f.ratio, status: f.status })
+    for (const a of f.also ?? []) if (a.target !== undefined) rows.push({ figure: f, ref: a.ref, target: a.target, ratio: a.ratio, status: a.status })
+  }
+  return rows
+}
+
+/** The "## PostgreSQL" section (between the markers) of a `--postgres` report. */
+export function renderPostgresSection(report) {
+  const { env, options, figures, sizes, durationS } = report
+  const pg = env.postgres
+  const out = [POSTGRES_START, '## PostgreSQL', '']
+  out.push(
+    'Generated by `pnpm bench:postgres` (`bench/src/run.mjs --postgres`); do not edit by hand (`pnpm bench` and `pnpm bench:drivers` keep this section as it is). ' +
+      '@honker/postgres against hand-written SQL through `pg` (the ceiling), pg-boss and graphile-worker, **all on one PostgreSQL cluster** the bench starts for the run ' +
+      '(`startTestCluster({ fsync: true })` from @honker/testkit: a throwaway cluster on 127.0.0.1, **fsync, synchronous_commit and full_page_writes on**, so every commit waits for the disk) and stops at the end. ' +
+      'Every run is a fresh Node process working in fresh schemas of its own (dropped at its end); each system migrates its own schema and gets pools of 10 connections per process. ' +
+      'Before the timed span every run ANALYZEs its tables and issues a CHECKPOINT; throughput figures then do a tenth of their work untimed and time the rest. ' +
+      'End-to-end figures drain a prefilled queue with the system’s own worker (no-op handler) in 1 or 4 worker processes, and are timed from the first handler call in any worker ' +
+      'to the first reading of the system’s tables that shows no unfinished job (the coordinator reads them every 10 ms), so a job counts once its completion has committed, for every system alike. ' +
+      `Every value is the **median** of ${options.runs} round${options.runs === 1 ? '' : 's'} (round-robin over all figures, every other round in reverse order); ` +
+      '**ratio** is the median over rounds of (figure ÷ reference from that round). Method and caveats: [bench/README.md](../bench/README.md#postgresql-figures).',
+  )
+  out.push('')
+  const notes = []
+  if (options.note) notes.push(options.note)
+  if (options.quick) notes.push('Quick run (fewer iterations): a smoke check, not a record.')
+  if (options.runs < 3) notes.push(`Only ${options.runs} run(s) per figure: medians of fewer than 3 runs are not a valid record.`)
+  if (options.only) notes.push(`Only the figures matching \`--only ${options.only}\` (and their references) ran.`)
+  if (env.postgresReason) notes.push(`PostgreSQL did not start: ${env.postgresReason}`)
+  if (env.coreBuildWarning) notes.push(env.coreBuildWarning)
+  if (env.postgresBuildWarning) notes.push(env.postgresBuildWarning)
+  if (env.distRebuiltDuringRun) notes.push(REBUILT_NOTE)
+  if (env.postgresRebuiltDuringRun) {
+    notes.push('packages/postgres/dist was rebuilt during this run (other work in the workspace); every round measured the copy of the build taken at the start.')
+  }
+  for (const n of notes) out.push(`> **Note:** ${n}`, '>')
+  if (notes.length > 0) out.splice(out.length - 1, 1, '')
+
+  const settings = pg ? Object.entries(pg.settings).map(([k, v]) => `${k} = ${v}`).join(', ') : '—'
+  const envRows = [
+    ['Date', env.date],
+    ['Machine', `${env.cpuModel} (/proc/cpuinfo), ${env.cores} cores, ${env.memoryGiB.toFixed(1)} GiB RAM; the server, the workers and the bench share them`],
+    ['Load average 1/5/15 min, start → end', `${env.loadAverage.map((x) => x.toFixed(2)).join(' ')} → ${env.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')}`],
+    ['OS', env.kernel],
+    ['PostgreSQL', pg ? `${pg.version}, one cluster for the whole run, data directory on ${pg.dataFs}, TCP on 127.0.0.1` : `not run: ${env.postgresReason ?? 'unknown'}`],
+    ['Server settings', settings],
+    ['Node', env.node],
+    [
+      '@honker/postgres',
+      `${env.honkerPostgres ?? '?'}${env.postgresCommit ? ` at ${env.postgresCommit}` : ''}${env.postgresBuiltAt ? `; dist built ${env.postgresBuiltAt}, copied at the start of the run` : ''}`,
+    ],
+    ['@honker/core (its worker runtime)', coreText(env)],
+    ['pg / pg-boss / graphile-worker', `${env.pg ?? '—'} / ${env.pgBoss ?? '—'} / ${env.graphileWorker ?? '—'} (both peers declare Node ≥ 22; they run here on Node ${env.node})`],
+    ['Pools', '10 connections per process for every system (`pg.Pool({ max: 10 })`, pg-boss `max: 10`); Honker and pg-boss (with `useListenNotify`) listen on one connection more, graphile-worker on one of its pool’s'],
+    ['Sizes per run', pgSizesText(sizes)],
+    [
+      'Run',
+      `${options.runs} round${options.runs === 1 ? '' : 's'}, ${options.quick ? 'quick' : 'full'} sizes${options.scale !== 1 ? ` × ${options.scale}` : ''}` +
+        `${options.only ? `, --only ${options.only}` : ''}; ${Math.round(durationS)} s`,
+    ],
+  ]
+  out.push('| | |', '|---|---|', ...envRows.map(([k, v]) => `| ${cell(k)} | ${cell(v)} |`), '')
+
+  const targets = pgTargetRows(figures)
+  if (targets.length > 0) {
+    out.push('### Targets', '', '| figure | target | median | ratio | result |', '|---|---|---:|---:|---|')
+    for (const t of targets) {
+      out.push(
+        `| ${cell(t.figure.title)} | ${cell(targetText({ ...t.figure, ref: t.ref, target: t.target }))} | ${cell(valueText(t.figure))} | ${formatRatio(t.ratio)} | ${statusText(t)} |`,
+      )
+    }
+    const missed = targets.filter((t) => t.status !== 'pass')
+    out.push(
+      '',
+      `${targets.length - missed.length} of ${targets.length} pass` +
+        (missed.length > 0 ? `; not passing: ${missed.map((t) => `\`${t.figure.id}\` vs \`${t.ref}\` (${t.status})`).join(', ')}.` : '.'),
+      '',
+    )
+  }
+
+  // Worker end to end side by side: the figure the targets are about.
+  const work = (system, tag) => figures.find((f) => f.id === `pg.${system}.work.${tag}`)
+  const tags = ['c1.p1', 'c8.p1', 'c1.p4', 'c8.p4'].filter((tag) => work('honker', tag) || work('graphile', tag) || work('pgboss', tag))
+  if (tags.length > 0) {
+    out.push(
+      '### Worker end to end at a glance',
+      '',
+      '| concurrency, processes | Honker | graphile-worker | pg-boss | Honker ÷ graphile-worker | Honker ÷ pg-boss |',
+      '|---|---:|---:|---:|---:|---:|',
+    )
+    for (const tag of tags) {
+      const h = work('honker', tag)
+      const [c, p] = tag.split('.').map((x) => x.slice(1))
+      const vsPgBoss = h?.also?.find((a) => a.ref === `pg.pgboss.work.${tag}`)
+      const value = (f) => (f ? valueText(f) : '')
+      out.push(
+        `| ${c}, ${p} | ${value(h)} | ${value(work('graphile', tag))} | ${value(work('pgboss', tag))} | ${h ? formatRatio(h.ratio) : ''} | ${vsPgBoss ? formatRatio(vsPgBoss.ratio) : ''} |`,
+      )
+    }
+    out.push('')
+  }
+
+  for (const [topic, title] of PG_TOPICS) {
+    const inTopic = figures.filter((f) => f.topic === topic)
+    if (inTopic.length === 0) continue
+    out.push(`### ${title}`, '', topicTable(inTopic), '')
+  }
+  const notRun = figures.filter((f) => f.skip || f.errors.length > 0)
+  if (notRun.length > 0) {
+    out.push('### Skipped and failed', '')
+    const seen = new Set()
+    for (const f of notRun) {
+      if (seen.has(f.caseId)) continue
+      seen.add(f.caseId)
+      if (f.skip) out.push(`- \`${f.caseId}\`: skipped — ${f.skip}`)
+      for (const e of new Set(f.errors)) out.push(`- \`${f.caseId}\`: error — ${cell(e)}`)
+    }
+    out.push('')
+  }
+  out.push(POSTGRES_END)
+  return out.join('\n')
+}
+

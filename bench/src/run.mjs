@@ -1,20 +1,33 @@
 #!/usr/bin/env node
-// pnpm bench [--drivers] [--quick] [--only <ids>] [--runs N] [--scale F] [--out FILE] [--json FILE] [--dir DIR] [--note TEXT] [--list]
+// pnpm bench [--drivers | --postgres] [--quick] [--only <ids>] [--runs N] [--scale F] [--out FILE] [--json FILE] [--dir DIR] [--note TEXT] [--list]
 // Runs the suite and writes docs/benchmarks.md (or --out). See bench/README.md. `--drivers`
 // (pnpm bench:drivers) runs the per-driver figures instead and rewrites only the doc's "Drivers"
-// section; the main suite rewrites the rest and keeps that section as it is.
+// section; `--postgres` (pnpm bench:postgres) runs the PostgreSQL figures and rewrites only the
+// "PostgreSQL" section; the main suite rewrites the rest and keeps both sections as they are.
 import fs from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { CASES, DRIVER_CASES, DRIVER_ROWS, targetText } from './figures.mjs'
+import { CASES, DRIVER_CASES, DRIVER_ROWS, PG_CASES, targetText } from './figures.mjs'
 import { runSuite } from './harness.mjs'
 import { REPO_DIR } from './lib/env.mjs'
-import { extractDriversSection, parseRecordedRun, renderDriversSection, renderMarkdown, renderSummary, spliceDriversSection } from './report.mjs'
+import {
+  keptSections,
+  parseRecordedRun,
+  renderDriversSection,
+  renderMarkdown,
+  renderPostgresSection,
+  renderSummary,
+  spliceDriversSection,
+  splicePostgresSection,
+} from './report.mjs'
 
 const USAGE = `Usage: pnpm bench [options]
   --drivers        the per-driver figures (pnpm bench:drivers): Honker against each SQLite library's
                    own raw ceiling, in its runtime (better-sqlite3/Node 20, node:sqlite/Node 24,
                    bun:sqlite/Bun); writes only the doc's "Drivers" section
+  --postgres       the PostgreSQL figures (pnpm bench:postgres): @honker/postgres against raw pg,
+                   pg-boss and graphile-worker on one throwaway cluster (fsync on) started for the
+                   run; writes only the doc's "PostgreSQL" section
   --quick          fewer iterations per run (a smoke check, not a record)
   --only <ids>     comma-separated figure ids or id segments (e.g. honker.enqueue,wake,claimack.1);
                    the references of the chosen figures run too
@@ -31,6 +44,7 @@ const USAGE = `Usage: pnpm bench [options]
 const { values: args } = parseArgs({
   options: {
     drivers: { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     runs: { type: 'string', default: '3' },
@@ -49,8 +63,14 @@ if (args.help) {
   console.log(USAGE)
   process.exit(0)
 }
+if (args.drivers && args.postgres) throw new Error('--drivers and --postgres are separate suites: pick one')
 if (args.list) {
-  for (const c of args.drivers ? DRIVER_CASES : CASES) for (const f of c.figures) console.log(`${f.id.padEnd(28)} ${f.title}${f.target ? `  [target ${targetText(f)}]` : ''}`)
+  for (const c of args.drivers ? DRIVER_CASES : args.postgres ? PG_CASES : CASES) {
+    for (const f of c.figures) {
+      const targets = [f, ...(f.also ?? []).map((a) => ({ ...f, ...a }))].filter((t) => t.target).map((t) => targetText(t))
+      console.log(`${f.id.padEnd(28)} ${f.title}${targets.length > 0 ? `  [target ${targets.join(', ')}]` : ''}`)
+    }
+  }
   process.exit(0)
 }
 const runs = Number(args.runs)
@@ -59,7 +79,7 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a posit
 if (!(scale > 0)) throw new Error('--scale must be a positive number')
 
 const out = path.resolve(args.out ?? path.join(REPO_DIR, 'docs', 'benchmarks.md'))
-const suite = args.drivers ? 'drivers' : 'main'
+const suite = args.drivers ? 'drivers' : args.postgres ? 'postgres' : 'main'
 const core = args.core === undefined ? undefined : path.resolve(args.core)
 if (core !== undefined && !fs.existsSync(path.join(core, 'package.json'))) throw new Error(`--core ${args.core}: no package.json there`)
 const report = await runSuite({ quick: args.quick, only: args.only, runs, scale, dir: args.dir, note: args.note, suite, core })
@@ -70,9 +90,10 @@ const existing = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : ''
 if (suite === 'drivers') {
   const section = renderDriversSection(report, { recorded: parseRecordedRun(existing), rows: DRIVER_ROWS })
   fs.writeFileSync(out, spliceDriversSection(existing, section))
+} else if (suite === 'postgres') {
+  fs.writeFileSync(out, splicePostgresSection(existing, renderPostgresSection(report)))
 } else {
-  const kept = extractDriversSection(existing)
-  fs.writeFileSync(out, renderMarkdown(report) + '\n' + (kept === null ? '' : `\n${kept}\n`))
+  fs.writeFileSync(out, renderMarkdown(report) + '\n' + keptSections(existing).map((kept) => `\n${kept}\n`).join(''))
 }
 if (args.json) fs.writeFileSync(path.resolve(args.json), JSON.stringify(report, null, 2) + '\n')
 console.log('')

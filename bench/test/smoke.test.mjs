@@ -8,9 +8,20 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CASES, DRIVER_CASES, DRIVER_FIGURES, DRIVER_ROWS, DRIVERS, FIGURES, selectCases, sizesFor } from '../src/figures.mjs'
+import { CASES, DRIVER_CASES, DRIVER_FIGURES, DRIVER_ROWS, DRIVERS, FIGURES, PG_CASES, PG_FIGURES, selectCases, sizesFor } from '../src/figures.mjs'
 import { median, percentile } from '../src/lib/stats.mjs'
-import { DRIVERS_END, DRIVERS_START, extractDriversSection, parseRecordedRun, spliceDriversSection } from '../src/report.mjs'
+import {
+  DRIVERS_END,
+  DRIVERS_START,
+  POSTGRES_END,
+  POSTGRES_START,
+  extractDriversSection,
+  extractPostgresSection,
+  keptSections,
+  parseRecordedRun,
+  spliceDriversSection,
+  splicePostgresSection,
+} from '../src/report.mjs'
 
 const run = promisify(execFile)
 const BENCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -21,9 +32,10 @@ describe('harness', () => {
   it('runs the enqueue figures and writes a markdown report with medians and ratios', async () => {
     const out = path.join(tmp, 'benchmarks.md')
     const json = path.join(tmp, 'benchmarks.json')
-    // A doc with a per-driver section: the main suite rewrites the rest and keeps that section.
+    // A doc with a per-driver and a PostgreSQL section: the main suite rewrites the rest and keeps both.
     const driversSection = `${DRIVERS_START}\n## Drivers\n\nkept\n${DRIVERS_END}`
-    fs.writeFileSync(out, `# Benchmarks\n\nold main part\n\n${driversSection}\n`)
+    const postgresSection = `${POSTGRES_START}\n## PostgreSQL\n\nkept too\n${POSTGRES_END}`
+    fs.writeFileSync(out, `# Benchmarks\n\nold main part\n\n${driversSection}\n\n${postgresSection}\n`)
     const { stdout } = await run(
       process.execPath,
       ['src/run.mjs', '--quick', '--only', 'honker.enqueue', '--scale', '0.1', '--runs', '3', '--out', out, '--json', json, '--dir', tmp],
@@ -56,6 +68,42 @@ describe('harness', () => {
     expect(markdown).toMatch(/\| Connection settings \(all SQLite figures\) \| journal_mode = WAL, synchronous = NORMAL, busy_timeout = 5000,/)
     expect(markdown).not.toContain('old main part')
     expect(extractDriversSection(markdown)).toBe(driversSection)
+    expect(extractPostgresSection(markdown)).toBe(postgresSection)
+  })
+
+  it('runs a PostgreSQL figure on a throwaway cluster and writes only the PostgreSQL section', async () => {
+    const out = path.join(tmp, 'postgres.md')
+    const json = path.join(tmp, 'postgres.json')
+    const driversSection = `${DRIVERS_START}\n## Drivers\n\nuntouched\n${DRIVERS_END}`
+    const before = `# Benchmarks\n\nthe main suite's part\n\n${driversSection}\n`
+    fs.writeFileSync(out, before)
+    // One Honker figure at a tiny size (its raw reference runs with it), one round.
+    await run(
+      process.execPath,
+      ['src/run.mjs', '--postgres', '--quick', '--only', 'pg.honker.enqueue.1', '--scale', '0.25', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
+      { cwd: BENCH, timeout: 45_000 },
+    )
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'))
+    expect(report.figures.map((f) => f.id).sort()).toEqual(['pg.honker.enqueue.1', 'pg.raw.insert.1'])
+    for (const figure of report.figures) {
+      expect(figure.skip, figure.id).toBeNull()
+      expect(figure.errors, figure.id).toEqual([])
+      expect(figure.median, figure.id).toBeGreaterThan(0)
+    }
+    const honker = report.figures.find((f) => f.id === 'pg.honker.enqueue.1')
+    expect(honker.ratio).toBeGreaterThan(0)
+    expect(['pass', 'miss']).toContain(honker.status)
+    // The one cluster of the run had fsync on, and the doc says so.
+    expect(report.env.postgres.settings.fsync).toBe('on')
+    expect(report.env.postgres.version).toMatch(/^\d+\.\d+/)
+
+    const markdown = fs.readFileSync(out, 'utf8')
+    // Everything outside the section is byte for byte what was there; the section was appended.
+    const section = extractPostgresSection(markdown)
+    expect(markdown).toBe(`${before}\n${section}\n`)
+    expect(section).toContain('## PostgreSQL')
+    expect(section).toMatch(/\| Server settings \| fsync = on, synchronous_commit = on,/)
+    expect(section).toMatch(/\| Honker `await queue\.enqueue`, 1 per transaction \| ≥ 0\.8× `pg\.raw\.insert\.1` \| [\d,]+ jobs\/s \| \d+\.\d\d× \|/)
   })
 
   it('runs the per-driver enqueue figures, each driver in its own runtime, and writes only the Drivers section', async () => {
@@ -108,6 +156,37 @@ describe('harness', () => {
     expect(selectCases('bun-sqlite.honker.claimack.1', DRIVER_CASES).map((c) => c.id).sort()).toEqual(
       ['drivers.bun-sqlite.honker.claimack.1', 'drivers.bun-sqlite.raw.claimack.1'],
     )
+  })
+
+  it('defines the PostgreSQL figures with resolvable references and targets on Honker', () => {
+    const ids = new Set(PG_FIGURES.map((f) => f.id))
+    expect(ids.size).toBe(PG_FIGURES.length)
+    for (const figure of PG_FIGURES) {
+      expect(figure.id.startsWith('pg.'), figure.id).toBe(true)
+      for (const ref of [figure.ref, ...(figure.also ?? []).map((a) => a.ref)]) if (ref !== undefined) expect(ids.has(ref), `${figure.id} -> ${ref}`).toBe(true)
+      if (figure.target !== undefined) expect(figure.system, figure.id).toBe('honker')
+    }
+    // The worker targets: graphile-worker and pg-boss at the same concurrency and process count.
+    const work = PG_FIGURES.find((f) => f.id === 'pg.honker.work.c8.p4')
+    expect([work.ref, work.target]).toEqual(['pg.graphile.work.c8.p4', { ratioMin: 1.5 }])
+    expect(work.also).toEqual([{ ref: 'pg.pgboss.work.c8.p4', target: { ratioMin: 5 } }])
+    expect(selectCases('pg.honker.work.c1.p1', PG_CASES).map((c) => c.id).sort()).toEqual(
+      ['pg.graphile.work.c1.p1', 'pg.honker.work.c1.p1', 'pg.pgboss.work.c1.p1'],
+    )
+    expect(PG_CASES.every((c) => c.postgres === true && typeof c.params(sizesFor({ quick: true }), 1) === 'object')).toBe(true)
+  })
+
+  it('splices the PostgreSQL section without touching the rest of the doc', () => {
+    const drivers = `${DRIVERS_START}\n## Drivers\nd\n${DRIVERS_END}`
+    const section = `${POSTGRES_START}\n## PostgreSQL\nnew\n${POSTGRES_END}`
+    const doc = `# Benchmarks\n\nmain\n\n${drivers}\n`
+    const withSection = splicePostgresSection(doc, section)
+    expect(withSection).toBe(`${doc}\n${section}\n`)
+    const replaced = splicePostgresSection(withSection, section.replace('new', 'newer'))
+    expect(replaced).toBe(`${doc}\n${section.replace('new', 'newer')}\n`)
+    expect(keptSections(replaced)).toEqual([drivers, section.replace('new', 'newer')])
+    // The drivers suite's splice leaves the PostgreSQL section alone.
+    expect(extractPostgresSection(spliceDriversSection(replaced, drivers.replace('d\n', 'e\n')))).toBe(section.replace('new', 'newer'))
   })
 
   it('splices the Drivers section into a doc and reads a recorded run back', () => {

@@ -89,6 +89,17 @@ export function adapterBuildWarning() {
     : `${stale.join(', ')}: dist/ missing or older than src/: run \`pnpm build\` so the adapter figures measure the current code`
 }
 
+/** Like coreBuildWarning, for @honker/postgres (checked only when PostgreSQL figures run). */
+export function postgresBuildWarning() {
+  const pkg = path.join(REPO_DIR, 'packages', 'postgres')
+  const dist = path.join(pkg, 'dist', 'index.js')
+  if (!fs.existsSync(dist)) return '@honker/postgres is not built (packages/postgres/dist missing): run `pnpm build` first'
+  if (newestMtime(path.join(pkg, 'src')) > fs.statSync(dist).mtimeMs + 1000) {
+    return '@honker/postgres src/ changed after dist/ was built: run `pnpm build` so the bench measures the current code'
+  }
+  return null
+}
+
 /**
  * SQLite's version as better-sqlite3 links it. Read here, not through lib/sqlite.mjs: the harness
  * imports nothing from @honker/core, so it can start (and wait) while core is being rebuilt.
@@ -106,6 +117,7 @@ function sqliteVersion() {
 export function collectEnv(workDir) {
   const commit = git(['rev-parse', '--short', 'HEAD'])
   const dirty = git(['status', '--porcelain', '--', 'packages/core'])
+  const pgDirty = git(['status', '--porcelain', '--', 'packages/postgres'])
   return {
     date: new Date().toISOString(),
     cpuModel: cpuModel(),
@@ -130,6 +142,16 @@ export function collectEnv(workDir) {
     prismaClient: packageVersion('@prisma/client'),
     prismaAdapter: packageVersion('@prisma/adapter-better-sqlite3'),
     redis: redisVersion(),
+    honkerPostgres: packageVersion('@honker/postgres'),
+    postgresCommit: commit === null ? null : `${commit}${pgDirty ? ' (packages/postgres has uncommitted changes)' : ''}`,
+    postgresBuiltAt: (() => {
+      const dist = path.join(REPO_DIR, 'packages', 'postgres', 'dist')
+      const mtime = newestMtime(dist)
+      return mtime > 0 ? new Date(mtime).toISOString() : null
+    })(),
+    pg: packageVersion('pg'),
+    pgBoss: packageVersion('pg-boss'),
+    graphileWorker: packageVersion('graphile-worker'),
     coreBuildWarning: coreBuildWarning(),
   }
 }
