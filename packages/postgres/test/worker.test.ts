@@ -17,4 +17,20 @@ describe('worker on PostgreSQL (core runtime, Postgres storage)', () => {
     await worker.stop()
   })
 
+
+  it('a running worker dead-letters a job whose last attempt lapsed (its worker died), at its next claim', async () => {
+    const db = await freshDatabase()
+    const q = db.queue('exhausted', { maxAttempts: 1, visibilityTimeoutS: 1 })
+    const id = await q.enqueue('last attempt')
+    await q.claimOne('died') // its only attempt, never finished
+    const ran: number[] = []
+    const worker = q.work((job) => void ran.push(job.id), { fallbackPollMs: 60_000 })
+    await new Promise((resolve) => setTimeout(resolve, 2_200)) // the claim lapses (owned while claim_expires_at >= now)
+    const next = await q.enqueue('wakes the worker: its claim runs the dead-letter step')
+    await until(() => ran.includes(next))
+    await until(async () => (await q.getJob(id))?.state === 'dead', 3_000)
+    expect((await q.getJob(id))!.lastError).toBe('max attempts exceeded')
+    expect(ran).not.toContain(id)
+    await worker.stop()
+  })
 })

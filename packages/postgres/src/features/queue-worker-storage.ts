@@ -4,19 +4,28 @@ import { wakeKey } from '../names.ts'
 import { PgJob } from './job.ts'
 import type { PgJobRow } from './job-row.ts'
 
+const EXHAUSTED_CHECK_MS = 1_000
+
 /** The storage operations `queue.work()` hands core's worker runtime, on PostgreSQL. */
 export function pgQueueWorkerStorage<Payload>(
   engine: PgEngine,
   queue: { readonly name: string; readonly visibilityTimeoutS: number },
 ): WorkerStorage<Payload, PgJob<Payload>> {
   const { name, visibilityTimeoutS } = queue
+  /** When this worker's claim last dead-lettered the queue's exhausted jobs (performance.now()). */
+  let exhaustedCheckedAt = -Infinity
   return {
     queue: name,
     visibilityTimeoutS,
     maxPayloadBytes: engine.maxPayloadBytes,
     ackAndClaim: async (finished, workerId, limit) => {
       const ids = finished.map((job) => job.id)
-      const { rows } = await engine.query<{ acked: string[]; claimed: PgJobRow[] }>(engine.jobs.ackAndClaim, [
+      // The dead-letter step at most once a second per worker: exhausted jobs are never claimed,
+      // so between checks they only wait to show as dead (claimBatch always runs it).
+      const checkExhausted = limit > 0 && performance.now() - exhaustedCheckedAt >= EXHAUSTED_CHECK_MS
+      if (checkExhausted) exhaustedCheckedAt = performance.now()
+      const statement = checkExhausted ? engine.jobs.ackAndClaim : engine.jobs.ackAndClaimOnly
+      const { rows } = await engine.query<{ acked: string[]; claimed: PgJobRow[] }>(statement, [
         name,
         workerId,
         limit,
