@@ -1,39 +1,23 @@
 // A worker process: claims confirmation-email jobs, "sends" each email by writing the `emails` row
-// and marking the order in ONE Drizzle transaction that also notifies the app. Woken by the
-// commits of other processes (no fallback polling). Talks to its parent over IPC.
+// and marking the order in ONE Drizzle transaction that also notifies the app (app.sendEmail, in
+// src/sqlite.js or src/postgres.js). Woken by the commits of other processes, with no fallback
+// polling: SQLite's commit watcher, or LISTEN/NOTIFY on PostgreSQL. Talks to its parent over IPC.
 //
-//   node src/worker.js <database file> <worker name>
-import { eq } from 'drizzle-orm'
-import { notify } from '@honker/drizzle'
-import { EMAIL_QUEUE, EMAIL_SENT_CHANNEL, openApp } from './db.js'
-import { emails, orders } from './schema.js'
+//   node src/worker.js <database file, or postgres URL with HONKER_ENGINE=postgres> <worker name>
+import { EMAIL_QUEUE, openApp } from './db.js'
 
-const [file, name] = process.argv.slice(2)
-if (file === undefined || name === undefined) throw new Error('usage: node src/worker.js <database file> <worker name>')
-const { db, honker, close } = openApp(file)
+const [location, name] = process.argv.slice(2)
+if (location === undefined || name === undefined) throw new Error('usage: node src/worker.js <database> <worker name>')
+const app = await openApp(location)
+const { honker } = app
 const controller = new AbortController()
 const send = (message) => process.send?.({ worker: name, ...message })
 
 const worker = honker.queue(EMAIL_QUEUE).work(
-  (job) => {
+  async (job) => {
     // A flaky mail server: the first attempt for flaky@ addresses fails, and Honker retries it.
     if (job.payload.to.startsWith('flaky@') && job.attempts === 1) throw new Error('mail server timeout')
-    // better-sqlite3: a synchronous callback. 'immediate' takes the write lock up front, so a
-    // transaction started while another process writes waits (busy_timeout) instead of failing.
-    db.transaction(
-      (tx) => {
-        const order = tx.select().from(orders).where(eq(orders.id, job.payload.orderId)).get()
-        if (order === undefined) throw new Error(`order ${job.payload.orderId} not found`)
-        // At-least-once delivery: a job may run again after a crash, the unique order_id keeps one email.
-        tx.insert(emails)
-          .values({ orderId: order.id, to: job.payload.to, subject: `Order #${order.id} confirmed`, sentBy: name, attempt: job.attempts })
-          .onConflictDoNothing()
-          .run()
-        tx.update(orders).set({ status: 'emailed' }).where(eq(orders.id, order.id)).run()
-        notify(tx, EMAIL_SENT_CHANNEL, { orderId: order.id, worker: name, attempt: job.attempts })
-      },
-      { behavior: 'immediate' },
-    )
+    await app.sendEmail(job, name)
   },
   { signal: controller.signal, concurrency: 1, fallbackPollMs: null, backoff: { baseS: 1 } },
 )
@@ -43,8 +27,11 @@ worker.on('worker:error', (error) => send({ type: 'worker-error', error: String(
 process.on('message', (message) => {
   if (message === 'stop') controller.abort()
 })
+process.on('disconnect', () => controller.abort()) // the parent is gone
+// PostgreSQL: wait for the LISTEN connection, so that no commit goes unheard (SQLite has no wakeState).
+for (let i = 0; i < 500 && honker.wakeState !== undefined && honker.wakeState !== 'listening'; i++) await new Promise((resolve) => setTimeout(resolve, 10))
 send({ type: 'ready', pid: process.pid })
 await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }))
 await worker.stop()
-close()
+await app.close()
 process.exit(0)

@@ -1,13 +1,16 @@
 import type { Generated } from 'kysely'
 import type { HonkerTables } from '@honker/kysely'
 
+/** Whole unix seconds: `integer` on SQLite; `bigint` on PostgreSQL, which node-postgres reads as a string. */
+type UnixSeconds = Generated<number | string>
+
 export interface OrdersTable {
   id: Generated<number>
   customer: string
   email: string
   total_cents: number
   status: Generated<'placed' | 'emailed'>
-  created_at: Generated<number>
+  created_at: UnixSeconds
 }
 
 /** One row per confirmation email actually sent; `order_id` is unique, so a re-run job cannot send twice. */
@@ -17,10 +20,13 @@ export interface EmailsTable {
   recipient: string
   subject: string
   sent_by: string
-  sent_at: Generated<number>
+  sent_at: UnixSeconds
 }
 
-/** The app's tables, plus Honker's for typed reads (`_honker_live`, `_honker_dead`, ...). */
+/**
+ * The app's tables, plus Honker's for typed reads (`_honker_live`, `_honker_dead`, ...); on
+ * PostgreSQL those live in schema `honker` (`db.withSchema(HONKER_SCHEMA)`, src/db.ts).
+ */
 export type Tables = {
   orders: OrdersTable
   emails: EmailsTable

@@ -1,22 +1,24 @@
-// The email worker, in its own process: `node dist/worker.js <database file> [concurrency]`.
-// It claims jobs through Honker's own connection (createHonker), writes the app's rows through
-// Kysely, and is woken by other processes' commits (no polling). It reports to its parent over
+// The email worker, in its own process: `node dist/worker.js <database> [concurrency]`, where
+// <database> is the SQLite file or, with HONKER_ENGINE=postgres, the PostgreSQL URL.
+// It claims jobs through Honker (createHonker: its own connection to the file, or @honker/postgres
+// on this process's pool), writes the app's rows through Kysely, and is woken by other processes'
+// commits (no polling: SQLite's commit watcher, or LISTEN/NOTIFY). It reports to its parent over
 // the fork IPC channel and stops gracefully on SIGTERM.
-import { createHonker } from '@honker/kysely'
-import { openDatabase } from './db.js'
+import { listening, openDatabase } from './db.js'
 import { EMAIL_QUEUE, type EmailJob } from './schema.js'
 
-const [file, concurrency = '1'] = process.argv.slice(2)
-if (file === undefined) {
-  console.error('usage: node dist/worker.js <database file> [concurrency]')
+const [location, concurrency = '1'] = process.argv.slice(2)
+if (location === undefined) {
+  console.error('usage: node dist/worker.js <database file or postgres URL> [concurrency]')
   process.exit(2)
 }
 
 const workerId = `email-worker:${process.pid}`
 const report = (message: Record<string, unknown>): void => void process.send?.(message)
 
-const { sqlite, db } = openDatabase(file)
-const honker = createHonker({ db, database: sqlite })
+const app = openDatabase(location)
+const { db } = app
+const honker = await app.honker()
 
 /** Stand-in for an email API call: the example checks the flow, not a mail server. */
 async function deliverEmail(_to: string, _subject: string): Promise<void> {}
@@ -51,9 +53,12 @@ worker.on('job:completed', (job) => report({ type: 'completed', jobId: job.id, o
 worker.on('worker:error', (error) => report({ type: 'error', message: String(error) }))
 
 process.on('SIGTERM', () => controller.abort())
+const stopWithParent = (): void => controller.abort() // the parent is gone
+process.on('disconnect', stopWithParent) // (a 'disconnect' listener keeps the IPC channel, and this process, alive)
+await listening(honker) // PostgreSQL: the LISTEN connection is up, so no commit goes unheard
 report({ type: 'ready', pid: process.pid })
 await new Promise((resolve) => controller.signal.addEventListener('abort', resolve, { once: true }))
 await worker.stop()
 report({ type: 'stopped', stats: { ...worker.stats } })
-honker.close()
-await db.destroy()
+process.off('disconnect', stopWithParent)
+await app.close()

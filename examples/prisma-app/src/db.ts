@@ -1,41 +1,25 @@
-// The app's database handles. Prisma and Honker are given the same URL: Prisma's better-sqlite3
-// adapter opens the file for the app's queries and transactions, createHonker opens its own
-// connections to the same file for workers and listeners.
-import { createHonker } from '@honker/prisma'
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3'
-import { PrismaClient } from '../generated/prisma/client.ts'
+// The one place the app's database engine is chosen: HONKER_ENGINE=postgres runs it on PostgreSQL
+// (src/postgres.ts: @prisma/adapter-pg, @honker/prisma/pg), anything else on a SQLite file
+// (src/sqlite.ts: @prisma/adapter-better-sqlite3, @honker/prisma). Both export the same Engine
+// (src/app.ts); main.ts and worker.ts use only that. Only the chosen module, and its driver and
+// generated client, is loaded.
+import type { Engine } from './app.ts'
 
-/** The queue the confirmation emails go through. */
-export const EMAIL_QUEUE = 'emails'
-/** The durable stream of order events (other services read it with their own saved offset). */
-export const ORDER_EVENTS = 'orders'
-/** The channel the worker announces delivered (or bounced) emails on. */
-export const EMAIL_EVENTS = 'email-events'
+export type EngineName = 'sqlite' | 'postgres'
 
-export interface EmailJob {
-  emailId: number
+function engineFromEnv(): EngineName {
+  const value = process.env.HONKER_ENGINE ?? 'sqlite'
+  if (value !== 'sqlite' && value !== 'postgres') throw new Error(`HONKER_ENGINE must be sqlite or postgres, not ${JSON.stringify(value)}`)
+  return value
 }
 
-export interface EmailEvent {
-  emailId: number
-  status: 'sent' | 'bounced'
-}
+export const ENGINE: EngineName = engineFromEnv()
 
+export const engine: Engine = ENGINE === 'postgres' ? await import('./postgres.ts') : await import('./sqlite.ts')
+
+/** The database a worker process opens: DATABASE_URL (`file:./dev.db` on SQLite when unset). */
 export function databaseUrl(): string {
-  return process.env.DATABASE_URL ?? 'file:./dev.db'
+  const url = process.env.DATABASE_URL ?? (ENGINE === 'sqlite' ? 'file:./dev.db' : undefined)
+  if (url === undefined) throw new Error('DATABASE_URL must be set: the PostgreSQL database to work on')
+  return url
 }
-
-export function openApp(url = databaseUrl()) {
-  const prisma = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) })
-  const honker = createHonker({ url })
-  return {
-    prisma,
-    honker,
-    async close(): Promise<void> {
-      await prisma.$disconnect()
-      honker.close()
-    },
-  }
-}
-
-export type { PrismaClient }
