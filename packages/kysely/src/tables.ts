@@ -120,3 +120,28 @@ export interface HonkerMigrationsTable {
   name: string
   applied_at: Generated<number>
 }
+
+/** A column's integer as node-postgres returns a `bigint` column: a string (it may not fit a number). */
+type Int8<T> = T extends number ? string : T
+type PostgresRow<Table> = {
+  [Column in keyof Table]: Table[Column] extends Generated<infer Value> ? Generated<Int8<Value>> : Int8<Table[Column]>
+}
+
+/**
+ * The same tables on PostgreSQL (`@honker/postgres`'s schema `honker`): every integer column is
+ * `bigint` there, which node-postgres returns as a string; read them with
+ * `db.withSchema('honker').withTables<HonkerPostgresTables>()` and convert with `Number()`.
+ */
+export type HonkerPostgresTables = {
+  _honker_live: PostgresRow<HonkerLiveTable>
+  _honker_dead: PostgresRow<HonkerDeadTable>
+  _honker_notifications: PostgresRow<HonkerNotificationsTable>
+  _honker_locks: PostgresRow<HonkerLocksTable>
+  _honker_rate_limits: PostgresRow<HonkerRateLimitsTable>
+  _honker_scheduler_tasks: PostgresRow<HonkerSchedulerTasksTable>
+  _honker_results: PostgresRow<HonkerResultsTable>
+  _honker_stream: PostgresRow<HonkerStreamTable>
+  _honker_stream_consumers: PostgresRow<HonkerStreamConsumersTable>
+  /** `version` is an `integer` (a number); `applied_at` a bigint; `checksum` names the DDL. */
+  _honker_ts_migrations: { version: number; name: string; checksum: string; applied_at: string }
+}

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '@honker/testkit/postgres-setup'
 import { open } from '@honker/postgres'
-import { createHonker, enqueue, honkerMigration, notify, publish, saveOffset } from '../src/index.ts'
+import { createHonker, enqueue, honkerMigration, notify, publish, saveOffset, type HonkerPostgresTables } from '../src/index.ts'
 
 const pools: pg.Pool[] = []
 afterAll(async () => {
@@ -60,6 +60,15 @@ describe('@honker/kysely on PostgreSQL (PostgresDialect)', () => {
       }),
     ).rejects.toThrow('payment declined')
     expect((await db.selectFrom('orders').select('id').execute()).map((row) => row.id)).toEqual([1])
+    const rows = await db
+      .withSchema('honker')
+      .withTables<HonkerPostgresTables>()
+      .selectFrom('_honker_live')
+      .select(['id', 'priority', 'attempts'])
+      .execute()
+    expect(rows).toEqual([{ id: expect.any(String), priority: '3', attempts: '0' }]) // bigint columns come as strings
+    const typed: { id: string; priority: string; attempts: string } = rows[0]! // HonkerPostgresTables says so too
+    expect(Number(typed.priority)).toBe(3)
     const job = (await honker.queue('emails').claimOne('w'))!
     expect([job.payload, job.priority]).toEqual([{ order: 1 }, 3])
     expect(await honker.queue('emails').claimOne('w')).toBeNull()
