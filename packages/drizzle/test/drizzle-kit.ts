@@ -10,6 +10,8 @@ const drizzleKitBin = path.join(path.dirname(require.resolve('drizzle-kit')), 'b
 export const packageDir = path.join(here, '..')
 /** The app's tables plus Honker's. */
 export const appSchema = path.join(here, 'fixtures', 'app-schema.ts')
+/** A PostgreSQL app's table plus Honker's `pgTable`s. */
+export const appSchemaPg = path.join(here, 'fixtures', 'app-schema-pg.ts')
 /** The app's tables only. */
 export const appTables = path.join(here, 'fixtures', 'app-tables.ts')
 
@@ -20,10 +22,10 @@ function drizzleKit(args: string[], cwd: string): { status: number | null; outpu
 }
 
 /** `drizzle-kit generate` into `out` (offline: it only diffs the schema against `out`'s snapshots). */
-export function drizzleKitGenerate(out: string, schema = appSchema): string {
+export function drizzleKitGenerate(out: string, schema = appSchema, dialect: 'sqlite' | 'postgresql' = 'sqlite'): string {
   // `out` relative to cwd: drizzle-kit 0.31 reads earlier snapshots from './' + out.
   const { status, output } = drizzleKit(
-    ['generate', '--dialect', 'sqlite', '--schema', schema, '--out', path.basename(out), '--casing', 'snake_case'],
+    ['generate', '--dialect', dialect, '--schema', schema, '--out', path.basename(out), '--casing', 'snake_case'],
     path.dirname(out),
   )
   if (status !== 0) throw new Error(`drizzle-kit generate failed (${status}):\n${output}`)

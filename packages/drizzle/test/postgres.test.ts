@@ -5,7 +5,11 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '@honker/testkit/postgres-setup'
 import { open } from '@honker/postgres'
-import { createHonker, enqueue, honkerMigrate, honkerMigrationSql, notify, publish, saveOffset } from '../src/pg/index.ts'
+import { createHonker, enqueue, honkerLivePg, honkerMigrate, honkerMigrationSql, notify, publish, saveOffset } from '../src/pg/index.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { appSchemaPg, drizzleKitGenerate, readMigrationSql } from './drizzle-kit.ts'
 
 const orders = pgTable('orders', { id: integer('id').primaryKey() })
 const pools: pg.Pool[] = []
@@ -99,5 +103,34 @@ describe('@honker/drizzle/pg on PostgreSQL (drizzle-orm/node-postgres)', () => {
     await expect(enqueue(onSqlite as never, 'q', 1)).rejects.toMatchObject({ code: 'engine_mismatch' })
     const sqliteEntry = await import('../src/index.ts')
     expect(() => sqliteEntry.enqueue(db as never, 'q', 1)).toThrow(expect.objectContaining({ code: 'engine_mismatch' }))
+  })
+
+  it("drizzle-kit generate from Honker's pgTables writes the schema @honker/postgres creates; open() then records it; typed reads work", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'honker-drizzle-kit-pg-')), 'drizzle')
+    try {
+      drizzleKitGenerate(out, appSchemaPg, 'postgresql')
+      const viaKit = await freshDrizzle()
+      await viaKit.pool.query(readMigrationSql(out).replaceAll('--> statement-breakpoint', ''))
+      const viaOpen = await freshDrizzle()
+      ;(await open({ postgres: viaOpen.pool })).close()
+      const shape = async (pool: pg.Pool) => ({
+        columns: (
+          await pool.query(`SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, identity_generation
+            FROM information_schema.columns WHERE table_schema = 'honker' ORDER BY table_name, column_name`)
+        ).rows,
+        indexes: (await pool.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'honker' ORDER BY indexname`)).rows.map(
+          (row: { indexname: string; indexdef: string }) => [row.indexname, row.indexdef.replace(/ USING btree/, '').replace(/"/g, '')],
+        ),
+      })
+      expect(await shape(viaKit.pool)).toEqual(await shape(viaOpen.pool))
+      const honker = await createHonker({ db: viaKit.db })
+      const id = await honker.queue('emails').enqueue({ to: 'a' }, { priority: 2 })
+      expect((await viaKit.pool.query('SELECT version FROM honker._honker_ts_migrations')).rows).toEqual([{ version: 1 }])
+      const [row] = await viaKit.db.select().from(honkerLivePg)
+      expect([row!.id, row!.priority, row!.state]).toEqual([id, 2, 'pending']) // bigint columns read as numbers
+      honker.close()
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true })
+    }
   })
 })

@@ -13,6 +13,8 @@ import { HonkerError, InvalidArgumentError, type EnqueueOptions } from '@honker/
 import { open, type OpenPostgresOptions, type PgDatabase } from '@honker/postgres'
 import { applyMigrations, migrationScripts, pgWriter, type PgMigrationReport, type PgQueryable } from '@honker/postgres/adapter'
 
+export * from './schema.ts'
+
 /** What this module needs of a Drizzle Postgres database or transaction. */
 export interface DrizzlePg {
   execute(query: SQL): PromiseLike<unknown>
