@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AdapterHarness, HarnessSession } from './harness.ts'
-import { spawnWorker, tempDatabase } from './helpers.ts'
+import { spawnWorker, tempDatabase, type WorkerProcess } from './helpers.ts'
 
 /** Continue after `value` now if it is plain, or once it settles if it is a promise (sync ORMs stay sync). */
 function chain<A, B>(value: A | Promise<A>, next: (value: A) => B): B | Promise<B> {
@@ -23,7 +23,7 @@ function outside<T>(file: string, fn: (db: Sqlite.Database) => T): T {
   }
 }
 
-const count = (file: string, sql: string): number => outside(file, (db) => db.prepare(sql).pluck().get() as number)
+const countInFile = (file: string, sql: string): number => outside(file, (db) => db.prepare(sql).pluck().get() as number)
 
 /**
  * The behaviour every integration must share. One suite, run against the standalone core API and
@@ -34,6 +34,12 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
     let file: string
     let remove: () => void
     let session: HarnessSession
+
+    /** What other connections see: the harness's own count, else a plain SQLite read of the file. */
+    // Plain on SQLite (a sync ORM's transaction callback must not return a promise).
+    const count = (_file: string, sql: string): number | Promise<number> =>
+      session.count !== undefined ? session.count(sql) : countInFile(file, sql)
+    const workerFor = (queue: string): WorkerProcess => session.spawnWorker?.(queue) ?? spawnWorker(file, queue)
 
     beforeEach(async () => {
       ;({ file, remove } = tempDatabase())
@@ -50,8 +56,8 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
           chain(session.insertOrder(tx, 'paid'), () => session.enqueue(tx, 'emails', { to: 'a@example.com' }, { priority: 5, maxAttempts: 4 })),
         )
         expect(typeof id).toBe('number')
-        expect(count(file, `SELECT count(*) FROM orders WHERE note = 'paid'`)).toBe(1)
-        expect(session.honker.queue('emails').getJob(id)).toMatchObject({
+        expect(await count(file, `SELECT count(*) FROM orders WHERE note = 'paid'`)).toBe(1)
+        expect(await session.honker.queue('emails').getJob(id)).toMatchObject({
           state: 'pending', priority: 5, maxAttempts: 4, payloadText: '{"to":"a@example.com"}',
         })
       })
@@ -66,8 +72,8 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
             ),
           ),
         ).rejects.toThrow('card declined')
-        expect(count(file, 'SELECT count(*) FROM orders')).toBe(0)
-        expect(count(file, 'SELECT count(*) FROM _honker_live')).toBe(0)
+        expect(await count(file, 'SELECT count(*) FROM orders')).toBe(0)
+        expect(await count(file, 'SELECT count(*) FROM _honker_live')).toBe(0)
       })
 
       it('is invisible to other connections until commit', async () => {
@@ -75,7 +81,7 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
           chain(session.enqueue(tx, 'emails', { n: 1 }), () => count(file, 'SELECT count(*) FROM _honker_live')),
         )
         expect(seenInside).toBe(0)
-        expect(count(file, 'SELECT count(*) FROM _honker_live')).toBe(1)
+        expect(await count(file, 'SELECT count(*) FROM _honker_live')).toBe(1)
       })
 
       it('honours delays, and is claimed and acked through core', async () => {
@@ -83,22 +89,22 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
           chain(session.enqueue(tx, 'emails', 'now'), (a) => chain(session.enqueue(tx, 'emails', 'later', { delayS: 3600 }), (b) => [a, b] as const)),
         )
         const emails = session.honker.queue('emails')
-        const job = emails.claimOne('conformance')
+        const job = await emails.claimOne('conformance')
         expect(job?.id).toBe(now)
         expect(job?.payload).toBe('now')
-        expect(job?.ack()).toBe(true)
-        expect(emails.getJob(later)?.state).toBe('pending')
+        expect(await job?.ack()).toBe(true)
+        expect((await emails.getJob(later))?.state).toBe('pending')
       })
 
       it('rejects a payload JSON cannot carry, writing nothing', async () => {
         await expect(session.transaction((tx) => session.enqueue(tx, 'emails', 10n))).rejects.toMatchObject({
           code: 'invalid_payload',
         })
-        expect(count(file, 'SELECT count(*) FROM _honker_live')).toBe(0)
+        expect(await count(file, 'SELECT count(*) FROM _honker_live')).toBe(0)
       })
 
       it('wakes a worker in another process on commit (no fallback poll)', async () => {
-        const worker = spawnWorker(file, 'emails')
+        const worker = workerFor('emails')
         try {
           await worker.ready
           const id = await session.transaction((tx) =>
@@ -113,7 +119,7 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
 
     describe('notify', () => {
       it('delivers committed notifications to a listener and drops rolled-back ones', async () => {
-        const listener = session.honker.listen('orders')
+        const listener = await session.honker.listen('orders')
         await expect(
           session.transaction((tx) =>
             chain(session.notify(tx, 'orders', { n: 'rolled back' }), () => {
@@ -126,7 +132,7 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
         const first = await listener.next()
         expect(first.value).toMatchObject({ id, channel: 'orders', payload: { n: 'committed' } })
         listener.close()
-        expect(count(file, 'SELECT count(*) FROM _honker_notifications')).toBe(1)
+        expect(await count(file, 'SELECT count(*) FROM _honker_notifications')).toBe(1)
       })
     })
 
@@ -143,7 +149,7 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
           chain(session.insertOrder(tx, 'published'), () => session.publish(tx, 'orders', { n: 2 }, 'order-2')),
         )
         expect(typeof offset).toBe('number')
-        const events = session.honker.stream('orders').readSince(0, 10)
+        const events = await session.honker.stream('orders').readSince(0, 10)
         expect(events).toHaveLength(1)
         expect(events[0]).toMatchObject({ offset, key: 'order-2', payload: { n: 2 } })
       })

@@ -22,8 +22,16 @@ export interface WorkerProcess {
 
 /** A @honker/core worker in a child process (the built package), woken only by commits. */
 export function spawnWorker(file: string, queue: string): WorkerProcess {
-  const child = spawn(process.execPath, [path.join(fixtures, 'worker.mjs')], {
-    env: { ...process.env, HONKER_FIXTURE: JSON.stringify({ db: file, queue }) },
+  return spawnWorkerScript(path.join(fixtures, 'worker.mjs'), { db: file, queue })
+}
+
+/**
+ * A worker script in a child process, configured by `HONKER_FIXTURE` (JSON), printing JSON lines:
+ * `{ event: 'ready' }`, then `{ event: 'handled', id, payload }` per job; it stops on SIGTERM.
+ */
+export function spawnWorkerScript(script: string, config: Record<string, unknown>): WorkerProcess {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, HONKER_FIXTURE: JSON.stringify(config) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const messages: Record<string, unknown>[] = []

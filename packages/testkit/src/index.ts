@@ -6,5 +6,5 @@
  */
 export { defineConformanceSuite } from './conformance.ts'
 export type { AdapterHarness, HarnessSession } from './harness.ts'
-export { spawnWorker, tempDatabase, type WorkerProcess } from './helpers.ts'
+export { spawnWorker, spawnWorkerScript, tempDatabase, type WorkerProcess } from './helpers.ts'
 export { expectRuntimeSuitePassed, runRuntimeSuite, type RuntimeSuiteResult } from './runtime-suite.ts'

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { inject } from 'vitest'
 import type {} from './postgres-global-setup.ts' // the ProvidedContext keys it declares
@@ -27,4 +29,13 @@ export async function createTestDatabase(prefix: string): Promise<string> {
   const url = new URL(postgresTestUrl())
   url.pathname = `/${name}`
   return url.toString()
+}
+
+/**
+ * `@honker/postgres`'s conformance worker script (packages/postgres/test/fixtures), for an
+ * adapter's conformance harness on PostgreSQL; resolved from the adapter, which depends on it.
+ */
+export function postgresWorkerScript(resolveFrom: string): string {
+  const require = createRequire(resolveFrom)
+  return path.join(path.dirname(require.resolve('@honker/postgres/package.json')), 'test', 'fixtures', 'conformance-worker.mjs')
 }
