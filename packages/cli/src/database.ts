@@ -56,8 +56,11 @@ function appBetterSqlite3(from: readonly string[]): AppBetterSqlite3 {
   return { missing: dirs.join(', ') }
 }
 
-/** A runtime's built-in SQLite (node:sqlite, bun:sqlite); core says why when this runtime has none. */
-function builtIn(name: 'node:sqlite' | 'bun:sqlite'): Driver {
+/**
+ * A library core loads by name: a runtime's built-in SQLite (node:sqlite, bun:sqlite); core says why
+ * when this runtime has none. (Core's libsql driver is not among DRIVER_NAMES: the CLI does not offer it yet.)
+ */
+function builtIn(name: Exclude<DriverName, 'better-sqlite3'>): Driver {
   return resolveDriver(name)
 }
 

@@ -1,5 +1,5 @@
-// Core's whole suite, once per driver, each in its own runtime: better-sqlite3 on this Node,
-// node:sqlite on Node 24 and bun:sqlite on Bun (runtimes from npm, scripts/runtimes.mjs at the
+// Core's whole suite, once per driver, each in its own runtime: better-sqlite3 and libsql on this
+// Node, node:sqlite on Node 24 and bun:sqlite on Bun (runtimes from npm, scripts/runtimes.mjs at the
 // repository root). HONKER_DRIVER makes every open(path) of the run, and the raw handles the
 // tests read with (test/support/raw-sqlite.mjs), use that driver, so each process holds one SQLite
 // copy. Every run goes ahead even if an earlier one failed; the exit code is 1 if any failed.
@@ -18,6 +18,8 @@ const runs = [
   { driver: 'node:sqlite', command: runtimes.node24, args: [] },
   // --bun: run vitest itself on Bun's runtime, not on the node its shebang names.
   { driver: 'bun:sqlite', command: runtimes.bun, args: ['--bun'] },
+  // libsql (the native module under @libsql/client's file: URLs) on the same Node as better-sqlite3.
+  { driver: 'libsql', command: process.execPath, args: [] },
 ]
 const only = process.env.HONKER_DRIVERS?.split(',')
 let failed = 0

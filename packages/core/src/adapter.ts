@@ -20,7 +20,18 @@ export { notifyWith, notificationParams } from './notify/notify.ts'
 export { publishWith, eventParams } from './stream/publish.ts'
 export { saveOffsetWith } from './stream/offsets.ts'
 export { unixSeconds, systemClock, type Clock } from './clock.ts'
-export { classifySqliteError, driverOf, defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
+export {
+  classifySqliteError,
+  driverOf,
+  driverOfLibsqlClient,
+  defaultDriver,
+  resolveDriver,
+  wrapHandle,
+  type DriverOption,
+  type SqliteHandle,
+} from './driver/resolve.ts'
+/** `@libsql/client`'s `Client` and libsql's `Database`, typed structurally (the libsql driver). */
+export { isLibsqlClient, type LibsqlClient, type LibsqlDatabase, type LibsqlClass } from './driver/libsql.ts'
 export type { Driver, DriverConnection, DriverName, DriverStatement } from './driver/driver.ts'
 export { toHonkerError } from './errors/sqlite-error.ts'
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
@@ -31,7 +42,7 @@ export { MIGRATIONS } from './generated/migrations.ts'
 export { migrateHandle as migrate, LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from './schema/migrate.ts'
 export { CONNECTION_PRAGMAS, isMemoryPath } from './connection/open-connection.ts'
 export { activeWatcherCount } from './watcher/watcher-registry.ts'
-export { openBeside } from './open.ts'
+export { openBeside, openBesideLibsqlClient } from './open.ts'
 /** Read-only report queries (`honker status`, progress lines), for a read-only connection of any driver. */
 export {
   TABLE_NAMES,

@@ -1,7 +1,10 @@
 import { assertFileDatabase, openConnection } from './connection/open-connection.ts'
 import type { Clock } from './clock.ts'
 import type { DriverConnection } from './driver/driver.ts'
-import { defaultDriver, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
+import { existsSync } from 'node:fs'
+import { defaultDriver, driverOfLibsqlClient, resolveDriver, wrapHandle, type DriverOption, type SqliteHandle } from './driver/resolve.ts'
+import { remoteDatabaseError, type LibsqlClient } from './driver/libsql.ts'
+import { toHonkerError } from './errors/sqlite-error.ts'
 import { DatabaseClosedError } from './errors/database-closed-error.ts'
 import { HonkerError } from './errors/honker-error.ts'
 import { InvalidArgumentError } from './errors/invalid-argument-error.ts'
@@ -14,16 +17,17 @@ export interface OpenOptions {
   /** The database file; created if missing. */
   path?: string
   /**
-   * Use the app's own handle (better-sqlite3, `node:sqlite`'s `DatabaseSync` or `bun:sqlite`'s
-   * `Database`) instead of opening one: `db.transaction` and `enqueue` then share the app's
+   * Use the app's own handle (better-sqlite3, `node:sqlite`'s `DatabaseSync`, `bun:sqlite`'s
+   * `Database` or libsql's `Database`) instead of opening one: `db.transaction` and `enqueue` then share the app's
    * connection, and Honker's own connections use the same library. Its settings are left alone
    * (Honker opens a file itself with WAL, synchronous=NORMAL, busy_timeout=5000, ...).
    */
   database?: SqliteHandle
   /**
    * The SQLite library to open connections with: `'better-sqlite3'`, `'node:sqlite'`,
-   * `'bun:sqlite'`, or better-sqlite3's `Database` class (adapters pass the class behind the app's
-   * own handle so a process never loads two SQLite copies). Default: better-sqlite3 where it is
+   * `'bun:sqlite'`, `'libsql'` (the native module under `@libsql/client`'s `file:` URLs), or
+   * better-sqlite3's or libsql's `Database` class (adapters pass the class behind the app's own
+   * handle so a process never loads two SQLite copies). Default: better-sqlite3 where it is
    * installed, else the runtime's own (bun:sqlite in Bun, node:sqlite in Node 22.5+).
    */
   driver?: DriverOption
@@ -119,4 +123,34 @@ export function openBeside(handle: SqliteHandle, argument: string, settings: Pic
   if (connection.isMemory) assertFileDatabase(':memory:', argument)
   assertFileDatabase(connection.file, argument)
   return open(connection.file, { ...settings, driver: connection.driver })
+}
+
+/**
+ * Honker on the file behind an app's `@libsql/client` `Client` on a `file:` URL, with Honker's own
+ * connections opened by the libsql copy the client runs on. Asynchronous: the client says which
+ * file it has open only through a query. A remote database (libsql://, http(s)://, ws(s)://) or an
+ * embedded replica is refused with code 'remote_database'.
+ * @internal
+ */
+export async function openBesideLibsqlClient(
+  client: LibsqlClient,
+  argument: string,
+  settings: Pick<OpenOptions, 'watcher' | 'clock' | 'maxPayloadBytes'> = {},
+): Promise<Database> {
+  const driver = driverOfLibsqlClient(client)
+  if (client.closed) throw new DatabaseClosedError(`${argument}: the @libsql/client Client is closed`)
+  let rows: ArrayLike<unknown>
+  try {
+    rows = (await client.execute('PRAGMA database_list')).rows
+  } catch (error) {
+    throw toHonkerError(error)
+  }
+  const main = Array.from(rows as ArrayLike<{ name?: unknown; file?: unknown }>).find((row) => row.name === 'main')
+  const file = typeof main?.file === 'string' ? main.file : ''
+  assertFileDatabase(file, argument)
+  // libSQL's replication keeps its frame bookkeeping in <file>-info beside an embedded replica.
+  if (existsSync(`${file}-info`)) {
+    throw remoteDatabaseError(`${argument}: ${file} is an embedded replica of a remote database (${file}-info is beside it)`)
+  }
+  return open(file, { ...settings, driver })
 }

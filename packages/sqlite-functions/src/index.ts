@@ -98,6 +98,12 @@ function reason(error: unknown): string {
  * function's argument count from its `length`, so the functions are passed as written.
  */
 function hostOf(handle: object, library: DriverName): Host {
+  if (library === 'libsql') {
+    // libsql's Database.function() and aggregate() only throw 'not implemented'.
+    throw unsupported(
+      'libsql cannot define SQL functions in JavaScript (its Database.function is not implemented), which honker_now and honker_cron_next_after need: use better-sqlite3, node:sqlite or bun:sqlite for the SQL functions',
+    )
+  }
   const fn = method(handle, 'function')
   const loadExtension = method(handle, 'loadExtension')
   if (library === 'better-sqlite3') {

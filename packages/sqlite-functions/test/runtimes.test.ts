@@ -63,3 +63,34 @@ describe('the SQL functions on every library that loads extensions', () => {
     }, 60_000)
   }
 })
+
+describe('libsql', () => {
+  // In a child process on libsql alone (one SQLite library per process), with the libsql that
+  // @honker/core's driver tests use.
+  it('is refused with extension_unsupported, before anything is loaded or migrated', async () => {
+    const file = tempDbPath()
+    const script = `
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      const Database = createRequire(require.resolve('@honker/core/package.json'))('libsql')
+      const { registerFunctions } = await import('@honker/sqlite-functions')
+      const handle = new Database(process.argv[1])
+      try {
+        registerFunctions(handle)
+        console.log(JSON.stringify({ registered: true }))
+      } catch (error) {
+        const tables = handle.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE '_honker%'").get().n
+        console.log(JSON.stringify({ code: error.code, message: error.message, tables }))
+      }
+    `
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, file], { cwd: path.join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout)).toEqual({ code: 'extension_unsupported', message: expect.stringMatching(/^libsql cannot define SQL functions/), tables: 0 })
+  })
+})

@@ -6,7 +6,7 @@
  * by core, so no library's transaction helper is needed.
  */
 
-export type DriverName = 'better-sqlite3' | 'node:sqlite' | 'bun:sqlite'
+export type DriverName = 'better-sqlite3' | 'node:sqlite' | 'bun:sqlite' | 'libsql'
 
 export interface RunResult {
   changes: number

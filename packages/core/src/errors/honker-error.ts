@@ -22,6 +22,8 @@ export type HonkerErrorCode =
   | 'sqlite_error'
   | 'driver_unavailable'
   | 'unsupported_driver'
+  | 'remote_database'
+  | 'driver_limitation'
   | 'extension_unsupported'
   | 'migrations_not_found'
   | 'migration_failed'

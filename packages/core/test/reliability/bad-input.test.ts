@@ -328,6 +328,17 @@ describe('names are data, never SQL', () => {
       '%', '_', 'a%b', ':queue', '?', '$1', 'a\u0000b', '\u{1F600} émoji', 'trailing ',
     ]
     for (const name of names) {
+      if (TEST_DRIVER === 'libsql' && name.includes('\u0000')) {
+        // Gap: libsql reads text back only up to its first NUL, so a name holding one is refused
+        // (code driver_limitation) wherever it would be written, and nothing is written.
+        await expectRejected([
+          [`enqueue on ${JSON.stringify(name)}`, () => db.queue(name).enqueue({ name }), 'driver_limitation'],
+          [`notify on ${JSON.stringify(name)}`, () => db.notify(name, { name }), 'driver_limitation'],
+          [`publish on ${JSON.stringify(name)}`, () => db.stream(name).publish({ name }), 'driver_limitation'],
+          [`lock ${JSON.stringify(name)}`, () => db.lock(name, { ttlS: 5 }).acquire(), 'driver_limitation'],
+        ])
+        continue
+      }
       const q = db.queue(name)
       const id = q.enqueue({ name })
       expect(q.getJob(id)?.queue, name).toBe(name)
