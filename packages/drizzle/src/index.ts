@@ -6,7 +6,8 @@
  * row commits or rolls back with the app's writes; on Drizzle's sync drivers (better-sqlite3,
  * bun:sqlite) they return synchronously, on its async drivers (libSQL, ...) they return a promise.
  * `createHonker({ db })` opens the full core API (queues, workers, listen, streams, scheduler) on
- * the same file with its own connections, through the same SQLite library as the app's client.
+ * the same file with its own connections, through the same SQLite library as the app's client
+ * (for `@libsql/client` on a `file:` URL, the `libsql` module under it, and a promise).
  * The `_honker_*` tables for drizzle-kit are in `@honker/drizzle/schema`.
  *
  * Deliberately thin: no queue logic lives here. Validation, encoding and SQL come from
@@ -17,6 +18,7 @@ import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { HonkerError, InvalidArgumentError } from '@honker/core'
 import type { Database, EnqueueOptions, OpenOptions, SqliteHandle } from '@honker/core'
 import { DEFAULT_MAX_ATTEMPTS, enqueueWith, mapResult, notifyWith, publishWith, saveOffsetWith, openBeside } from '@honker/core/adapter'
+import { isLibsqlClient, openBesideLibsqlClient, type LibsqlClient } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
 
 export type { Mode, Result } from '@honker/core/adapter'
@@ -135,28 +137,46 @@ export interface CreateHonkerOptions extends Pick<OpenOptions, 'watcher' | 'cloc
   db: { readonly $client: SqliteHandle }
 }
 
+export interface CreateLibsqlHonkerOptions extends Pick<OpenOptions, 'watcher' | 'clock'> {
+  /**
+   * The root database returned by `drizzle(...)` on `@libsql/client` with a `file:` URL (a
+   * transaction has no `$client`). A remote database (libsql://, http(s)://, ws(s)://) or an
+   * embedded replica is refused with code 'remote_database'.
+   */
+  db: { readonly $client: LibsqlClient }
+}
+
 /**
  * The full Honker API (queues, workers, listen, streams, scheduler) on the Drizzle database's file.
  * It opens its own connections to the file behind `db.$client` with the same library (better-sqlite3
- * or bun:sqlite, the very copy the app loaded), and creates any missing `_honker_*` tables. Close it
- * before closing the Drizzle client.
+ * or bun:sqlite, the very copy the app loaded; for `@libsql/client` on a `file:` URL, the `libsql`
+ * module the client runs on), and creates any missing `_honker_*` tables. Close it before closing
+ * the Drizzle client.
+ *
+ * On libSQL it returns a promise: the client tells which file it has open only through a query.
  *
  * ```ts
- * const honker = createHonker({ db })
+ * const honker = createHonker({ db })               // better-sqlite3, bun:sqlite
+ * const honker = await createHonker({ db })         // @libsql/client, file: URL
  * const worker = honker.queue('emails').work(async (job) => send(job.payload), { signal })
  * ```
  */
-export function createHonker(options: CreateHonkerOptions): Database {
+export function createHonker(options: CreateHonkerOptions): Database
+export function createHonker(options: CreateLibsqlHonkerOptions): Promise<Database>
+export function createHonker(options: CreateHonkerOptions | CreateLibsqlHonkerOptions): Database | Promise<Database> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object')
   const client = (options.db as { $client?: unknown } | undefined)?.$client
   if (client === undefined) {
     throw new InvalidArgumentError('db', 'pass the root database returned by drizzle(...): a transaction has no $client')
   }
+  const settings = { watcher: options.watcher, clock: options.clock }
+  // libSQL: Honker's connections open the client's file with the libsql module under the client.
+  if (isLibsqlClient(client)) return openBesideLibsqlClient(client, 'db', settings)
   if (typeof client !== 'object' || client === null || typeof (client as { prepare?: unknown }).prepare !== 'function') {
     throw new InvalidArgumentError(
       'db',
-      'createHonker needs Drizzle on better-sqlite3 or bun:sqlite; with libSQL or another async driver, run Honker with open(path) from @honker/core in its own process',
+      'createHonker needs Drizzle on better-sqlite3 or bun:sqlite, or on @libsql/client with a file: URL; with another driver, run Honker with open(path) from @honker/core',
     )
   }
-  return openBeside(client as SqliteHandle, 'db', { watcher: options.watcher, clock: options.clock })
+  return openBeside(client as SqliteHandle, 'db', settings)
 }

@@ -61,11 +61,12 @@ describe('what the parameters accept', () => {
     publish(syncTx, 'orders', {}, 'key')
   })
 
-  test('createHonker takes the root database of a sync driver (better-sqlite3 here; bun:sqlite in Bun) only', () => {
+  test('createHonker takes the root database: a sync driver\'s (better-sqlite3 here; bun:sqlite in Bun) at once, libSQL\'s as a promise', () => {
     expectTypeOf(createHonker({ db: syncDb })).toEqualTypeOf<Database>()
+    expectTypeOf(createHonker({ db: asyncDb })).toEqualTypeOf<Promise<Database>>()
     // @ts-expect-error a transaction has no $client
     createHonker({ db: syncTx })
-    // @ts-expect-error libSQL's client is not a handle Honker can open connections beside (better-sqlite3, bun:sqlite, node:sqlite)
-    createHonker({ db: asyncDb })
+    // @ts-expect-error a transaction has no $client, on libSQL either
+    createHonker({ db: asyncTx })
   })
 })
