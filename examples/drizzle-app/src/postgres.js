@@ -3,12 +3,12 @@
 // honkerMigrate(db), and Honker (@honker/postgres) on the same pool, woken across processes by
 // LISTEN/NOTIFY. Transactions are async here: enqueue(), publish() and notify() from
 // @honker/drizzle/pg take Drizzle's `tx` and return promises.
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
+import { freshPostgresDatabase } from '@honker/testkit/postgres'
 import { createHonker, enqueue, honkerMigrate, notify, publish } from '@honker/drizzle/pg'
 import { CardDeclined, EMAIL_QUEUE, EMAIL_SENT_CHANNEL, ORDER_STREAM } from './common.js'
 import * as schema from './schema.pg.js'
@@ -21,45 +21,8 @@ const migrationsFolder = fileURLToPath(new URL('../drizzle-pg', import.meta.url)
  * cluster started here (initdb in a temp directory, @honker/testkit/postgres) and stopped by drop().
  */
 export async function createFreshDatabase() {
-  const given = process.env.DATABASE_URL || undefined
-  const cluster = given === undefined ? await (await import('@honker/testkit/postgres')).startTestCluster() : undefined
-  const server = given ?? cluster.url
-  // Ctrl-C or a kill: leave through process.exit, whose hook stops the throwaway cluster.
-  if (cluster !== undefined) for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1))
-  const name = `drizzle_app_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: server })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(server)
-  url.pathname = `/${name}`
-  const shown = new URL(url)
-  if (shown.password !== '') shown.password = '***'
-  return {
-    location: url.toString(),
-    shown: `${shown}${cluster ? ' (a throwaway cluster, removed at the end)' : ''}`,
-    async drop({ keep = false } = {}) {
-      if (cluster !== undefined) {
-        cluster.stop() // the database goes with it
-        return false
-      }
-      if (keep) return true
-      const admin = new pg.Client({ connectionString: server })
-      try {
-        await admin.connect()
-        await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-      } catch (error) {
-        console.error(`could not drop database ${name}: ${error.message}`)
-        return true
-      } finally {
-        await admin.end().catch(() => {})
-      }
-      return false
-    },
-  }
+  const { url, shown, drop } = await freshPostgresDatabase('drizzle_app')
+  return { location: url, shown, drop }
 }
 
 /**

@@ -1,13 +1,13 @@
 // The one place the app's database engine is chosen: HONKER_ENGINE=postgres runs it on
 // PostgreSQL (Kysely's PostgresDialect on a pg Pool), anything else on a SQLite file
 // (better-sqlite3). Everything else in src/ is the same on both.
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Sqlite from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnDataType, type RawBuilder } from 'kysely'
 import pg from 'pg'
+import { freshPostgresDatabase } from '@honker/testkit/postgres'
 import { createHonker } from '@honker/kysely'
 import type { WorkOptions, Worker } from '@honker/core'
 import type { Tables } from './schema.js'
@@ -128,43 +128,6 @@ export async function createFreshDatabase(): Promise<FreshDatabase> {
       },
     }
   }
-  const given = process.env.DATABASE_URL || undefined
-  const cluster = given === undefined ? await (await import('@honker/testkit/postgres')).startTestCluster() : undefined
-  const server = given ?? cluster!.url
-  // Ctrl-C or a kill: leave through process.exit, whose hook stops the throwaway cluster.
-  if (cluster !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1))
-  const name = `kysely_app_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: server })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(server)
-  url.pathname = `/${name}`
-  const shown = new URL(url)
-  if (shown.password !== '') shown.password = '***'
-  return {
-    location: url.toString(),
-    shown: `${shown}${cluster ? ' (a throwaway cluster, removed at the end)' : ''}`,
-    async drop({ keep = false } = {}) {
-      if (cluster !== undefined) {
-        cluster.stop() // the database goes with it
-        return false
-      }
-      if (keep) return true
-      const admin = new pg.Client({ connectionString: server })
-      try {
-        await admin.connect()
-        await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-      } catch (error) {
-        console.error(`could not drop database ${name}: ${(error as Error).message}`)
-        return true
-      } finally {
-        await admin.end().catch(() => {})
-      }
-      return false
-    },
-  }
+  const { url, shown, drop } = await freshPostgresDatabase('kysely_app')
+  return { location: url, shown, drop }
 }

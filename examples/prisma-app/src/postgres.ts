@@ -3,12 +3,12 @@
 // schema "public", Honker's in schema "honker"). Prisma and Honker share one pg Pool: the adapter
 // runs the app's queries and transactions on it, and createHonker (@honker/postgres) its own,
 // woken across processes by LISTEN/NOTIFY.
-import { randomBytes } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { freshPostgresDatabase } from '@honker/testkit/postgres'
 import { PrismaPg } from '@prisma/adapter-pg'
 import { applyPostgresMigrations, createHonker, enqueue, honkerPostgresMigrationsDir, notify, publish } from '@honker/prisma/pg'
 import { PG_MIGRATIONS } from '@honker/postgres'
@@ -23,47 +23,7 @@ const MIGRATIONS_DIR = path.join(APP_ROOT, migrationsDir)
  * A new database (CREATE DATABASE) on the server at DATABASE_URL or, without it, on a throwaway
  * cluster started here (initdb in a temp directory, @honker/testkit/postgres) and stopped by drop().
  */
-export const createFreshDatabase: Engine['createFreshDatabase'] = async () => {
-  const given = process.env.DATABASE_URL || undefined
-  const cluster = given === undefined ? await (await import('@honker/testkit/postgres')).startTestCluster() : undefined
-  const server = given ?? cluster!.url
-  // Ctrl-C or a kill: leave through process.exit, whose hook stops the throwaway cluster.
-  if (cluster !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1))
-  const name = `prisma_app_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: server })
-  await admin.connect()
-  try {
-    await admin.query(`CREATE DATABASE ${name}`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(server)
-  url.pathname = `/${name}`
-  const shown = new URL(url)
-  if (shown.password !== '') shown.password = '***'
-  return {
-    url: url.toString(),
-    shown: `${shown}${cluster ? ' (a throwaway cluster, removed at the end)' : ''}`,
-    async drop({ keep = false } = {}) {
-      if (cluster !== undefined) {
-        cluster.stop() // the database goes with it
-        return false
-      }
-      if (keep) return true
-      const admin = new pg.Client({ connectionString: server })
-      try {
-        await admin.connect()
-        await admin.query(`DROP DATABASE IF EXISTS ${name}`)
-      } catch (error) {
-        console.error(`could not drop database ${name}: ${(error as Error).message}`)
-        return true
-      } finally {
-        await admin.end().catch(() => {})
-      }
-      return false
-    },
-  }
-}
+export const createFreshDatabase: Engine['createFreshDatabase'] = () => freshPostgresDatabase('prisma_app')
 
 /**
  * prisma/migrations-postgres (the app's migration, and Honker's: a copy of @honker/prisma's

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -142,5 +143,61 @@ export async function startTestCluster(options: StartClusterOptions = {}): Promi
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
       stop,
     }
+  }
+}
+
+/** A database of its own for one run of an app (the example apps), and how to remove it. */
+export interface FreshPostgresDatabase {
+  /** Its connection URL. */
+  url: string
+  /** The URL to print: password hidden, and whether it lives on a throwaway cluster. */
+  shown: string
+  /** Drop it (or stop the throwaway cluster); with `keep`, leave it. Resolves true when it was left. */
+  drop(options?: { keep?: boolean }): Promise<boolean>
+}
+
+/**
+ * A new database (CREATE DATABASE `<prefix>_<random>`) on the server at `serverUrl` (default
+ * `DATABASE_URL`) or, without one, on a throwaway cluster started here and stopped by `drop()`
+ * (also on Ctrl-C or SIGTERM, through process.exit's hook).
+ */
+export async function freshPostgresDatabase(prefix: string, serverUrl = process.env.DATABASE_URL || undefined): Promise<FreshPostgresDatabase> {
+  const { default: pg } = await import('pg')
+  const cluster = serverUrl === undefined ? await startTestCluster() : undefined
+  const server = serverUrl ?? cluster!.url
+  if (cluster !== undefined) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1))
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: server })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(server)
+  url.pathname = `/${name}`
+  const shown = new URL(url)
+  if (shown.password !== '') shown.password = '***'
+  return {
+    url: url.toString(),
+    shown: `${shown}${cluster ? ' (a throwaway cluster, removed at the end)' : ''}`,
+    async drop({ keep = false } = {}) {
+      if (cluster !== undefined) {
+        cluster.stop() // the database goes with it
+        return false
+      }
+      if (keep) return true
+      const dropper = new pg.Client({ connectionString: server })
+      try {
+        await dropper.connect()
+        await dropper.query(`DROP DATABASE IF EXISTS ${name}`)
+      } catch (error) {
+        console.error(`could not drop database ${name}: ${(error as Error).message}`)
+        return true
+      } finally {
+        await dropper.end().catch(() => {})
+      }
+      return false
+    },
   }
 }
