@@ -10,7 +10,8 @@ export function reportFiles(root = '.') {
   const files = []
   for (const group of ['packages', 'examples', 'bench', 'tests']) {
     if (!existsSync(path.join(root, group))) continue
-    const dirs = group === 'bench' ? ['.'] : readdirSync(path.join(root, group))
+    // Directories only: a group may hold a README beside its packages (examples/README.md).
+    const dirs = group === 'bench' ? ['.'] : readdirSync(path.join(root, group), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
     for (const dir of dirs) {
       files.push(path.join(root, group, dir, 'test-results', 'vitest.json'))
       // A package's runs on other drivers (vitest-<driver>.json), each its own line in the summary.
