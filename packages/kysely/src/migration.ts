@@ -55,7 +55,7 @@ export const honkerMigration: HonkerMigration = {
   down: async (db) => {
     if (isPostgres(db)) {
       const run = queryableOf(db)
-      const tables = PG_MIGRATIONS.flatMap((migration) => [...migration.sql('honker').matchAll(/CREATE TABLE (\S+)/g)].map((match) => match[1]!))
+      const tables = PG_MIGRATIONS.flatMap((migration) => [...migration.sql('honker').matchAll(/CREATE TABLE (?:IF NOT EXISTS )?(\S+)/g)].map((match) => match[1]!))
       for (const table of [...tables.reverse(), 'honker._honker_ts_migrations']) await run.query({ text: `DROP TABLE IF EXISTS ${table}` })
       return
     }
