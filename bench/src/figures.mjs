@@ -35,6 +35,8 @@ export const SIZES = {
     pgWakeWarmup: 20,
     pgIdleS: 10,
     pgIdleSettleMs: 10_000,
+    pgAdapter1: 1_000,
+    pgAdapter100: 3_000,
   },
   quick: {
     insert1: 5_000,
@@ -64,13 +66,15 @@ export const SIZES = {
     pgWakeWarmup: 10,
     pgIdleS: 2,
     pgIdleSettleMs: 1000,
+    pgAdapter1: 100,
+    pgAdapter100: 300,
   },
 }
 
 /** Counts scale with `--scale`; times, page sizes and warm-up counts do not. */
 const FIXED = new Set(['idleS', 'idleSettleMs', 'replayPage', 'nativeClaimMaxMs', 'wakeWarmup', 'deadPending', 'pgBacklog', 'pgWakeWarmup', 'pgIdleS', 'pgIdleSettleMs'])
 /** Counts that must be whole batches (of 128 on SQLite, 100 on PostgreSQL). */
-const MULTIPLE = { insert100: 100, batch: 128, pgInsert100: 100, pgBatch: 100 }
+const MULTIPLE = { insert100: 100, batch: 128, pgInsert100: 100, pgBatch: 100, pgAdapter100: 100 }
 
 export function sizesFor({ quick = false, scale = 1 } = {}) {
   const base = SIZES[quick ? 'quick' : 'full']
@@ -499,6 +503,7 @@ export const DRIVER_CASES = DRIVERS.flatMap(driverCases)
  */
 export const PG_TOPICS = [
   ['enqueue', 'Enqueue'],
+  ['adapters', "ORM adapters: enqueue in the ORM's transaction against the ORM's own insert of the same row"],
   ['claim', 'Claim and ack'],
   ['e2e', 'Worker end to end (drain a prefilled queue, no-op handler)'],
   ['wake', 'Cross-process wake latency and idle CPU'],
@@ -513,6 +518,55 @@ const PG_PEERS = {
 function pgCase(id, fields) {
   const { system, topic, module, fn, params, setup, figures } = fields
   return { id, system, topic, module: `postgres/${module}`, fn, postgres: true, params, setup, figures, timeoutMs: fields.timeoutMs }
+}
+
+/**
+ * The ORM adapters on PostgreSQL (src/cases/postgres/adapters.mjs): `enqueue(tx, …)` inside the
+ * ORM's transaction, 1 or 100 calls per transaction, against the ORM's own insert of the same
+ * `honker._honker_live` row in the same transaction shape. Target: the adapter costs at most 1.1×
+ * the ORM's insert, i.e. its jobs/s ≥ 1/1.1 of the insert's from the same round. The ORM's insert
+ * of one row per transaction is compared with the raw one (no target); raw's 100-row figure is one
+ * statement, so the 100-per-transaction inserts have no reference. Each pair runs side by side
+ * (insert, then enqueue; the other way round every other round).
+ */
+const PG_ADAPTERS = [
+  [
+    'drizzle',
+    '@honker/drizzle/pg `await enqueue(tx, …)` in `db.transaction` (Drizzle, node-postgres)',
+    "Drizzle `await tx.insert(honkerLive).values(row).returning({ id })` (a `pgSchema('honker')` table)",
+  ],
+  [
+    'kysely',
+    '@honker/kysely `await enqueue(trx, …)` in `db.transaction().execute` (Kysely, `PostgresDialect`)',
+    "Kysely `await trx.insertInto('honker._honker_live').values(row).returning('id').execute()`",
+  ],
+  [
+    'prisma',
+    '@honker/prisma/pg `await enqueue(tx, …)` in `prisma.$transaction` (Prisma 7, adapter-pg)',
+    'Prisma `await tx.honkerJob.create({ data: row, select: { id: true } })` (the shipped model)',
+  ],
+]
+/** "adapter cost ≤ 1.1× the ORM's own insert", as a ratio of jobs/s. */
+export const PG_ADAPTER_TARGET = { ratioMin: 1 / 1.1, costMax: 1.1 }
+
+function pgAdapterCases(perTx) {
+  const units = (s) => (perTx === 1 ? s.pgAdapter1 : s.pgAdapter100)
+  return PG_ADAPTERS.flatMap(([system, call, insert]) => {
+    const adapter = `pg.adapter.${system}.enqueue.${perTx}`
+    const orm = `pg.orm.${system}.insert.${perTx}`
+    const base = { system, topic: 'adapters', module: 'adapters', params: (s) => ({ units: units(s) }), setup: (p) => `${n(p.units)} jobs` }
+    return [
+      pgCase(orm, {
+        ...base, fn: `${system}Insert${perTx}`,
+        // One row per transaction is raw's shape too; raw's 100 rows are one statement, not comparable.
+        figures: one(orm, `${insert}, ${perTx} per transaction`, { ref: perTx === 1 ? 'pg.raw.insert.1' : undefined }),
+      }),
+      pgCase(adapter, {
+        ...base, fn: `${system}Enqueue${perTx}`,
+        figures: one(adapter, `${call}, ${perTx} per transaction`, { ref: orm, target: PG_ADAPTER_TARGET }),
+      }),
+    ]
+  })
 }
 
 const pgClaimParams = (batch) => (s) => ({ units: batch === 1 ? s.pgClaim : s.pgBatch, backlog: s.pgBacklog, batch })
@@ -552,6 +606,10 @@ export const PG_CASES = [
       }),
     ]
   }),
+
+  // --- the ORM adapters against their ORM's own insert ---
+  ...pgAdapterCases(1),
+  ...pgAdapterCases(100),
 
   // --- claim + ack ---
   ...[1, 100].flatMap((batch) => [
@@ -642,6 +700,7 @@ export const ALL_CASES = [...CASES, ...DRIVER_CASES, ...PG_CASES]
 export function targetText(figure) {
   const t = figure.target
   if (t === undefined) return ''
+  if (t.costMax !== undefined) return `≥ ${t.ratioMin.toFixed(2)}× \`${figure.ref}\` (cost ≤ ${t.costMax}×)`
   if (t.ratioMin !== undefined) return `≥ ${t.ratioMin}× \`${figure.ref}\``
   if (t.ratioMax !== undefined) return `≤ ${t.ratioMax}× \`${figure.ref}\``
   if (t.max !== undefined) return `≤ ${t.max} ${figure.unit}`

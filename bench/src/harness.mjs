@@ -103,7 +103,8 @@ export async function runSuite(options = {}) {
   if (cases.length === 0) throw new Error(`--only ${only}: no figure matches`)
   const sizes = sizesFor({ quick, scale })
   const runtimes = await resolveRuntimes(cases)
-  const adapters = cases.some((c) => c.module === 'adapters')
+  // The ORM adapter figures (SQLite's and PostgreSQL's) import the adapters' built dist/.
+  const adapters = cases.some((c) => c.module === 'adapters' || c.module === 'postgres/adapters')
   const postgres = cases.some((c) => c.postgres)
   const root = fs.mkdtempSync(path.join(dir ?? os.tmpdir(), 'honker-bench-'))
   const started = performance.now()

@@ -401,7 +401,8 @@ function pgSizesText(sizes) {
     `enqueue ${formatNumber(sizes.pgInsert1)} jobs (1 per transaction) and ${formatNumber(sizes.pgInsert100)} (100 per transaction); ` +
     `claim + ack ${formatNumber(sizes.pgClaim)} single and ${formatNumber(sizes.pgBatch)} in batches of 100, from a queue of ${formatNumber(sizes.pgBacklog)} more; ` +
     `end to end ${formatNumber(sizes.pgE2e)} jobs (pg-boss ${formatNumber(sizes.pgBossE2e)}); ` +
-    `wake ${formatNumber(sizes.pgWakeSamples)} commits after ${sizes.pgWakeWarmup} untimed; idle ${sizes.pgIdleS} s after ${sizes.pgIdleSettleMs / 1000 + 1} s parked`
+    `wake ${formatNumber(sizes.pgWakeSamples)} commits after ${sizes.pgWakeWarmup} untimed; idle ${sizes.pgIdleS} s after ${sizes.pgIdleSettleMs / 1000 + 1} s parked; ` +
+    `ORM adapters and the ORMs' own inserts ${formatNumber(sizes.pgAdapter1)} jobs (1 per transaction) and ${formatNumber(sizes.pgAdapter100)} (100 per transaction)`
   )
 }
 
@@ -425,6 +426,7 @@ export function renderPostgresSection(report) {
       '(`startTestCluster({ fsync: true })` from @honker/testkit: a throwaway cluster on 127.0.0.1, **fsync, synchronous_commit and full_page_writes on**, so every commit waits for the disk) and stops at the end. ' +
       'Every run is a fresh Node process working in fresh schemas of its own (dropped at its end); each system migrates its own schema and gets pools of 10 connections per process. ' +
       'Before the timed span every run ANALYZEs its tables and issues a CHECKPOINT; throughput figures then do a tenth of their work untimed and time the rest. ' +
+      'The ORM adapter figures run `enqueue(tx, …)` of @honker/drizzle/pg, @honker/kysely and @honker/prisma/pg inside the ORM’s own transaction, next to the ORM’s own insert of the same `honker._honker_live` row, each run in a fresh database of its own (the adapters write to their default schema, `honker`). ' +
       'End-to-end figures drain a prefilled queue with the system’s own worker (no-op handler) in 1 or 4 worker processes, and are timed from the first handler call in any worker ' +
       'to the first reading of the system’s tables that shows no unfinished job (the coordinator reads them every 10 ms), so a job counts once its completion has committed, for every system alike. ' +
       `Every value is the **median** of ${options.runs} round${options.runs === 1 ? '' : 's'} (round-robin over all figures, every other round in reverse order); ` +
@@ -439,6 +441,7 @@ export function renderPostgresSection(report) {
   if (env.postgresReason) notes.push(`PostgreSQL did not start: ${env.postgresReason}`)
   if (env.coreBuildWarning) notes.push(env.coreBuildWarning)
   if (env.postgresBuildWarning) notes.push(env.postgresBuildWarning)
+  if (env.adapterBuildWarning) notes.push(env.adapterBuildWarning)
   if (env.distRebuiltDuringRun) notes.push(REBUILT_NOTE)
   if (env.postgresRebuiltDuringRun) {
     notes.push('packages/postgres/dist was rebuilt during this run (other work in the workspace); every round measured the copy of the build taken at the start.')
@@ -461,7 +464,13 @@ export function renderPostgresSection(report) {
     ],
     ['@honker/core (its worker runtime)', coreText(env)],
     ['pg / pg-boss / graphile-worker', `${env.pg ?? '—'} / ${env.pgBoss ?? '—'} / ${env.graphileWorker ?? '—'} (both peers declare Node ≥ 22; they run here on Node ${env.node})`],
-    ['Pools', '10 connections per process for every system (`pg.Pool({ max: 10 })`, pg-boss `max: 10`); Honker and pg-boss (with `useListenNotify`) listen on one connection more, graphile-worker on one of its pool’s'],
+    ...(figures.some((f) => f.topic === 'adapters')
+      ? [[
+          'drizzle-orm / kysely / Prisma (CLI, @prisma/client, adapter-pg)',
+          `${env.drizzleOrm ?? '—'} / ${env.kysely ?? '—'} / ${env.prisma ?? '—'}, ${env.prismaClient ?? '—'}, ${env.prismaAdapterPg ?? '—'}; the Prisma client generated for postgresql at run time (bench/prisma/app.postgres.prisma + @honker/prisma’s prisma/honker.postgres.prisma)`,
+        ]]
+      : []),
+    ['Pools', '10 connections per process for every system (`pg.Pool({ max: 10 })`, pg-boss `max: 10`, each ORM on a `pg.Pool({ max: 10 })`); Honker and pg-boss (with `useListenNotify`) listen on one connection more, graphile-worker on one of its pool’s'],
     ['Sizes per run', pgSizesText(sizes)],
     [
       'Run',
@@ -506,6 +515,26 @@ export function renderPostgresSection(report) {
       out.push(
         `| ${c}, ${p} | ${value(h)} | ${value(work('graphile', tag))} | ${value(work('pgboss', tag))} | ${h ? formatRatio(h.ratio) : ''} | ${vsPgBoss ? formatRatio(vsPgBoss.ratio) : ''} |`,
       )
+    }
+    out.push('')
+  }
+
+  // The ORM adapters next to their ORM's own insert: the target's two sides and the cost.
+  const adapterRows = ['drizzle', 'kysely', 'prisma'].flatMap((orm) =>
+    [1, 100].map((perTx) => [orm, perTx, figures.find((f) => f.id === `pg.adapter.${orm}.enqueue.${perTx}`), figures.find((f) => f.id === `pg.orm.${orm}.insert.${perTx}`)]),
+  ).filter(([, , adapter]) => adapter !== undefined)
+  if (adapterRows.length > 0) {
+    out.push(
+      '### ORM adapters at a glance',
+      '',
+      'Cost = the adapter’s time per job ÷ the ORM insert’s (the inverse of the ratio of jobs/s, from the same round); the target is a cost ≤ 1.1×.',
+      '',
+      '| ORM | jobs per transaction | ORM’s own insert | adapter `enqueue(tx, …)` | adapter ÷ insert | cost | result |',
+      '|---|---:|---:|---:|---:|---:|---|',
+    )
+    for (const [orm, perTx, adapter, insert] of adapterRows) {
+      const cost = adapter.ratio > 0 ? `${(1 / adapter.ratio).toFixed(2)}×` : ''
+      out.push(`| ${orm} | ${perTx} | ${insert ? valueText(insert) : ''} | ${valueText(adapter)} | ${formatRatio(adapter.ratio)} | ${cost} | ${statusText(adapter)} |`)
     }
     out.push('')
   }

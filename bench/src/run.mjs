@@ -26,8 +26,9 @@ const USAGE = `Usage: pnpm bench [options]
                    own raw ceiling, in its runtime (better-sqlite3/Node 20, node:sqlite/Node 24,
                    bun:sqlite/Bun); writes only the doc's "Drivers" section
   --postgres       the PostgreSQL figures (pnpm bench:postgres): @honker/postgres against raw pg,
-                   pg-boss and graphile-worker on one throwaway cluster (fsync on) started for the
-                   run; writes only the doc's "PostgreSQL" section
+                   pg-boss and graphile-worker, and the ORM adapters' enqueue against each ORM's
+                   own insert, on one throwaway cluster (fsync on) started for the run; writes
+                   only the doc's "PostgreSQL" section
   --quick          fewer iterations per run (a smoke check, not a record)
   --only <ids>     comma-separated figure ids or id segments (e.g. honker.enqueue,wake,claimack.1);
                    the references of the chosen figures run too

@@ -71,20 +71,20 @@ describe('harness', () => {
     expect(extractPostgresSection(markdown)).toBe(postgresSection)
   })
 
-  it('runs a PostgreSQL figure on a throwaway cluster and writes only the PostgreSQL section', async () => {
+  it('runs PostgreSQL figures (Honker, one ORM adapter) on a throwaway cluster and writes only the PostgreSQL section', async () => {
     const out = path.join(tmp, 'postgres.md')
     const json = path.join(tmp, 'postgres.json')
     const driversSection = `${DRIVERS_START}\n## Drivers\n\nuntouched\n${DRIVERS_END}`
     const before = `# Benchmarks\n\nthe main suite's part\n\n${driversSection}\n`
     fs.writeFileSync(out, before)
-    // One Honker figure at a tiny size (its raw reference runs with it), one round.
+    // One Honker figure and one adapter figure at a tiny size (their references run with them), one round.
     await run(
       process.execPath,
-      ['src/run.mjs', '--postgres', '--quick', '--only', 'pg.honker.enqueue.1', '--scale', '0.25', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
-      { cwd: BENCH, timeout: 45_000 },
+      ['src/run.mjs', '--postgres', '--quick', '--only', 'pg.honker.enqueue.1,pg.adapter.kysely.enqueue.1', '--scale', '0.25', '--runs', '1', '--out', out, '--json', json, '--dir', tmp],
+      { cwd: BENCH, timeout: 50_000 },
     )
     const report = JSON.parse(fs.readFileSync(json, 'utf8'))
-    expect(report.figures.map((f) => f.id).sort()).toEqual(['pg.honker.enqueue.1', 'pg.raw.insert.1'])
+    expect(report.figures.map((f) => f.id).sort()).toEqual(['pg.adapter.kysely.enqueue.1', 'pg.honker.enqueue.1', 'pg.orm.kysely.insert.1', 'pg.raw.insert.1'])
     for (const figure of report.figures) {
       expect(figure.skip, figure.id).toBeNull()
       expect(figure.errors, figure.id).toEqual([])
@@ -93,6 +93,11 @@ describe('harness', () => {
     const honker = report.figures.find((f) => f.id === 'pg.honker.enqueue.1')
     expect(honker.ratio).toBeGreaterThan(0)
     expect(['pass', 'miss']).toContain(honker.status)
+    // The adapter against the ORM's own insert of the same row: adapter cost ≤ 1.1×, as a ratio of jobs/s.
+    const adapter = report.figures.find((f) => f.id === 'pg.adapter.kysely.enqueue.1')
+    expect([adapter.ref, adapter.target.ratioMin]).toEqual(['pg.orm.kysely.insert.1', 1 / 1.1])
+    expect(adapter.ratio).toBeGreaterThan(0)
+    expect(['pass', 'miss']).toContain(adapter.status)
     // The one cluster of the run had fsync on, and the doc says so.
     expect(report.env.postgres.settings.fsync).toBe('on')
     expect(report.env.postgres.version).toMatch(/^\d+\.\d+/)
@@ -104,6 +109,7 @@ describe('harness', () => {
     expect(section).toContain('## PostgreSQL')
     expect(section).toMatch(/\| Server settings \| fsync = on, synchronous_commit = on,/)
     expect(section).toMatch(/\| Honker `await queue\.enqueue`, 1 per transaction \| ≥ 0\.8× `pg\.raw\.insert\.1` \| [\d,]+ jobs\/s \| \d+\.\d\d× \|/)
+    expect(section).toMatch(/\| kysely \| 1 \| [\d,]+ jobs\/s \| [\d,]+ jobs\/s \| \d+\.\d\d× \| \d+\.\d\d× \| \*\*(pass|MISS)\*\* \|/)
   })
 
   it('runs the per-driver enqueue figures, each driver in its own runtime, and writes only the Drivers section', async () => {
@@ -164,7 +170,8 @@ describe('harness', () => {
     for (const figure of PG_FIGURES) {
       expect(figure.id.startsWith('pg.'), figure.id).toBe(true)
       for (const ref of [figure.ref, ...(figure.also ?? []).map((a) => a.ref)]) if (ref !== undefined) expect(ids.has(ref), `${figure.id} -> ${ref}`).toBe(true)
-      if (figure.target !== undefined) expect(figure.system, figure.id).toBe('honker')
+      // Targets are on Honker, and on the ORM adapters against their ORM's own insert.
+      if (figure.target !== undefined) expect(figure.system === 'honker' || figure.ref === figure.id.replace(/^pg\.adapter\.(\w+)\.enqueue/, 'pg.orm.$1.insert'), figure.id).toBe(true)
     }
     // The worker targets: graphile-worker and pg-boss at the same concurrency and process count.
     const work = PG_FIGURES.find((f) => f.id === 'pg.honker.work.c8.p4')

@@ -141,6 +141,7 @@ export function collectEnv(workDir) {
     prisma: packageVersion('prisma'),
     prismaClient: packageVersion('@prisma/client'),
     prismaAdapter: packageVersion('@prisma/adapter-better-sqlite3'),
+    prismaAdapterPg: packageVersion('@prisma/adapter-pg'),
     redis: redisVersion(),
     honkerPostgres: packageVersion('@honker/postgres'),
     postgresCommit: commit === null ? null : `${commit}${pgDirty ? ' (packages/postgres has uncommitted changes)' : ''}`,

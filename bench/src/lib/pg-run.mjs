@@ -15,3 +15,28 @@ export async function withSchema({ pgUrl, runTag }, system, fn) {
     await pool.end().catch(() => {})
   }
 }
+
+/**
+ * One run in a database of its own (`<prefix>_<tag>`), for the ORM adapter figures: the adapters
+ * write to Honker's default schema `honker` (and Prisma's models are mapped to it), so each run
+ * gets a fresh database rather than a fresh schema name. `fn` gets `{ pool, url }`: a small admin
+ * pool on that database and its URL. The database is dropped (its connections closed) however the
+ * run ends.
+ */
+export async function withDatabase({ pgUrl, runTag }, prefix, fn) {
+  const admin = pgPool(pgUrl, 1)
+  const name = schemaName(prefix, runTag)
+  const url = new URL(pgUrl)
+  url.pathname = `/${name}`
+  let pool = null
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await admin.query(`CREATE DATABASE ${name}`)
+    pool = pgPool(url.href, 2)
+    return await fn({ pool, url: url.href })
+  } finally {
+    await pool?.end().catch(() => {})
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {})
+    await admin.end().catch(() => {})
+  }
+}
