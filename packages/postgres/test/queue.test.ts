@@ -58,4 +58,21 @@ describe('queue on PostgreSQL', () => {
     expect(await codeOf(() => q.enqueue(1, { tx: {} as never }))).toBe('engine_mismatch')
     expect((await q.counts()).pending).toBe(0)
   })
+
+  it('claim() hands out jobs as they commit, sleeping between them, and gives back what it claimed but never handed out', async () => {
+    const db = await freshDatabase()
+    const other = await freshDatabase({ schema: db.schema, postgres: testPool() })
+    const q = db.queue('iterated')
+    const controller = new AbortController()
+    const seen: unknown[] = []
+    setTimeout(() => void other.queue('iterated').enqueueMany(['a', 'b', 'c']), 50)
+    for await (const job of q.claim('w', { signal: controller.signal, batchSize: 3, fallbackPollMs: 60_000 })) {
+      seen.push(job.payload)
+      await job.ack()
+      if (seen.length === 1) break // 'b' and 'c' were claimed in the same batch
+    }
+    expect(seen).toEqual(['a'])
+    expect(await q.counts()).toEqual({ pending: 2, delayed: 0, processing: 0, dead: 0 })
+  })
 })
+

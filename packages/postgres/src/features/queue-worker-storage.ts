@@ -6,6 +6,16 @@ import type { PgJobRow } from './job-row.ts'
 
 const EXHAUSTED_CHECK_MS = 1_000
 
+/**
+ * How long an idle consumer of `queue` may sleep: until its next delayed job or lapsing claim on
+ * the engine's clock, bounded by `fallbackMs` (the worker's and `queue.claim()`'s wait).
+ */
+export async function sleepUntilClaimable(engine: PgEngine, queue: string, fallbackMs: number | null): Promise<number | null> {
+  const { rows } = await engine.query<{ next_at: string | null; server_ms: string }>(engine.jobs.nextClaimAt, [queue])
+  const nextAt = rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
+  return sleepUntilClaimableMs(nextAt, engine.clockMs() ?? Number(rows[0]!.server_ms), fallbackMs)
+}
+
 /** The storage operations `queue.work()` hands core's worker runtime, on PostgreSQL. */
 export function pgQueueWorkerStorage<Payload>(
   engine: PgEngine,
@@ -53,11 +63,7 @@ export function pgQueueWorkerStorage<Payload>(
     heartbeat: (job) => job.heartbeat(),
     release: (job) => job.release(),
     sweepExpired: async () => (await engine.query(engine.jobs.sweepExpired, [name])).rowCount ?? 0,
-    sleepUntilClaimableMs: async (fallbackMs) => {
-      const { rows } = await engine.query<{ next_at: string | null; server_ms: string }>(engine.jobs.nextClaimAt, [name])
-      const nextAt = rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
-      return sleepUntilClaimableMs(nextAt, engine.clockMs() ?? Number(rows[0]!.server_ms), fallbackMs)
-    },
+    sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimable(engine, name, fallbackMs),
     subscribe: () => engine.wake.subscribe([wakeKey('q', name)]),
     withBusyTimeout: (_timeoutMs, fn) => fn(),
   }

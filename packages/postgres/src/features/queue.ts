@@ -7,7 +7,6 @@ import {
   requireName,
   requireObject,
   requireQueueDefaults,
-  sleepUntilClaimableMs,
   Worker,
   type EnqueueOptions,
   type JobHandler,
@@ -23,7 +22,7 @@ import { wakeKey } from '../names.ts'
 import { PgDeadLetters } from './dead-letters.ts'
 import { PgJob } from './job.ts'
 import { rowToInfo, type PgJobRow } from './job-row.ts'
-import { pgQueueWorkerStorage } from './queue-worker-storage.ts'
+import { pgQueueWorkerStorage, sleepUntilClaimable } from './queue-worker-storage.ts'
 import { insertJobs } from '../writes.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
@@ -116,7 +115,7 @@ export class PgQueue<Payload = unknown> {
       while (signal?.aborted !== true) {
         pending = await this.claimBatch(workerId, batchSize)
         if (pending.length === 0) {
-          const timeoutMs = await this.#sleepMs(fallbackMs)
+          const timeoutMs = await sleepUntilClaimable(this.#engine, this.name, fallbackMs)
           if ((await subscription.wait({ timeoutMs, signal })) === 'aborted') return
           continue
         }
@@ -126,12 +125,6 @@ export class PgQueue<Payload = unknown> {
       subscription.close()
       if (!this.#engine.closed) await Promise.all(pending.map((job) => job.release().catch(() => false)))
     }
-  }
-
-  async #sleepMs(fallbackMs: number | null): Promise<number | null> {
-    const { rows } = await this.#engine.query<{ next_at: string | null; server_ms: string }>(this.#engine.jobs.nextClaimAt, [this.name])
-    const nextAt = rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
-    return sleepUntilClaimableMs(nextAt, this.#engine.clockMs() ?? Number(rows[0]!.server_ms), fallbackMs)
   }
 
   /** Run `handler` for each job with core's worker runtime (concurrency, retries, heartbeats, shutdown). */
