@@ -63,17 +63,13 @@ export async function insertJobs(
   const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
   const texts = payloads.map((payload) => encodePayload(payload, 'payload', context.maxPayloadBytes))
   if (texts.length === 0) return []
-  const { rows } = await runStatement<{ id: string }>(context, runner, context.jobs.insert, [
-    queue,
-    texts,
-    priority,
-    runAt,
-    delayS,
-    maxAttempts,
-    expiresS,
-    wakeKey('q', queue),
-  ])
-  return rows.map((row) => Number(row.id))
+  const wake = wakeKey('q', queue)
+  if (texts.length === 1) {
+    const { rows } = await runStatement<{ id: string }>(context, runner, context.jobs.insertOne, [queue, texts[0], priority, runAt, delayS, maxAttempts, expiresS, wake])
+    return [Number(rows[0]!.id)]
+  }
+  const { rows } = await runStatement<{ ids: string[] }>(context, runner, context.jobs.insert, [queue, texts, priority, runAt, delayS, maxAttempts, expiresS, wake])
+  return rows[0]!.ids.map(Number)
 }
 
 export async function insertNotification(context: WriteContext, runner: PgQueryable, channel: string, payload: unknown): Promise<number> {

@@ -41,12 +41,29 @@ function toSql(text: string, values: readonly unknown[]): SQL {
   return sql.join(chunks)
 }
 
+/**
+ * The node-postgres client (or pool) under a `drizzle-orm/node-postgres` database or transaction:
+ * its session keeps it as `client`, and inside `db.transaction` it is the connection that ran
+ * BEGIN. Honker's statement then goes to it as written, instead of through `execute(sql)`, which
+ * splits it into Drizzle chunks and binds every `$n` once per occurrence (the time, four times).
+ * Other Postgres drivers (postgres-js, PGlite) have no pg-style `query(config)` and keep `execute`.
+ */
+function nodePostgresClientOf(db: DrizzlePg): PgQueryable | undefined {
+  const client = (db as { session?: { client?: unknown } }).session?.client as Record<string, unknown> | null | undefined
+  if (typeof client !== 'object' || client === null || typeof client.query !== 'function') return undefined
+  // pg.Client and a pool's client carry `connection`; pg.Pool counts its clients.
+  const isNodePostgres = 'connection' in client || typeof client.totalCount === 'number'
+  return isNodePostgres ? (client as unknown as PgQueryable) : undefined
+}
+
 function queryableOf(db: DrizzlePg): PgQueryable {
   if (typeof db !== 'object' || db === null || typeof db.execute !== 'function') {
     const onSqlite = typeof db === 'object' && db !== null && typeof (db as { all?: unknown }).all === 'function'
     if (onSqlite) throw new HonkerError('engine_mismatch', "tx is a Drizzle SQLite database: import from '@honker/drizzle' for it, '@honker/drizzle/pg' is for PostgreSQL")
     throw new InvalidArgumentError('tx', 'must be a Drizzle PostgreSQL database or transaction')
   }
+  const client = nodePostgresClientOf(db)
+  if (client !== undefined) return client
   return {
     async query<Row>({ text, values = [] }: { text: string; values?: unknown[] }) {
       const result = (await db.execute(toSql(text, values))) as { rows?: Row[]; rowCount?: number | null } | Row[]

@@ -233,12 +233,12 @@ export class PgScheduler {
         const { fireAt: boundaries, next } = dueBoundaries(schedule, Number(task.next_fire_at), now)
         if (boundaries.length > 0) {
           // The task's stored text as it is (another binding's spacing is kept), run now.
-          const inserted = await this.#engine.query<{ id: string }>(
+          const inserted = await this.#engine.query<{ ids: string[] }>(
             jobs.insert,
             [task.queue, boundaries.map(() => task.payload), task.priority, null, null, task.max_attempts, task.expires_s, wakeKey('q', task.queue)],
             client,
           )
-          boundaries.forEach((fireAt, i) => fired.push({ name: task.name, queue: task.queue, fireAt, jobId: Number(inserted.rows[i]!.id) }))
+          boundaries.forEach((fireAt, i) => fired.push({ name: task.name, queue: task.queue, fireAt, jobId: Number(inserted.rows[0]!.ids[i]) }))
         }
         await this.#engine.query(c.setNextFire, [task.name, next], client)
       }
