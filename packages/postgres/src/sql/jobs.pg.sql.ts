@@ -28,9 +28,10 @@ export function jobStatements(s: string, wake: string) {
       LIMIT $4
       FOR UPDATE SKIP LOCKED),
     claimed AS (
+      -- = ANY(ARRAY(...)): a primary-key probe per picked id; IN (SELECT ...) hashed the CTE first.
       UPDATE ${s}._honker_live AS l
       SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + $5::bigint, attempts = l.attempts + 1
-      WHERE l.id IN (SELECT id FROM picked)
+      WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
       RETURNING l.${COLUMNS.split(', ').join(', l.')})`
   const CLAIMED_JSON = `(SELECT coalesce(json_agg(claimed ORDER BY priority DESC, run_at, id), '[]') FROM claimed)`
   /** A new job's run_at: a delay counts from now, else the given time, else now. */
