@@ -14,8 +14,9 @@ import { Queue, type QueueOptions } from './queue/queue.ts'
 import { listLiveJobs, type ListJobsOptions } from './queue/live-jobs.ts'
 import type { JobInfo } from './queue/job-row.ts'
 import { RateLimit, sweepRateLimits, type RateLimitOptions } from './rate-limit/rate-limit.ts'
-import { getResult, saveResult, sweepResults, type ResultLookup, type SaveResultOptions } from './result/results.ts'
-import { waitResult, type WaitResultOptions } from './result/wait-result.ts'
+import { sqliteRateLimitOps } from './rate-limit/sqlite-rate-limit-ops.ts'
+import { Results, type ResultLookup, type SaveResultOptions, type WaitResultOptions } from './result/results.ts'
+import { sqliteResultOps } from './result/sqlite-result-ops.ts'
 import { Outbox, type OutboxDelivery, type OutboxOptions } from './outbox/outbox.ts'
 import type { Host } from './host.ts'
 import { Listener, type ListenOptions } from './notify/listener.ts'
@@ -29,6 +30,7 @@ import {
 } from './notify/prune.ts'
 import { Stream } from './stream/stream.ts'
 import { Lock, withLock, type LockContext, type LockOptions, type WithLockOptions } from './lock/lock.ts'
+import { sqliteLockOps } from './lock/sqlite-lock-ops.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
 import { Transaction } from './transaction.ts'
 import { requireFunction, requireName, requireObject } from './validate.ts'
@@ -71,6 +73,9 @@ export class Database implements Host {
   #watcher: WatcherLease | null = null
   #notificationPruner: NotificationPruner | null = null
   #closed = false
+  readonly #lockOps = sqliteLockOps(this)
+  readonly #rateLimitOps = sqliteRateLimitOps(this)
+  readonly #results = new Results(sqliteResultOps(this))
 
   /** @internal Use `open()`. */
   constructor(connection: DriverConnection, ownsConnection: boolean, options: DatabaseSettings) {
@@ -147,7 +152,7 @@ export class Database implements Host {
    */
   rateLimit(name: string, options: RateLimitOptions): RateLimit {
     this.assertOpen()
-    return new RateLimit(this, name, options)
+    return new RateLimit(this.#rateLimitOps, name, options)
   }
 
   /**
@@ -158,7 +163,7 @@ export class Database implements Host {
    * ```
    */
   sweepRateLimits(olderThanS: number): number {
-    return sweepRateLimits(this, olderThanS)
+    return sweepRateLimits(this.#rateLimitOps, olderThanS)
   }
 
   /**
@@ -170,7 +175,7 @@ export class Database implements Host {
    * ```
    */
   saveResult(jobId: number, value: unknown, options?: SaveResultOptions): void {
-    saveResult(this, jobId, value, options)
+    this.#results.save(jobId, value, options)
   }
 
   /**
@@ -183,7 +188,7 @@ export class Database implements Host {
    * ```
    */
   getResult<T = unknown>(jobId: number): ResultLookup<T> {
-    return getResult<T>(this, jobId)
+    return this.#results.get<T>(jobId)
   }
 
   /**
@@ -197,7 +202,7 @@ export class Database implements Host {
    * ```
    */
   waitResult<T = unknown>(jobId: number, options?: WaitResultOptions): Promise<T> {
-    return waitResult<T>(this, jobId, options)
+    return this.#results.wait<T>(jobId, options)
   }
 
   /**
@@ -208,7 +213,7 @@ export class Database implements Host {
    * ```
    */
   sweepResults(): number {
-    return sweepResults(this)
+    return this.#results.sweep()
   }
 
   /**
@@ -318,7 +323,7 @@ export class Database implements Host {
    */
   lock(name: string, options: LockOptions): Lock {
     this.assertOpen()
-    return new Lock(this, name, options)
+    return new Lock(this.#lockOps, name, options)
   }
 
   /**
@@ -331,7 +336,7 @@ export class Database implements Host {
    */
   withLock<T>(name: string, options: WithLockOptions, fn: (context: LockContext) => T | Promise<T>): Promise<T> {
     this.assertOpen()
-    return withLock(this, name, options, fn)
+    return withLock(this.#lockOps, name, options, fn)
   }
 
   /**

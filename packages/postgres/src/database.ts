@@ -1,8 +1,25 @@
-import { HonkerError, requireFunction, type JobInfo, type ListJobsOptions } from '@honker/core/engine'
+import {
+  HonkerError,
+  Lock,
+  RateLimit,
+  requireFunction,
+  Results,
+  sweepRateLimits,
+  withLock,
+  type JobInfo,
+  type ListJobsOptions,
+  type LockContext,
+  type RateLimitOps,
+  type LockOps,
+  type ResultLookup,
+  type SaveResultOptions,
+  type WaitResultOptions,
+  type WithLockOptions,
+} from '@honker/core/engine'
 import type { PgEngine } from './engine.ts'
 import { toHonkerError } from './errors.ts'
 import type { PgPoolClient } from './pg.ts'
-import { PgLock, PgRateLimit, PgResults, type ResultLookup, type SaveResultOptions } from './features/coordination.ts'
+import { pgLockOps, pgRateLimitOps, pgResultOps } from './features/coordination-ops.ts'
 import { listen, notify, pruneNotifications, PgStream } from './features/messages.ts'
 import { listJobs, PgQueue } from './features/queue.ts'
 import { PgOutbox, type PgOutboxDelivery } from './features/outbox.ts'
@@ -11,19 +28,29 @@ import { PgTransaction } from './features/transaction.ts'
 import type { ListenOptions, LockOptions, Notification, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
 import type { Follower } from './features/follower.ts'
 
+/** core's Lock and RateLimit on PostgreSQL: every call returns a promise. */
+export type PgLock = Lock<'async', PgTransaction>
+export type PgRateLimit = RateLimit<'async', PgTransaction>
+export type PgSaveResultOptions = SaveResultOptions<PgTransaction>
+export type PgLockContext = LockContext<'async', PgTransaction>
+
 /**
  * Honker on a PostgreSQL database: the API of `@honker/core`'s Database, each method returning a
  * promise. Made by `open({ postgres: pool })`; the pool stays the app's (closing this does not end it).
  */
 export class PgDatabase {
   readonly #engine: PgEngine
-  readonly #results: PgResults
+  readonly #lockOps: LockOps<'async', PgTransaction>
+  readonly #rateLimitOps: RateLimitOps<'async', PgTransaction>
+  readonly #results: Results<'async', PgTransaction>
   readonly #queues = new Map<string, PgQueue<unknown>>()
 
   /** @internal Use `open({ postgres })`. */
   constructor(engine: PgEngine) {
     this.#engine = engine
-    this.#results = new PgResults(engine, this)
+    this.#lockOps = pgLockOps(engine, this)
+    this.#rateLimitOps = pgRateLimitOps(engine, this)
+    this.#results = new Results(pgResultOps(engine, this))
   }
 
   /** The schema holding Honker's tables. */
@@ -112,31 +139,43 @@ export class PgDatabase {
     return new PgStream<Payload>(this.#engine, this, topic)
   }
 
+  /** A named lease on the database's clock, shared by every app server: `acquire()`, `renew()`, `release()`. */
   lock(name: string, options: LockOptions): PgLock {
-    return new PgLock(this.#engine, name, options)
+    this.#engine.assertOpen()
+    return new Lock(this.#lockOps, name, options)
+  }
+
+  /**
+   * Run `fn` holding the named lock, renewing it while `fn` runs and releasing it afterwards.
+   * Rejects with `lock_not_held` if another owner holds it; `signal` aborts if the lease is lost.
+   */
+  withLock<T>(name: string, options: WithLockOptions, fn: (context: PgLockContext) => T | Promise<T>): Promise<T> {
+    this.#engine.assertOpen()
+    return withLock(this.#lockOps, name, options, fn)
   }
 
   rateLimit(name: string, options: RateLimitOptions): PgRateLimit {
-    return new PgRateLimit(this.#engine, this, name, options)
+    this.#engine.assertOpen()
+    return new RateLimit(this.#rateLimitOps, name, options)
   }
 
   async sweepRateLimits(olderThanS: number): Promise<number> {
-    return (await this.#engine.query(this.#engine.coordination.sweepRateLimits, [olderThanS])).rowCount ?? 0
+    return sweepRateLimits(this.#rateLimitOps, olderThanS)
   }
 
-  saveResult(jobId: number, value: unknown, options?: SaveResultOptions): Promise<void> {
+  async saveResult(jobId: number, value: unknown, options?: PgSaveResultOptions): Promise<void> {
     return this.#results.save(jobId, value, options)
   }
 
-  getResult<T = unknown>(jobId: number): Promise<ResultLookup<T>> {
+  async getResult<T = unknown>(jobId: number): Promise<ResultLookup<T>> {
     return this.#results.get<T>(jobId)
   }
 
-  waitResult<T = unknown>(jobId: number, options?: { timeoutMs?: number | null; signal?: AbortSignal }): Promise<T> {
+  waitResult<T = unknown>(jobId: number, options?: WaitResultOptions): Promise<T> {
     return this.#results.wait<T>(jobId, options)
   }
 
-  sweepResults(): Promise<number> {
+  async sweepResults(): Promise<number> {
     return this.#results.sweep()
   }
 
@@ -147,7 +186,7 @@ export class PgDatabase {
   }
 
   scheduler(): PgScheduler {
-    return new PgScheduler(this.#engine)
+    return new PgScheduler(this.#engine, this)
   }
 
   /** The current unix second on the database's clock (or the `clock` option's). */

@@ -6,14 +6,14 @@
  * results, with `@honker/core`'s API and semantics, every method returning a promise.
  */
 export { open, type OpenPostgresOptions } from './open.ts'
-export { PgDatabase } from './database.ts'
+export { PgDatabase, type PgLock, type PgRateLimit, type PgSaveResultOptions as SaveResultOptions, type PgLockContext as LockContext } from './database.ts'
 export { PgQueue, type EnqueueCallOptions, type QueueCounts } from './features/queue.ts'
 export { PgJob, type RetryOptions } from './features/job.ts'
-export { PgDeadLetters } from './features/dead-letters.ts'
+export type { PgDeadLetters } from './features/queue.ts'
 export { PgTransaction } from './features/transaction.ts'
 export { PgStream, PgStreamSubscription, type PublishOptions } from './features/messages.ts'
 export { Follower } from './features/follower.ts'
-export { PgLock, PgRateLimit, type SaveResultOptions, type ResultLookup } from './features/coordination.ts'
+export type { ResultLookup, WaitResultOptions, WithLockOptions } from '@honker/core/engine'
 export { PgScheduler, PgSchedulerRunner } from './features/scheduler.ts'
 export { PgOutbox, type PgOutboxDelivery } from './features/outbox.ts'
 export { PostgresError } from './errors.ts'

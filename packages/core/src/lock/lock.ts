@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import type { Host } from '../host.ts'
-import { toNumber } from '../queue/job-row.ts'
+import type { LeaseGrant, LeaseHolder, LockOps } from '../engine/coordination-ops.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import type { Transaction } from '../transaction.ts'
 import { MAX_SECONDS, MAX_TIMER_MS, optionalInteger, requireInteger, requireName } from '../validate.ts'
-import { DELETE_EXPIRED_LOCK, GET_LOCK, INSERT_LOCK, RELEASE_LOCK, RENEW_LOCK } from './lock.sql.ts'
 
 export interface LockOptions {
   /** Seconds a lease lasts from acquire or renew. Required: a crashed holder frees the name after it. */
@@ -12,8 +12,6 @@ export interface LockOptions {
   /** Identifies this holder. Default: a random id, unique to this Lock object. */
   owner?: string
 }
-
-/** The longest delay setTimeout/setInterval honour. */
 
 function requireTtl(value: unknown, argument: string): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value <= 0) {
@@ -23,9 +21,10 @@ function requireTtl(value: unknown, argument: string): number {
 }
 
 /**
- * A named lease in `_honker_locks`, shared with every honker binding and process on the file
+ * A named lease in `_honker_locks`, shared with every honker binding and process on the database
  * (`honker_lock_acquire/renew/release`). One holder at a time; a holder that dies frees the name
- * when its TTL lapses. Each call is one short write transaction.
+ * when its TTL lapses. Each call is one short write. The same class serves every engine: on
+ * SQLite its methods return values, on PostgreSQL promises (`M`).
  *
  * ```ts
  * const lock = db.lock('nightly-report', { ttlS: 60 })
@@ -34,18 +33,19 @@ function requireTtl(value: unknown, argument: string): number {
  * }
  * ```
  */
-export class Lock {
+export class Lock<M extends Mode = 'sync', Tx = Transaction> {
   readonly name: string
   readonly owner: string
   readonly ttlS: number
-  readonly #host: Host
-  #expiresAt: number | null = null
+  readonly #ops: LockOps<M, Tx>
+  #grant: LeaseGrant | null = null
+  #askedAtMs = 0
 
   /** @internal Use `db.lock()`. */
-  constructor(host: Host, name: string, options: LockOptions) {
+  constructor(ops: LockOps<M, Tx>, name: string, options: LockOptions) {
     requireName(name, 'name')
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an options object with ttlS')
-    this.#host = host
+    this.#ops = ops
     this.name = name
     this.ttlS = requireTtl(options.ttlS, 'ttlS')
     this.owner = options.owner === undefined ? randomUUID() : requireName(options.owner, 'owner')
@@ -56,12 +56,12 @@ export class Lock {
    * process may have taken a lapsed lease since; `renew()` checks against the database.
    */
   get held(): boolean {
-    return this.#expiresAt !== null && this.#host.nowS() < this.#expiresAt
+    return this.#grant !== null && this.#ops.stillRuns(this.#grant, this.#askedAtMs)
   }
 
   /** Unix second the lease lapses, as of the last successful call; null when not held. */
   get expiresAt(): number | null {
-    return this.#expiresAt
+    return this.#grant?.expiresAt ?? null
   }
 
   /**
@@ -73,17 +73,13 @@ export class Lock {
    * if (leader.acquire()) startSingletonWork()
    * ```
    */
-  acquire(): boolean {
-    const row = this.#host.write(() => {
-      const { executor } = this.#host
-      const now = this.#host.nowS()
-      executor.run(DELETE_EXPIRED_LOCK, DELETE_EXPIRED_LOCK.bind({ name: this.name, now }))
-      executor.run(INSERT_LOCK, INSERT_LOCK.bind({ name: this.name, owner: this.owner, expires_at: now + this.ttlS }))
-      return executor.get<{ owner: string; expires_at: number | bigint }>(GET_LOCK, GET_LOCK.bind({ name: this.name }))
+  acquire(): Result<M, boolean> {
+    const askedAtMs = performance.now()
+    return mapResult(this.#ops.acquire(this.name, this.owner, this.ttlS), ({ holder, nowS }) => {
+      const mine = holder !== null && holder.owner === this.owner
+      this.#hold(mine ? { expiresAt: holder.expiresAt, nowS } : null, askedAtMs)
+      return mine
     })
-    const mine = row !== undefined && row.owner === this.owner
-    this.#expiresAt = mine ? toNumber(row.expires_at) : null
-    return mine
   }
 
   /**
@@ -94,19 +90,21 @@ export class Lock {
    * const timer = setInterval(() => { if (!lock.renew()) abortWork() }, 10_000)
    * ```
    */
-  renew(ttlS?: number): boolean {
-    const ttl = ttlS === undefined ? this.ttlS : requireTtl(ttlS, 'ttlS')
-    const expiresAt = this.#host.write(() => {
-      const at = this.#host.nowS() + ttl
-      const { changes } = this.#host.executor.run(
-        RENEW_LOCK,
-        RENEW_LOCK.bind({ name: this.name, owner: this.owner, expires_at: at }),
-      )
-      // An identical rewrite (same second) reports a change too; only a missing row reports none.
-      return changes === 1 ? at : null
+  renew(ttlS?: number): Result<M, boolean> {
+    return this.#renew(ttlS === undefined ? this.ttlS : requireTtl(ttlS, 'ttlS'), undefined)
+  }
+
+  /** @internal Renew inside the caller's transaction (the scheduler's fenced tick). */
+  renewIn(tx: Tx): Result<M, boolean> {
+    return this.#renew(this.ttlS, tx)
+  }
+
+  #renew(ttlS: number, tx: Tx | undefined): Result<M, boolean> {
+    const askedAtMs = performance.now()
+    return mapResult(this.#ops.renew(this.name, this.owner, ttlS, tx), (grant) => {
+      this.#hold(grant, askedAtMs)
+      return grant !== null
     })
-    this.#expiresAt = expiresAt
-    return expiresAt !== null
   }
 
   /**
@@ -116,19 +114,19 @@ export class Lock {
    * lock.release()
    * ```
    */
-  release(): boolean {
-    const { changes } = this.#host.write(() =>
-      this.#host.executor.run(RELEASE_LOCK, RELEASE_LOCK.bind({ name: this.name, owner: this.owner })),
-    )
-    this.#expiresAt = null
-    return changes === 1
+  release(): Result<M, boolean> {
+    this.#hold(null, 0)
+    return this.#ops.release(this.name, this.owner)
   }
 
   /** @internal The current holder of this name and its expiry, without writing. */
-  peek(): { owner: string; expiresAt: number } | null {
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<{ owner: string; expires_at: number | bigint }>(GET_LOCK, GET_LOCK.bind({ name: this.name }))
-    return row === undefined ? null : { owner: row.owner, expiresAt: toNumber(row.expires_at) }
+  peek(): Result<M, LeaseHolder | null> {
+    return this.#ops.get(this.name)
+  }
+
+  #hold(grant: LeaseGrant | null, askedAtMs: number): void {
+    this.#grant = grant
+    this.#askedAtMs = askedAtMs
   }
 }
 
@@ -138,35 +136,48 @@ export interface WithLockOptions extends LockOptions {
 }
 
 /** What `fn` gets from `withLock`. */
-export interface LockContext {
-  lock: Lock
+export interface LockContext<M extends Mode = 'sync', Tx = Transaction> {
+  lock: Lock<M, Tx>
   /** Aborted if the lease is lost while `fn` runs (a renew failed): stop, someone else may hold it. */
   signal: AbortSignal
 }
 
-/** @internal The implementation of `db.withLock`. */
-export async function withLock<T>(
-  host: Host,
+/** @internal The implementation of `db.withLock`, on any engine. */
+export async function withLock<T, M extends Mode, Tx>(
+  ops: LockOps<M, Tx>,
   name: string,
   options: WithLockOptions,
-  fn: (context: LockContext) => T | Promise<T>,
+  fn: (context: LockContext<M, Tx>) => T | Promise<T>,
 ): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'must be a function')
-  const lock = new Lock(host, name, options)
+  const lock = new Lock<M, Tx>(ops, name, options)
   // Node runs a timer longer than 2^31-1 ms after 1 ms instead: a long TTL (over ~74 days) must
   // not turn into a renewal every millisecond, so the default is capped and larger values rejected.
   const renewMs =
     optionalInteger(options.renewIntervalMs, 'renewIntervalMs', { min: 1, max: MAX_TIMER_MS }) ??
     Math.min(MAX_TIMER_MS, Math.max(1, Math.floor((lock.ttlS * 1000) / 3)))
-  if (!lock.acquire()) throw new HonkerError('lock_not_held', `lock ${JSON.stringify(name)} is held by another owner`)
+  if (!(await lock.acquire())) throw new HonkerError('lock_not_held', `lock ${JSON.stringify(name)} is held by another owner`)
   const controller = new AbortController()
+  let renewing = false
+  const lost = (reason: unknown) => {
+    controller.abort(reason)
+    clearInterval(timer)
+  }
   const timer = setInterval(() => {
-    try {
-      if (!lock.renew()) controller.abort(new Error(`lost the lease on lock ${JSON.stringify(name)}`))
-    } catch (error) {
-      controller.abort(error)
-    }
-    if (controller.signal.aborted) clearInterval(timer)
+    // A renewal still in flight when the next tick comes (a slow server) is not doubled.
+    if (renewing) return
+    renewing = true
+    Promise.resolve()
+      .then(() => lock.renew())
+      .then(
+        (held) => {
+          if (!held) lost(new Error(`lost the lease on lock ${JSON.stringify(name)}`))
+        },
+        lost,
+      )
+      .finally(() => {
+        renewing = false
+      })
   }, renewMs)
   timer.unref?.()
   try {
@@ -174,7 +185,7 @@ export async function withLock<T>(
   } finally {
     clearInterval(timer)
     try {
-      lock.release()
+      await lock.release()
     } catch {
       // The database closed while fn ran: the lease lapses on its own after its TTL.
     }

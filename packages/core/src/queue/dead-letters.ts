@@ -1,8 +1,8 @@
+import type { DeadLetterOps } from '../engine/dead-letter-ops.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
 import { optionalInteger, requireInteger, requireObject } from '../validate.ts'
-import { COUNT_DEAD, DELETE_ALL_DEAD, DELETE_DEAD, LIST_DEAD, REVIVE_ALL_DEAD, REVIVE_DEAD } from './dead-letter.sql.ts'
-import { deadRowToInfo, toNumber, type DeadJobRow, type JobInfo } from './job-row.ts'
-import type { JobStore } from './job-store.ts'
+import type { JobInfo } from './job-row.ts'
 
 export interface ListDeadOptions {
   /** Most jobs returned. Default 100. */
@@ -18,14 +18,15 @@ function requireIds(ids: unknown): number[] {
   return ids.map((id, index) => requireInteger(id, `ids[${index}]`, { min: 1 }))
 }
 
-function sortedIds(rows: { id: number | bigint }[]): number[] {
-  return rows.map((row) => toNumber(row.id)).sort((a, b) => a - b)
+function ascending(ids: number[]): number[] {
+  return ids.sort((a, b) => a - b)
 }
 
 /**
  * A queue's dead letters (`_honker_dead`): jobs that failed their last attempt, were failed
  * outright, expired, or whose worker died on the last attempt. List them, put them back on the
- * queue (`retry`), or drop them (`delete`). Reach it as `queue.dead`.
+ * queue (`retry`), or drop them (`delete`). Reach it as `queue.dead`. One class for every engine:
+ * values on SQLite, promises on PostgreSQL (`M`).
  *
  * ```ts
  * const emails = db.queue('emails')
@@ -33,13 +34,13 @@ function sortedIds(rows: { id: number | bigint }[]): number[] {
  * emails.dead.retry([41, 42])
  * ```
  */
-export class DeadLetters {
+export class DeadLetters<M extends Mode = 'sync'> {
   readonly queue: string
-  readonly #store: JobStore
+  readonly #ops: DeadLetterOps<M>
 
   /** @internal Use `queue.dead`. */
-  constructor(store: JobStore, queue: string) {
-    this.#store = store
+  constructor(ops: DeadLetterOps<M>, queue: string) {
+    this.#ops = ops
     this.queue = queue
   }
 
@@ -51,20 +52,16 @@ export class DeadLetters {
    * const next = emails.dead.list({ limit: 50, afterId: page.at(-1)?.id })
    * ```
    */
-  list(options: ListDeadOptions = {}): JobInfo[] {
+  list(options: ListDeadOptions = {}): Result<M, JobInfo[]> {
     requireObject(options, 'options')
     const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
     const afterId = optionalInteger(options.afterId, 'afterId', { min: 0 }) ?? 0
-    this.#store.assertOpen()
-    const rows = this.#store.executor.all<DeadJobRow>(LIST_DEAD, LIST_DEAD.bind({ queue: this.queue, after_id: afterId, limit }))
-    return rows.map(deadRowToInfo)
+    return this.#ops.list(this.queue, afterId, limit)
   }
 
   /** How many dead jobs the queue has. */
-  count(): number {
-    this.#store.assertOpen()
-    const row = this.#store.executor.get<{ count: number | bigint }>(COUNT_DEAD, COUNT_DEAD.bind({ queue: this.queue }))
-    return toNumber(row?.count ?? 0)
+  count(): Result<M, number> {
+    return this.#ops.count(this.queue)
   }
 
   /**
@@ -77,10 +74,8 @@ export class DeadLetters {
    * const moved = emails.dead.retry([41, 42])
    * ```
    */
-  retry(ids: readonly number[]): number[] {
-    const wanted = requireIds(ids)
-    if (wanted.length === 0) return []
-    return this.#store.write(() => this.#revive(JSON.stringify(wanted)))
+  retry(ids: readonly number[]): Result<M, number[]> {
+    return mapResult(this.#ops.revive(this.queue, requireIds(ids)), ascending)
   }
 
   /**
@@ -90,8 +85,8 @@ export class DeadLetters {
    * const moved = emails.dead.retryAll().length
    * ```
    */
-  retryAll(): number[] {
-    return this.#store.write(() => this.#revive(null))
+  retryAll(): Result<M, number[]> {
+    return mapResult(this.#ops.revive(this.queue, null), ascending)
   }
 
   /**
@@ -102,15 +97,8 @@ export class DeadLetters {
    * emails.dead.delete([41])
    * ```
    */
-  delete(ids: readonly number[]): number[] {
-    const wanted = requireIds(ids)
-    if (wanted.length === 0) return []
-    this.#store.assertOpen()
-    const rows = this.#store.executor.all<{ id: number | bigint }>(
-      DELETE_DEAD,
-      DELETE_DEAD.bind({ queue: this.queue, ids: JSON.stringify(wanted) }),
-    )
-    return sortedIds(rows)
+  delete(ids: readonly number[]): Result<M, number[]> {
+    return mapResult(this.#ops.delete(this.queue, requireIds(ids)), ascending)
   }
 
   /**
@@ -120,24 +108,7 @@ export class DeadLetters {
    * const deleted = emails.dead.deleteAll().length
    * ```
    */
-  deleteAll(): number[] {
-    this.#store.assertOpen()
-    const rows = this.#store.executor.all<{ id: number | bigint }>(DELETE_ALL_DEAD, DELETE_ALL_DEAD.bind({ queue: this.queue }))
-    return sortedIds(rows)
-  }
-
-  /** Insert into `_honker_live` first (it reads the dead rows), then delete exactly those ids. */
-  #revive(ids: string | null): number[] {
-    const { executor } = this.#store
-    const now = this.#store.nowS()
-    const rows =
-      ids === null
-        ? executor.all<{ id: number | bigint }>(REVIVE_ALL_DEAD, REVIVE_ALL_DEAD.bind({ queue: this.queue, now }))
-        : executor.all<{ id: number | bigint }>(REVIVE_DEAD, REVIVE_DEAD.bind({ queue: this.queue, now, ids }))
-    const revived = sortedIds(rows)
-    if (revived.length > 0) {
-      executor.run(DELETE_DEAD, DELETE_DEAD.bind({ queue: this.queue, ids: JSON.stringify(revived) }))
-    }
-    return revived
+  deleteAll(): Result<M, number[]> {
+    return mapResult(this.#ops.delete(this.queue, null), ascending)
   }
 }

@@ -1,5 +1,6 @@
 import type { Host } from '../host.ts'
-import { saveResult } from '../result/results.ts'
+import { Results } from '../result/results.ts'
+import { sqliteResultOps } from '../result/sqlite-result-ops.ts'
 import type { WorkerStorage } from '../worker/worker-storage.ts'
 import { claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { Job } from './job.ts'
@@ -14,6 +15,7 @@ export function queueWorkerStorage<Payload>(
   queue: { readonly name: string; readonly visibilityTimeoutS: number },
 ): WorkerStorage<Payload> {
   const { name, visibilityTimeoutS } = queue
+  const results = new Results(sqliteResultOps(host))
   return {
     queue: name,
     visibilityTimeoutS,
@@ -29,7 +31,7 @@ export function queueWorkerStorage<Payload>(
     ackWithResult: (job, value, ttlS) =>
       host.write(() => {
         if (!job.ack()) return false
-        saveResult(host, job.id, value, { ttlS })
+        results.save(job.id, value, { ttlS })
         return true
       }),
     retry: (job, delayS, error) => job.retry({ delayS, error }),

@@ -9,6 +9,7 @@ import { enqueueManyWith, enqueueWith, requireQueueDefaults, type EnqueueOptions
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
 import { Job } from './job.ts'
 import { DeadLetters } from './dead-letters.ts'
+import { sqliteDeadLetterOps } from './sqlite-dead-letter-ops.ts'
 import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims, type ListJobsOptions, type ReleaseClaimsOptions, type ReleaseClaimsResult } from './live-jobs.ts'
 import type { Host } from '../host.ts'
@@ -74,7 +75,7 @@ export class Queue<Payload = unknown> {
     const defaults = requireQueueDefaults(options)
     this.visibilityTimeoutS = defaults.visibilityTimeoutS
     this.maxAttempts = defaults.maxAttempts
-    this.dead = new DeadLetters(host, this.name)
+    this.dead = new DeadLetters(sqliteDeadLetterOps(host), this.name)
   }
 
   /**

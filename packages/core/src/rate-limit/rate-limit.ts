@@ -1,9 +1,8 @@
-import type { Host } from '../host.ts'
-import { toNumber } from '../queue/job-row.ts'
+import type { RateLimitOps } from '../engine/coordination-ops.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
 import type { Transaction } from '../transaction.ts'
 import { requireInteger, requireName, requireObject } from '../validate.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { RATE_LIMIT_COUNT, SWEEP_RATE_LIMITS, TRY_RATE_LIMIT } from './rate-limit.sql.ts'
 
 export interface RateLimitOptions {
   /** Calls allowed per window; a whole number >= 1. */
@@ -12,28 +11,29 @@ export interface RateLimitOptions {
   perS: number
 }
 
-export interface RateLimitTryOptions {
+export interface RateLimitTryOptions<Tx = Transaction> {
   /**
    * Take the slot inside this transaction (from `db.transaction`): it is given back if the
    * transaction rolls back.
    */
-  tx?: Transaction
+  tx?: Tx
 }
 
 /**
  * A fixed-window rate limit stored in `_honker_rate_limits`, so every process and every honker
- * binding on the file shares the same counter (docs/compatibility.md 2.6). Windows start at multiples of
- * `perS` since the epoch; a burst of up to 2 x `limit` is possible across a boundary.
+ * binding on the database shares the same counter (docs/compatibility.md 2.6). Windows start at
+ * multiples of `perS` since the epoch; a burst of up to 2 x `limit` is possible across a boundary.
+ * One class for every engine: values on SQLite, promises on PostgreSQL (`M`).
  */
-export class RateLimit {
+export class RateLimit<M extends Mode = 'sync', Tx = Transaction> {
   readonly name: string
   readonly limit: number
   readonly perS: number
-  readonly #host: Host
+  readonly #ops: RateLimitOps<M, Tx>
 
   /** @internal Use `db.rateLimit(name, { limit, perS })`. */
-  constructor(host: Host, name: string, options: RateLimitOptions) {
-    this.#host = host
+  constructor(ops: RateLimitOps<M, Tx>, name: string, options: RateLimitOptions) {
+    this.#ops = ops
     this.name = requireName(name, 'rate limit name')
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'must be an object with limit and perS')
@@ -51,40 +51,24 @@ export class RateLimit {
    * if (!emails.try()) throw new Error('slow down')
    * ```
    */
-  try(options: RateLimitTryOptions = {}): boolean {
+  try(options: RateLimitTryOptions<Tx> = {}): Result<M, boolean> {
     requireObject(options, 'options')
-    const executor = this.#host.executorFor(options.tx)
-    const params = TRY_RATE_LIMIT.bind({ name: this.name, window_start: this.#windowStart(), limit: this.limit })
-    return executor.run(TRY_RATE_LIMIT, params).changes === 1
+    return this.#ops.tryTake(this.name, this.limit, this.perS, options.tx)
   }
 
   /** Slots left in the current window (0 when full). */
-  remaining(): number {
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<{ count: number | bigint }>(
-      RATE_LIMIT_COUNT,
-      RATE_LIMIT_COUNT.bind({ name: this.name, window_start: this.#windowStart() }),
-    )
-    return Math.max(0, this.limit - (row === undefined ? 0 : toNumber(row.count)))
+  remaining(): Result<M, number> {
+    return mapResult(this.#ops.state(this.name, this.perS), ({ count }) => Math.max(0, this.limit - count))
   }
 
   /** Unix second at which the current window ends and the counter starts again from zero. */
-  resetsAt(): number {
-    this.#host.assertOpen()
-    return this.#windowStart() + this.perS
-  }
-
-  /** honker's `(now / per) * per` with integer division. */
-  #windowStart(): number {
-    const now = this.#host.nowS()
-    return Math.floor(now / this.perS) * this.perS
+  resetsAt(): Result<M, number> {
+    return mapResult(this.#ops.state(this.name, this.perS), ({ windowStart }) => windowStart + this.perS)
   }
 }
 
 /** Delete windows that started more than `olderThanS` seconds ago; returns how many. */
-export function sweepRateLimits(host: Host, olderThanS: number): number {
+export function sweepRateLimits<M extends Mode>(ops: RateLimitOps<M, unknown>, olderThanS: number): Result<M, number> {
   requireInteger(olderThanS, 'olderThanS', { min: 0 })
-  host.assertOpen()
-  const cutoff = host.nowS() - olderThanS
-  return host.executor.run(SWEEP_RATE_LIMITS, SWEEP_RATE_LIMITS.bind({ cutoff })).changes
+  return ops.sweep(olderThanS)
 }

@@ -5,6 +5,7 @@ import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { Host } from '../host.ts'
 import { Lock } from '../lock/lock.ts'
+import { sqliteLockOps } from '../lock/sqlite-lock-ops.ts'
 import { optionalInteger, optionalSignal, requireName } from '../validate.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { tickTasks, type FiredJob } from './tick.ts'
@@ -96,7 +97,7 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
     const signal = optionalSignal(options.signal, 'signal')
     this.#host = host
     this.#source = source
-    this.#lock = new Lock(host, SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
+    this.#lock = new Lock(sqliteLockOps(host), SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
     // Subscribe before the first read: a commit between that read and the first wait must wake us.
     this.#subscription = host.subscribe()
     this.done = this.#loop()

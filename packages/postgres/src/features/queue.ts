@@ -14,17 +14,21 @@ import {
   type ListJobsOptions,
   type ReleaseClaimsOptions,
   type ReleaseClaimsResult,
+  DeadLetters,
   type WorkOptions,
 } from '@honker/core/engine'
 import type { ClaimOptions, QueueCounts as CoreQueueCounts, QueueOptions } from '@honker/core'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
-import { PgDeadLetters } from './dead-letters.ts'
+import { pgDeadLetterOps } from './dead-letter-ops.ts'
 import { PgJob } from './job.ts'
 import { rowToInfo, type PgJobRow } from './job-row.ts'
 import { pgQueueWorkerStorage, sleepUntilClaimable } from './queue-worker-storage.ts'
 import { insertJobs } from '../writes.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
+
+/** core's DeadLetters on PostgreSQL: every call returns a promise. */
+export type PgDeadLetters = DeadLetters<'async'>
 
 export interface EnqueueCallOptions extends EnqueueOptions {
   /** Insert inside this transaction: the job exists (and wakes workers) only if it commits. */
@@ -43,7 +47,7 @@ export class PgQueue<Payload = unknown> {
   readonly visibilityTimeoutS: number
   readonly maxAttempts: number
   /** This queue's dead letters. */
-  readonly dead: PgDeadLetters
+  readonly dead: DeadLetters<'async'>
   readonly #engine: PgEngine
   readonly #owner: object
 
@@ -55,7 +59,7 @@ export class PgQueue<Payload = unknown> {
     this.maxAttempts = defaults.maxAttempts
     this.#engine = engine
     this.#owner = owner
-    this.dead = new PgDeadLetters(engine, this.name)
+    this.dead = new DeadLetters(pgDeadLetterOps(engine), this.name)
   }
 
   /** Insert one job; returns its id. */

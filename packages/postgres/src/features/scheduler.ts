@@ -7,6 +7,7 @@ import {
   encodePayload,
   HonkerError,
   InvalidArgumentError,
+  Lock,
   MAX_SECONDS,
   optionalInteger,
   optionalSignal,
@@ -21,7 +22,8 @@ import type { PgEngine } from '../engine.ts'
 import { toHonkerError } from '../errors.ts'
 import { wakeKey } from '../names.ts'
 import type { PgQueryable } from '../pg.ts'
-import { PgLock } from './coordination.ts'
+import { pgLockOps } from './coordination-ops.ts'
+import { PgTransaction } from './transaction.ts'
 
 export { SCHEDULER_LOCK_NAME }
 
@@ -89,10 +91,13 @@ async function inTransaction<T>(engine: PgEngine, fn: (client: PgQueryable) => P
 /** The schedules on a PostgreSQL database: `@honker/core`'s Scheduler with promises. */
 export class PgScheduler {
   readonly #engine: PgEngine
+  /** The database this scheduler's transactions and leases belong to. */
+  readonly #owner: object
 
   /** @internal Use `db.scheduler()`. */
-  constructor(engine: PgEngine) {
+  constructor(engine: PgEngine, owner: object) {
     this.#engine = engine
+    this.#owner = owner
   }
 
   /** Create or redefine a task; the same definition again writes nothing (returns false). */
@@ -211,14 +216,19 @@ export class PgScheduler {
    * ticking at once fire each boundary once. With `lease`, nothing fires unless that owner
    * still holds the lease (the leader's fence); null then means leadership was lost.
    */
-  async tick(nowS?: number, lease?: { lock: PgLock }): Promise<FiredJob[] | null> {
+  async tick(nowS?: number, lease?: { lock: Lock<'async', PgTransaction> }): Promise<FiredJob[] | null> {
     const given = nowS === undefined ? undefined : requireInteger(nowS, 'nowS')
     const { coordination: c, jobs } = this.#engine
     return inTransaction(this.#engine, async (client) => {
       if (lease !== undefined) {
         const fence = await this.#engine.query(c.fenceLease, [lease.lock.name, lease.lock.owner], client)
         if (fence.rows.length === 0) return null
-        if (!(await lease.lock.renewOn(client))) return null
+        const tx = new PgTransaction(client, this.#owner)
+        try {
+          if (!(await lease.lock.renewIn(tx))) return null
+        } finally {
+          tx.end()
+        }
       }
       const now = given ?? (await this.#nowS(client))
       const fired: FiredJob[] = []
@@ -248,7 +258,7 @@ export class PgScheduler {
 
   /** The leader loop: one process across every app server ticks; the others stand by. */
   run(options: SchedulerRunOptions = {}): PgSchedulerRunner {
-    return new PgSchedulerRunner(this.#engine, this, options)
+    return new PgSchedulerRunner(this.#engine, this.#owner, this, options)
   }
 
   async #nowS(client: PgQueryable): Promise<number> {
@@ -278,7 +288,7 @@ export class PgSchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
   readonly done: Promise<void>
   readonly #engine: PgEngine
   readonly #scheduler: PgScheduler
-  readonly #lock: PgLock
+  readonly #lock: Lock<'async', PgTransaction>
   readonly #renewIntervalMs: number
   readonly #standbyRetryMs: number
   readonly #abort = new AbortController()
@@ -288,7 +298,7 @@ export class PgSchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
   #stopping = false
 
   /** @internal */
-  constructor(engine: PgEngine, scheduler: PgScheduler, options: SchedulerRunOptions) {
+  constructor(engine: PgEngine, owner: object, scheduler: PgScheduler, options: SchedulerRunOptions) {
     super()
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an options object')
     this.owner = options.owner === undefined ? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` : requireName(options.owner, 'owner')
@@ -298,7 +308,7 @@ export class PgSchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
     const signal = optionalSignal(options.signal, 'signal')
     this.#engine = engine
     this.#scheduler = scheduler
-    this.#lock = new PgLock(engine, SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
+    this.#lock = new Lock(pgLockOps(engine, owner), SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
     this.done = this.#loop()
     this.done.catch(() => {})
     if (signal !== undefined) {

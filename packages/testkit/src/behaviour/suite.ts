@@ -298,6 +298,30 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect(await waiting).toBe(42)
       })
 
+      check('withLock holds the lease while fn runs, refuses a second owner, and releases it after', async () => {
+        const db = await fresh()
+        const other = db.lock('report', { ttlS: 30, owner: 'other' })
+        const seen = await db.withLock('report', { ttlS: 30, owner: 'me', renewIntervalMs: 20 }, async ({ lock, signal }: { lock: { held: boolean }; signal: AbortSignal }) => {
+          expect(await codeOf(() => db.withLock('report', { ttlS: 30 }, () => 1))).toBe('lock_not_held')
+          expect(await other.acquire()).toBe(false)
+          await new Promise((resolve) => setTimeout(resolve, 70)) // a few renewals
+          return { held: lock.held, aborted: signal.aborted }
+        })
+        expect(seen).toEqual({ held: true, aborted: false })
+        expect(await other.acquire()).toBe(true)
+        expect(await codeOf(() => db.withLock('x', { ttlS: 0 }, () => 1))).toBe('invalid_argument')
+      })
+
+      check("waitResult: a coded timeout, and the signal's reason on abort", async () => {
+        const db = await fresh()
+        expect(await codeOf(() => db.waitResult(7, { timeoutMs: 30 }))).toBe('timeout')
+        const controller = new AbortController()
+        const waiting = db.waitResult(7, { signal: controller.signal })
+        setTimeout(() => controller.abort(new Error('gave up')), 30)
+        await expect(waiting).rejects.toThrow('gave up')
+        expect(await codeOf(() => db.waitResult(0))).toBe('invalid_argument')
+      })
+
       check('the scheduler fires each boundary once, caps catch-up at 64, and keeps pauses', async () => {
         const clock = manualClock()
         const db = await fresh(clock)
