@@ -10,8 +10,10 @@ import { DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
 import { toHonkerError } from './errors/sqlite-error.ts'
 import { SyncExecutor } from './executor/sync-executor.ts'
 import { isThenable } from './executor/executor.ts'
-import { Queue, type QueueOptions } from './queue/queue.ts'
-import { listLiveJobs, type ListJobsOptions } from './queue/live-jobs.ts'
+import { listJobs, Queue, type QueueOptions } from './queue/queue.ts'
+import type { ListJobsOptions } from './queue/live-jobs.ts'
+import { sqliteJobOps } from './queue/sqlite-job-ops.ts'
+import { sqliteDeadLetterOps } from './queue/sqlite-dead-letter-ops.ts'
 import type { JobInfo } from './queue/job-row.ts'
 import { RateLimit, sweepRateLimits, type RateLimitOptions } from './rate-limit/rate-limit.ts'
 import { sqliteRateLimitOps } from './rate-limit/sqlite-rate-limit-ops.ts'
@@ -73,6 +75,7 @@ export class Database implements Host {
   #watcher: WatcherLease | null = null
   #notificationPruner: NotificationPruner | null = null
   #closed = false
+  readonly #queueEngine = { jobs: sqliteJobOps(this), dead: sqliteDeadLetterOps(this) }
   readonly #lockOps = sqliteLockOps(this)
   readonly #rateLimitOps = sqliteRateLimitOps(this)
   readonly #results = new Results(sqliteResultOps(this))
@@ -126,7 +129,7 @@ export class Database implements Host {
   /** A named queue. */
   queue<Payload = unknown>(name: string, options?: QueueOptions): Queue<Payload> {
     this.assertOpen()
-    return new Queue<Payload>(this, name, options)
+    return new Queue<Payload>(this.#queueEngine, name, options)
   }
 
   /**
@@ -139,7 +142,7 @@ export class Database implements Host {
   listJobs(options: ListJobsOptions & { queue?: string } = {}): JobInfo[] {
     requireObject(options, 'options')
     const { queue, ...rest } = options
-    return listLiveJobs(this, queue === undefined ? null : requireName(queue, 'queue'), rest)
+    return listJobs(this.#queueEngine.jobs, queue === undefined ? null : requireName(queue, 'queue'), rest)
   }
 
   /**
@@ -229,7 +232,7 @@ export class Database implements Host {
    */
   outbox<Payload = unknown>(name: string, deliver: OutboxDelivery<Payload>, options?: OutboxOptions): Outbox<Payload> {
     this.assertOpen()
-    return new Outbox<Payload>(this, name, deliver, options)
+    return new Outbox<Payload>(this.#queueEngine, name, deliver, options)
   }
 
   /**

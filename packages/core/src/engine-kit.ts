@@ -43,3 +43,7 @@ export { Results, type ResultLookup, type SaveResultOptions, type WaitResultOpti
 export { mapResult, type Mode, type Result } from './executor/executor.ts'
 export type { DeadLetterOps } from './engine/dead-letter-ops.ts'
 export { DeadLetters, type ListDeadOptions } from './queue/dead-letters.ts'
+export type { JobOps, ClaimedRow, OwnedJob, QueueCountValues } from './engine/job-ops.ts'
+export { Job, type RetryOptions } from './queue/job.ts'
+export { Queue, listJobs, type QueueEngine, type QueueOptions, type QueueCounts, type EnqueueCallOptions, type ClaimOptions } from './queue/queue.ts'
+export { Outbox, type OutboxDelivery, type OutboxOptions, type OutboxRunOptions } from './outbox/outbox.ts'

@@ -1,7 +1,13 @@
 import {
   HonkerError,
+  listJobs,
   Lock,
+  Outbox,
+  Queue,
   RateLimit,
+  requireName,
+  requireObject,
+  type QueueEngine,
   requireFunction,
   Results,
   sweepRateLimits,
@@ -21,8 +27,9 @@ import { toHonkerError } from './errors.ts'
 import type { PgPoolClient } from './pg.ts'
 import { pgLockOps, pgRateLimitOps, pgResultOps } from './features/coordination-ops.ts'
 import { listen, notify, pruneNotifications, PgStream } from './features/messages.ts'
-import { listJobs, PgQueue } from './features/queue.ts'
-import { PgOutbox, type PgOutboxDelivery } from './features/outbox.ts'
+import type { PgOutbox, PgOutboxDelivery, PgQueue } from './features/queue.ts'
+import { pgJobOps } from './features/job-ops.ts'
+import { pgDeadLetterOps } from './features/dead-letter-ops.ts'
 import { PgScheduler } from './features/scheduler.ts'
 import { PgTransaction } from './features/transaction.ts'
 import type { ListenOptions, LockOptions, Notification, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
@@ -44,10 +51,12 @@ export class PgDatabase {
   readonly #rateLimitOps: RateLimitOps<'async', PgTransaction>
   readonly #results: Results<'async', PgTransaction>
   readonly #queues = new Map<string, PgQueue<unknown>>()
+  readonly #queueEngine: QueueEngine<'async', PgTransaction>
 
   /** @internal Use `open({ postgres })`. */
   constructor(engine: PgEngine) {
     this.#engine = engine
+    this.#queueEngine = { jobs: pgJobOps(engine, this), dead: pgDeadLetterOps(engine) }
     this.#lockOps = pgLockOps(engine, this)
     this.#rateLimitOps = pgRateLimitOps(engine, this)
     this.#results = new Results(pgResultOps(engine, this))
@@ -112,15 +121,16 @@ export class PgDatabase {
       const known = this.#queues.get(name)
       if (known !== undefined) return known as PgQueue<Payload>
     }
-    const queue = new PgQueue<Payload>(this.#engine, this, name, options)
+    const queue: PgQueue<Payload> = new Queue(this.#queueEngine, name, options)
     if (options === undefined) this.#queues.set(name, queue as PgQueue<unknown>)
     return queue
   }
 
   /** Live jobs of every queue (or `queue`), in id order. */
   listJobs(options: ListJobsOptions & { queue?: string } = {}): Promise<JobInfo[]> {
-    const { queue = null, ...page } = options ?? {}
-    return listJobs(this.#engine, queue, page)
+    requireObject(options, 'options')
+    const { queue, ...page } = options
+    return listJobs(this.#queueEngine.jobs, queue === undefined ? null : requireName(queue, 'queue'), page)
   }
 
   notify(channel: string, payload: unknown, options: { tx?: PgTransaction } = {}): Promise<number> {
@@ -182,7 +192,7 @@ export class PgDatabase {
   /** A transactional outbox: `outbox.enqueue(message, { tx })` with the app's write, delivered by `deliver`. */
   outbox<Payload = unknown>(name: string, deliver: PgOutboxDelivery<Payload>, options?: OutboxOptions): PgOutbox<Payload> {
     this.#engine.assertOpen()
-    return new PgOutbox<Payload>(this.#engine, this, name, deliver, options)
+    return new Outbox(this.#queueEngine, name, deliver, options)
   }
 
   scheduler(): PgScheduler {

@@ -1,14 +1,15 @@
-import type { Host } from '../host.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import type { Mode, Result } from '../executor/executor.ts'
 import type { Job } from '../queue/job.ts'
-import { Queue, type EnqueueCallOptions } from '../queue/queue.ts'
+import { Queue, type EnqueueCallOptions, type QueueEngine } from '../queue/queue.ts'
+import type { Transaction } from '../transaction.ts'
 import { MAX_SECONDS, optionalInteger, requireFunction, requireName, requireObject } from '../validate.ts'
 import type { HandlerContext, Worker } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
 import type { BackoffOptions } from '../worker/backoff.ts'
 
 /** Delivers one outbox message (send the email, call the webhook); throw to retry later. */
-export type OutboxDelivery<Payload> = (payload: Payload, job: Job<Payload>, context: HandlerContext) => unknown
+export type OutboxDelivery<Payload, M extends Mode = 'sync'> = (payload: Payload, job: Job<Payload, M>, context: HandlerContext) => unknown
 
 export interface OutboxOptions {
   /** Deliveries tried before the message is dead-lettered with the last error. Default 5. */
@@ -45,18 +46,18 @@ export function outboxBackoff(baseBackoffS: number): BackoffOptions {
  * A transactional outbox: side effects (emails, webhooks, messages to other systems) recorded in
  * the same transaction as the business write, and delivered only after it commits, with retries
  * and dead-lettering. Messages are jobs on the queue `_outbox:<name>` (honker's name), so a honker
- * outbox worker in another language delivers the same rows.
+ * outbox worker in another language delivers the same rows. One class for every engine (`M`).
  */
-export class Outbox<Payload = unknown> {
+export class Outbox<Payload = unknown, M extends Mode = 'sync', Tx = Transaction> {
   readonly name: string
   /** The queue holding the messages (`_outbox:<name>`): inspect jobs and dead letters through it. */
-  readonly queue: Queue<Payload>
+  readonly queue: Queue<Payload, M, Tx>
   readonly maxAttempts: number
   readonly baseBackoffS: number
-  readonly #deliver: OutboxDelivery<Payload>
+  readonly #deliver: OutboxDelivery<Payload, M>
 
   /** @internal Use `db.outbox(name, deliver, options)`. */
-  constructor(host: Host, name: string, deliver: OutboxDelivery<Payload>, options: OutboxOptions = {}) {
+  constructor(engine: QueueEngine<M, Tx>, name: string, deliver: OutboxDelivery<Payload, M>, options: OutboxOptions = {}) {
     this.name = requireName(name, 'outbox name')
     requireFunction(deliver, 'deliver')
     requireObject(options, 'options')
@@ -66,7 +67,7 @@ export class Outbox<Payload = unknown> {
     // ceiling (see outboxBackoff).
     this.baseBackoffS = optionalInteger(options.baseBackoffS, 'baseBackoffS', { min: 0, max: MAX_SECONDS }) ?? 5
     const visibilityTimeoutS = optionalInteger(options.visibilityTimeoutS, 'visibilityTimeoutS', { min: 1 }) ?? 60
-    this.queue = new Queue<Payload>(host, outboxQueueName(this.name), { maxAttempts: this.maxAttempts, visibilityTimeoutS })
+    this.queue = new Queue<Payload, M, Tx>(engine, outboxQueueName(this.name), { maxAttempts: this.maxAttempts, visibilityTimeoutS })
   }
 
   get visibilityTimeoutS(): number {
@@ -85,7 +86,7 @@ export class Outbox<Payload = unknown> {
    * })
    * ```
    */
-  enqueue(payload: Payload, options: EnqueueCallOptions = {}): number {
+  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number> {
     return this.queue.enqueue(payload, options)
   }
 
@@ -99,7 +100,7 @@ export class Outbox<Payload = unknown> {
    * worker.on('job:dead', (job, error) => log.error({ id: job.id, error }))
    * ```
    */
-  start(options: OutboxRunOptions = {}): Worker<Payload> {
+  start(options: OutboxRunOptions = {}): Worker<Payload, Job<Payload, M>> {
     requireObject(options, 'options')
     if ((options as WorkOptions).backoff !== undefined) {
       throw new InvalidArgumentError('backoff', 'the outbox sets its own backoff: use baseBackoffS')

@@ -1,8 +1,8 @@
+import type { ClaimedRow, JobOps } from '../engine/job-ops.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
 import { decodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
-import { ack, errorText, fail, heartbeat, release, retry } from './transitions.ts'
-import { toNullableNumber, toNumber, type LiveJobRow } from './job-row.ts'
-import type { JobStore } from './job-store.ts'
+import { errorText } from './transitions.ts'
 
 export interface RetryOptions {
   /** Seconds before the job may run again. Default 60 (honker's `Job.retry`). */
@@ -13,12 +13,15 @@ export interface RetryOptions {
 
 const UNPARSED = Symbol('unparsed')
 
+/** An integer column as the engine read it (a bigint from SQLite, a string from pg). */
+const int = (value: number | bigint | string): number => (typeof value === 'number' ? value : Number(value))
+
 /**
  * A job this worker has claimed. Its methods return honest booleans: `false` means the claim was
  * no longer this worker's (it lapsed and was reclaimed, or the job was cancelled), and nothing
- * changed.
+ * changed. One class for every engine: values on SQLite, promises on PostgreSQL (`M`).
  */
-export class Job<Payload = unknown> {
+export class Job<Payload = unknown, M extends Mode = 'sync'> {
   readonly id: number
   readonly queue: string
   /** The stored JSON text. */
@@ -33,25 +36,25 @@ export class Job<Payload = unknown> {
   readonly expiresAt: number | null
   /** Unix second until which this worker owns the job; moved by `heartbeat`. */
   claimExpiresAt: number
-  readonly #store: JobStore
+  readonly #ops: JobOps<M, unknown>
   readonly #visibilityTimeoutS: number
   #payload: unknown = UNPARSED
 
   /** @internal */
-  constructor(store: JobStore, row: LiveJobRow, visibilityTimeoutS: number) {
-    this.#store = store
+  constructor(ops: JobOps<M, unknown>, row: ClaimedRow, visibilityTimeoutS: number) {
+    this.#ops = ops
     this.#visibilityTimeoutS = visibilityTimeoutS
-    this.id = toNumber(row.id)
+    this.id = int(row.id)
     this.queue = row.queue
     this.payloadText = row.payload
     this.workerId = row.worker_id ?? ''
-    this.attempts = toNumber(row.attempts)
-    this.maxAttempts = toNumber(row.max_attempts)
-    this.priority = toNumber(row.priority)
-    this.runAt = toNumber(row.run_at)
-    this.createdAt = toNumber(row.created_at)
-    this.expiresAt = toNullableNumber(row.expires_at)
-    this.claimExpiresAt = toNumber(row.claim_expires_at ?? 0)
+    this.attempts = int(row.attempts)
+    this.maxAttempts = int(row.max_attempts)
+    this.priority = int(row.priority)
+    this.runAt = int(row.run_at)
+    this.createdAt = int(row.created_at)
+    this.expiresAt = row.expires_at === null ? null : int(row.expires_at)
+    this.claimExpiresAt = int(row.claim_expires_at ?? 0)
   }
 
   /** The payload, parsed from JSON on first use; throws InvalidPayloadError for non-JSON text. */
@@ -66,34 +69,36 @@ export class Job<Payload = unknown> {
   }
 
   /** Done: delete the job. */
-  ack(): boolean {
-    return ack(this.#store, this.id, this.workerId)
+  ack(): Result<M, boolean> {
+    return mapResult(this.#ops.ack([this.id], this.workerId), (acked) => acked === 1)
   }
 
   /** Run again after `delayS`, or dead-letter with `error` when this was the last attempt. */
-  retry(options: RetryOptions = {}): boolean {
+  retry(options: RetryOptions = {}): Result<M, boolean> {
     requireObject(options, 'options')
     // Bounded (100 years) so `now + delayS` stays a safe integer; a larger value is a bug, not a delay.
     const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? 60
-    return retry(this.#store, this.id, this.workerId, delayS, errorText(options.error))
+    return this.#ops.retry(this, delayS, errorText(options.error))
   }
 
   /** Dead-letter now with `error`, whatever attempts remain. */
-  fail(error?: unknown): boolean {
-    return fail(this.#store, this.id, this.workerId, errorText(error))
+  fail(error?: unknown): Result<M, boolean> {
+    return this.#ops.fail(this, errorText(error))
   }
 
   /** Keep the claim: it now expires `extendS` seconds from now (default: the visibility timeout). */
-  heartbeat(extendS?: number): boolean {
+  heartbeat(extendS?: number): Result<M, boolean> {
     const extend = optionalInteger(extendS, 'extendS', { min: 1, max: MAX_SECONDS }) ?? this.#visibilityTimeoutS
-    const expiresAt = heartbeat(this.#store, this.id, this.workerId, extend)
-    if (expiresAt === null) return false
-    this.claimExpiresAt = expiresAt
-    return true
+    return mapResult(this.#ops.heartbeat(this, extend), (expiresAt) => {
+      if (expiresAt === null) return false
+      this.claimExpiresAt = expiresAt
+      return true
+    })
   }
 
   /** Hand the job back to the queue now, not counting this attempt (used on graceful shutdown). */
-  release(): boolean {
-    return release(this.#store, this.id, this.workerId)
+  release(): Result<M, boolean> {
+    return this.#ops.release(this)
   }
 }
+

@@ -1,5 +1,3 @@
-import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { optionalInteger, requireInteger, requireName, requireObject } from '../validate.ts'
 import { liveRowToInfo, toNumber, type JobInfo, type LiveJobRow } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 import { LIST_LIVE_JOBS, RELEASE_CLAIMS, SELECT_CLAIMED } from './queue.sql.ts'
@@ -42,18 +40,8 @@ export interface ReleaseClaimsResult {
   live: JobInfo[]
 }
 
-const MAX_PAGE = 100_000
-const STATES: readonly LiveJobState[] = ['pending', 'delayed', 'processing']
-
-/** A page of live jobs of `queue` (or of every queue when null), in id order. */
-export function listLiveJobs(store: JobStore, queue: string | null, options: ListJobsOptions = {}): JobInfo[] {
-  requireObject(options, 'options')
-  const state = options.state ?? null
-  if (state !== null && !STATES.includes(state)) {
-    throw new InvalidArgumentError('state', `must be one of ${STATES.join(', ')}, got ${String(state)}`)
-  }
-  const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
-  const afterId = optionalInteger(options.afterId, 'afterId', { min: 0 }) ?? 0
+/** A page of live jobs of `queue` (or of every queue when null), in id order; arguments checked by the caller. */
+export function listLiveJobs(store: JobStore, queue: string | null, state: LiveJobState | null, afterId: number, limit: number): JobInfo[] {
   store.assertOpen()
   const rows = store.executor.all<LiveJobRow>(
     LIST_LIVE_JOBS,
@@ -67,20 +55,11 @@ export function listLiveJobs(store: JobStore, queue: string | null, options: Lis
  * attempt their claim counted, as `job.release()` does. Without `force` only lapsed claims are
  * released; the live ones are returned in `live`.
  */
-export function releaseClaims(store: JobStore, queue: string, options: ReleaseClaimsOptions = {}): ReleaseClaimsResult {
-  requireObject(options, 'options')
-  let ids: string | null = null
-  if (options.ids !== undefined) {
-    if (!Array.isArray(options.ids)) throw new InvalidArgumentError('ids', 'must be an array of job ids')
-    ids = JSON.stringify(options.ids.map((id, index) => requireInteger(id, `ids[${index}]`, { min: 1 })))
-  }
-  const workerId = options.workerId === undefined ? null : requireName(options.workerId, 'workerId')
-  if (options.force !== undefined && typeof options.force !== 'boolean') throw new InvalidArgumentError('force', 'must be a boolean')
-  const force = options.force === true
-  if (ids === '[]') return { released: [], live: [] }
+export function releaseClaims(store: JobStore, queue: string, ids: readonly number[] | null, workerId: string | null, force: boolean): ReleaseClaimsResult {
+  if (ids?.length === 0) return { released: [], live: [] }
   return store.write(() => {
     const now = store.nowS()
-    const target = { queue, ids, worker_id: workerId }
+    const target = { queue, ids: ids === null ? null : JSON.stringify(ids), worker_id: workerId }
     const claimed = store.executor.all<LiveJobRow>(SELECT_CLAIMED, SELECT_CLAIMED.bind(target))
     const rows = store.executor.all<{ id: number | bigint }>(RELEASE_CLAIMS, RELEASE_CLAIMS.bind({ ...target, now, force: force ? 1 : 0 }))
     const released = rows.map((row) => toNumber(row.id)).sort((a, b) => a - b)

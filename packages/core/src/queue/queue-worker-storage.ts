@@ -1,19 +1,21 @@
+import type { ClaimedRow } from '../engine/job-ops.ts'
 import type { Host } from '../host.ts'
 import { Results } from '../result/results.ts'
 import { sqliteResultOps } from '../result/sqlite-result-ops.ts'
 import type { WorkerStorage } from '../worker/worker-storage.ts'
 import { claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
-import { Job } from './job.ts'
+import type { Job } from './job.ts'
 
 /**
- * The operations `queue.work()` hands its worker: the queue's claim, transitions and sweep on the
- * database, bound to one queue. The worker runs nothing else against storage.
+ * The operations `queue.work()` hands its worker on SQLite: the queue's claim, transitions and
+ * sweep on the database, bound to one queue. The worker runs nothing else against storage.
  * @internal
  */
 export function queueWorkerStorage<Payload>(
   host: Host,
   queue: { readonly name: string; readonly visibilityTimeoutS: number },
-): WorkerStorage<Payload> {
+  makeJob: (row: ClaimedRow) => Job<Payload>,
+): WorkerStorage<Payload, Job<Payload>> {
   const { name, visibilityTimeoutS } = queue
   const results = new Results(sqliteResultOps(host))
   return {
@@ -26,7 +28,7 @@ export function queueWorkerStorage<Payload>(
       host.write(() => {
         const acked = finished.map((job) => job.ack())
         const rows = limit > 0 ? claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS) : []
-        return { acked, claimed: rows.map((row) => new Job<Payload>(host, row, visibilityTimeoutS)) }
+        return { acked, claimed: rows.map(makeJob) }
       }),
     ackWithResult: (job, value, ttlS) =>
       host.write(() => {

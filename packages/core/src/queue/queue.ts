@@ -1,19 +1,17 @@
+import type { DeadLetterOps } from '../engine/dead-letter-ops.ts'
+import type { JobOps } from '../engine/job-ops.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { optionalInteger, optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
 import type { Transaction } from '../transaction.ts'
 import { TimeSlice } from '../time-slice.ts'
 import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
-import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
-import { enqueueManyWith, enqueueWith, requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
-import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
+import { requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
 import { Job } from './job.ts'
 import { DeadLetters } from './dead-letters.ts'
-import { sqliteDeadLetterOps } from './sqlite-dead-letter-ops.ts'
-import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type JobInfo, type LiveJobRow } from './job-row.ts'
-import { listLiveJobs, releaseClaims, type ListJobsOptions, type ReleaseClaimsOptions, type ReleaseClaimsResult } from './live-jobs.ts'
-import type { Host } from '../host.ts'
-import { queueWorkerStorage } from './queue-worker-storage.ts'
+import type { JobInfo } from './job-row.ts'
+import type { ListJobsOptions, LiveJobState, ReleaseClaimsOptions, ReleaseClaimsResult } from './live-jobs.ts'
 
 export interface QueueOptions {
   /** Seconds a claim is owned before another worker may reclaim the job. Default 300. */
@@ -22,9 +20,9 @@ export interface QueueOptions {
   maxAttempts?: number
 }
 
-export interface EnqueueCallOptions extends EnqueueOptions {
+export interface EnqueueCallOptions<Tx = Transaction> extends EnqueueOptions {
   /** Write inside this transaction (from `db.transaction`), committing or rolling back with it. */
-  tx?: Transaction
+  tx?: Tx
 }
 
 export interface ClaimOptions {
@@ -51,31 +49,41 @@ export interface QueueCounts {
 }
 
 
+/** What a queue runs on: its engine's job and dead-letter operations. @internal */
+export interface QueueEngine<M extends Mode, Tx> {
+  readonly jobs: JobOps<M, Tx>
+  readonly dead: DeadLetterOps<M>
+}
+
+const MAX_PAGE = 100_000
+const LIVE_STATES: readonly LiveJobState[] = ['pending', 'delayed', 'processing']
+
 /**
  * A named queue on the database. Cheap to create: it holds no state but its defaults, so two
  * `db.queue('emails')` objects (or a honker worker in another language) share the same jobs.
+ * One class for every engine: values on SQLite, promises on PostgreSQL (`M`).
  */
-export class Queue<Payload = unknown> {
+export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction> {
   readonly name: string
   readonly visibilityTimeoutS: number
   readonly maxAttempts: number
   /** This queue's dead letters: list, retry (redrive) or delete them. */
-  readonly dead: DeadLetters
-  readonly #host: Host
+  readonly dead: DeadLetters<M>
+  readonly #ops: JobOps<M, Tx>
 
   /** @internal The database's payload limit (a queue is its own enqueue defaults). */
   get maxPayloadBytes(): number {
-    return this.#host.maxPayloadBytes
+    return this.#ops.maxPayloadBytes
   }
 
   /** @internal */
-  constructor(host: Host, name: string, options: QueueOptions = {}) {
-    this.#host = host
+  constructor(engine: QueueEngine<M, Tx>, name: string, options: QueueOptions = {}) {
+    this.#ops = engine.jobs
     this.name = requireName(name, 'queue name')
     const defaults = requireQueueDefaults(options)
     this.visibilityTimeoutS = defaults.visibilityTimeoutS
     this.maxAttempts = defaults.maxAttempts
-    this.dead = new DeadLetters(sqliteDeadLetterOps(host), this.name)
+    this.dead = new DeadLetters(engine.dead, this.name)
   }
 
   /**
@@ -89,43 +97,38 @@ export class Queue<Payload = unknown> {
    * })
    * ```
    */
-  enqueue(payload: Payload, options: EnqueueCallOptions = {}): number {
+  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number> {
     requireObject(options, 'options')
-    const executor = this.#host.executorFor(options.tx)
-    return enqueueWith(executor, this.name, payload, options, this, this.#host.nowS())
+    return this.#ops.insertOne(this.name, payload, options, this.maxAttempts, options.tx)
   }
 
   /** Add many jobs in one transaction (or in `tx`); returns their ids in order. */
-  enqueueMany(payloads: readonly Payload[], options: EnqueueCallOptions = {}): number[] {
+  enqueueMany(payloads: readonly Payload[], options: EnqueueCallOptions<Tx> = {}): Result<M, number[]> {
     if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
     requireObject(options, 'options')
-    const executor = this.#host.executorFor(options.tx)
-    const insertAll = (): number[] => {
-      const now = this.#host.nowS()
-      return enqueueManyWith(executor, this.name, payloads, options, this, now)
-    }
-    return options.tx === undefined ? this.#host.write(insertAll) : insertAll()
+    return this.#ops.insert(this.name, payloads, options, this.maxAttempts, options.tx)
   }
 
   /** Claim the next job, or null if none is ready. */
-  claimOne(workerId: string): Job<Payload> | null {
-    return this.claimBatch(workerId, 1)[0] ?? null
+  claimOne(workerId: string): Result<M, Job<Payload, M> | null> {
+    return mapResult(this.claimBatch(workerId, 1), (jobs) => jobs[0] ?? null)
   }
 
   /** Claim up to `limit` ready jobs in priority, run_at, id order. */
-  claimBatch(workerId: string, limit: number): Job<Payload>[] {
+  claimBatch(workerId: string, limit: number): Result<M, Job<Payload, M>[]> {
     requireName(workerId, 'workerId')
     requireInteger(limit, 'limit', { min: 1, max: 100_000 })
-    const rows = claimRows(this.#host, this.name, workerId, limit, this.visibilityTimeoutS)
-    return rows.map((row) => new Job<Payload>(this.#host, row, this.visibilityTimeoutS))
+    return mapResult(this.#ops.claim(this.name, workerId, limit, this.visibilityTimeoutS), (rows) =>
+      rows.map((row) => new Job<Payload, M>(this.#ops, row, this.visibilityTimeoutS)),
+    )
   }
 
   /** Ack jobs this worker owns in one statement; returns how many were still owned. */
-  ackBatch(jobs: readonly (Job<Payload> | number)[], workerId: string): number {
+  ackBatch(jobs: readonly (Job<Payload, M> | number)[], workerId: string): Result<M, number> {
     requireName(workerId, 'workerId')
     if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', 'must be an array')
     const ids = jobs.map((job) => (typeof job === 'number' ? requireInteger(job, 'jobs[]') : job.id))
-    return ackMany(this.#host, ids, workerId)
+    return this.#ops.ack(ids, workerId)
   }
 
   /**
@@ -139,16 +142,16 @@ export class Queue<Payload = unknown> {
    * }
    * ```
    */
-  async *claim(workerId: string, options: ClaimOptions = {}): AsyncGenerator<Job<Payload>, void, undefined> {
+  async *claim(workerId: string, options: ClaimOptions = {}): AsyncGenerator<Job<Payload, M>, void, undefined> {
     requireName(workerId, 'workerId')
     requireObject(options, 'options')
     const signal = optionalSignal(options.signal, 'signal')
     const batchSize = options.batchSize === undefined ? 1 : requireInteger(options.batchSize, 'batchSize', { min: 1 })
     const fallbackMs =
       options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
-    const subscription = this.#host.subscribe()
+    const subscription = this.#ops.subscribe(this.name)
     const slice = new TimeSlice()
-    let pending: Job<Payload>[] = []
+    let pending: Job<Payload, M>[] = []
     try {
       while (signal?.aborted !== true) {
         const pause = slice.yieldIfSpent()
@@ -156,9 +159,9 @@ export class Queue<Payload = unknown> {
           await pause
           continue // the signal may have aborted meanwhile
         }
-        pending = this.claimBatch(workerId, batchSize)
+        pending = await this.claimBatch(workerId, batchSize)
         if (pending.length === 0) {
-          const timeoutMs = sleepUntilClaimableMs(this.nextClaimAt(), this.#host.nowMs(), fallbackMs)
+          const timeoutMs = await this.#ops.sleepUntilClaimableMs(this.name, fallbackMs)
           if ((await subscription.wait({ timeoutMs, signal })) === 'aborted') return
           slice.restart()
           continue
@@ -168,7 +171,15 @@ export class Queue<Payload = unknown> {
     } finally {
       subscription.close()
       // Claimed but never handed out: give them back now rather than after the visibility timeout.
-      if (!this.#host.closed) for (const job of pending) job.release()
+      if (!this.#ops.closed) {
+        for (const job of pending) {
+          try {
+            await job.release()
+          } catch {
+            // Left to lapse: the claim expires after the visibility timeout.
+          }
+        }
+      }
     }
   }
 
@@ -181,46 +192,37 @@ export class Queue<Payload = unknown> {
    * await worker.stop()
    * ```
    */
-  work(handler: JobHandler<Payload>, options?: WorkOptions): Worker<Payload> {
-    return new Worker(queueWorkerStorage<Payload>(this.#host, this), handler, options)
+  work(handler: JobHandler<Payload, Job<Payload, M>>, options?: WorkOptions): Worker<Payload, Job<Payload, M>> {
+    const storage = this.#ops.workerStorage<Payload>(this, (row) => new Job<Payload, M>(this.#ops, row, this.visibilityTimeoutS))
+    return new Worker(storage, handler, options)
   }
 
   /** A live or dead job by id, or null once acked or cancelled (or if it never existed). */
-  getJob(id: number): JobInfo | null {
+  getJob(id: number): Result<M, JobInfo | null> {
     requireInteger(id, 'id')
-    this.#host.assertOpen()
-    const { executor } = this.#host
-    const live = executor.get<LiveJobRow>(GET_LIVE_JOB, [id])
-    if (live !== undefined) return live.queue === this.name ? liveRowToInfo(live) : null
-    const dead = executor.get<DeadJobRow>(GET_DEAD_JOB, [id])
-    return dead !== undefined && dead.queue === this.name ? deadRowToInfo(dead) : null
+    return this.#ops.get(this.name, id)
   }
 
   /** Delete a pending or running job of any owner; its holder's later ack returns false. */
-  cancel(id: number): boolean {
+  cancel(id: number): Result<M, boolean> {
     requireInteger(id, 'id')
-    this.#host.assertOpen()
-    return this.#host.executor.run(CANCEL_JOB, [id]).changes === 1
+    return this.#ops.cancel(id)
   }
 
   /** Move jobs past `expiresS` to `_honker_dead` ('expired'); returns how many. */
-  sweepExpired(): number {
-    return sweepExpired(this.#host, this.name)
+  sweepExpired(): Result<M, number> {
+    return this.#ops.sweepExpired(this.name)
   }
 
   /** Unix second of the next moment a claim could succeed (delayed job or claim expiry), or null. */
-  nextClaimAt(): number | null {
-    return nextClaimAt(this.#host, this.name)
+  nextClaimAt(): Result<M, number | null> {
+    return this.#ops.nextClaimAt(this.name)
   }
 
-  counts(): QueueCounts {
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<Record<keyof QueueCounts, number | bigint>>(
-      QUEUE_COUNTS,
-      QUEUE_COUNTS.bind({ queue: this.name, now: this.#host.nowS() }),
-    )!
-    const counts = { pending: toNumber(row.pending), delayed: toNumber(row.delayed), processing: toNumber(row.processing), dead: toNumber(row.dead) }
-    return Object.defineProperty(counts, 'ready', { get: () => counts.pending, enumerable: false }) as QueueCounts
+  counts(): Result<M, QueueCounts> {
+    return mapResult(this.#ops.counts(this.name), (counts) =>
+      Object.defineProperty(counts, 'ready', { get: () => counts.pending, enumerable: false }) as QueueCounts,
+    )
   }
 
   /**
@@ -231,8 +233,8 @@ export class Queue<Payload = unknown> {
    * const stuck = emails.listJobs({ state: 'processing' }).filter((job) => job.claimExpiresAt! < Date.now() / 1000)
    * ```
    */
-  listJobs(options?: ListJobsOptions): JobInfo[] {
-    return listLiveJobs(this.#host, this.name, options)
+  listJobs(options?: ListJobsOptions): Result<M, JobInfo[]> {
+    return listJobs(this.#ops, this.name, options)
   }
 
   /**
@@ -245,7 +247,27 @@ export class Queue<Payload = unknown> {
    * const { released, live } = emails.releaseClaims({ workerId: 'web-1:4242:1f2e3d4c', force: true })
    * ```
    */
-  releaseClaims(options?: ReleaseClaimsOptions): ReleaseClaimsResult {
-    return releaseClaims(this.#host, this.name, options)
+  releaseClaims(options: ReleaseClaimsOptions = {}): Result<M, ReleaseClaimsResult> {
+    requireObject(options, 'options')
+    let ids: number[] | null = null
+    if (options.ids !== undefined) {
+      if (!Array.isArray(options.ids)) throw new InvalidArgumentError('ids', 'must be an array of job ids')
+      ids = options.ids.map((id, index) => requireInteger(id, `ids[${index}]`, { min: 1 }))
+    }
+    const workerId = options.workerId === undefined ? null : requireName(options.workerId, 'workerId')
+    if (options.force !== undefined && typeof options.force !== 'boolean') throw new InvalidArgumentError('force', 'must be a boolean')
+    return this.#ops.releaseClaims(this.name, ids, workerId, options.force === true)
   }
+}
+
+/** A page of live jobs of `queue` (or of every queue when null), in id order. @internal */
+export function listJobs<M extends Mode>(ops: JobOps<M, unknown>, queue: string | null, options: ListJobsOptions = {}): Result<M, JobInfo[]> {
+  requireObject(options, 'options')
+  const state = options.state ?? null
+  if (state !== null && !LIVE_STATES.includes(state)) {
+    throw new InvalidArgumentError('state', `must be one of ${LIVE_STATES.join(', ')}, got ${String(state)}`)
+  }
+  const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
+  const afterId = optionalInteger(options.afterId, 'afterId', { min: 0 }) ?? 0
+  return ops.list(queue, state, afterId, limit)
 }

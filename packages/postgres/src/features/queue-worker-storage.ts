@@ -1,7 +1,6 @@
-import { sleepUntilClaimableMs, type WorkerStorage } from '@honker/core/engine'
+import { sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
-import { PgJob } from './job.ts'
 import type { PgJobRow } from './job-row.ts'
 
 const EXHAUSTED_CHECK_MS = 1_000
@@ -20,7 +19,8 @@ export async function sleepUntilClaimable(engine: PgEngine, queue: string, fallb
 export function pgQueueWorkerStorage<Payload>(
   engine: PgEngine,
   queue: { readonly name: string; readonly visibilityTimeoutS: number },
-): WorkerStorage<Payload, PgJob<Payload>> {
+  makeJob: (row: ClaimedRow) => Job<Payload, 'async'>,
+): WorkerStorage<Payload, Job<Payload, 'async'>> {
   const { name, visibilityTimeoutS } = queue
   /** When this worker's claim last dead-lettered the queue's exhausted jobs (performance.now()). */
   let exhaustedCheckedAt = -Infinity
@@ -45,7 +45,7 @@ export function pgQueueWorkerStorage<Payload>(
       const acked = new Set(rows[0]!.acked.map(Number))
       return {
         acked: ids.map((id) => acked.has(id)),
-        claimed: rows[0]!.claimed.map((row) => new PgJob<Payload>(engine, row, visibilityTimeoutS)),
+        claimed: rows[0]!.claimed.map(makeJob),
       }
     },
     ackWithResult: async (job, value, ttlS) => {
@@ -58,7 +58,7 @@ export function pgQueueWorkerStorage<Payload>(
       ])
       return Number(rows[0]!.acked) === 1
     },
-    retry: (job, delayS, error) => job.retryAfter(delayS, error),
+    retry: (job, delayS, error) => job.retry({ delayS, error }),
     fail: (job, error) => job.fail(error),
     heartbeat: (job) => job.heartbeat(),
     release: (job) => job.release(),

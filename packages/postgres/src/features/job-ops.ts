@@ -1,0 +1,85 @@
+import type { ClaimedRow, JobOps } from '@honker/core/engine'
+import type { PgEngine } from '../engine.ts'
+import { wakeKey } from '../names.ts'
+import { insertJobs } from '../writes.ts'
+import { rowToInfo, type PgJobRow } from './job-row.ts'
+import { pgQueueWorkerStorage, sleepUntilClaimable } from './queue-worker-storage.ts'
+import { runnerOf, type PgTransaction } from './transaction.ts'
+
+/**
+ * The queue's operations on PostgreSQL for core's `Queue` and `Job`: one statement each, times on
+ * the database's clock. `owner` is the database a `tx` must belong to.
+ */
+export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTransaction> {
+  const { jobs } = engine
+  const insert = async (queue: string, payloads: readonly unknown[], options: Parameters<typeof insertJobs>[4], maxAttempts: number, tx: PgTransaction | undefined) => {
+    const runner = runnerOf(tx, owner) ?? engine.pool
+    engine.assertOpen()
+    const ids = await insertJobs(engine, runner, queue, payloads, options, maxAttempts)
+    engine.noteInserted(ids.length)
+    return ids
+  }
+  return {
+    maxPayloadBytes: engine.maxPayloadBytes,
+    get closed() {
+      return engine.closed
+    },
+    insert,
+    insertOne: async (queue, payload, options, maxAttempts, tx) => (await insert(queue, [payload], options, maxAttempts, tx))[0]!,
+    async claim(queue, workerId, limit, visibilityTimeoutS) {
+      const { rows } = await engine.query<{ claimed: PgJobRow[] }>(jobs.ackAndClaim, [queue, workerId, limit, visibilityTimeoutS, []])
+      return rows[0]!.claimed as ClaimedRow[]
+    },
+    async ack(ids, workerId) {
+      if (ids.length === 0) return 0
+      return (await engine.query(jobs.ack, [ids, workerId])).rowCount ?? 0
+    },
+    async retry(job, delayS, error) {
+      const { rows } = await engine.query<{ done: string }>(jobs.retry, [job.id, job.workerId, delayS, error, wakeKey('q', job.queue)])
+      return Number(rows[0]!.done) === 1
+    },
+    async fail(job, error) {
+      return (await engine.query(jobs.fail, [job.id, job.workerId, error])).rowCount === 1
+    },
+    async heartbeat(job, extendS) {
+      const { rows } = await engine.query<{ claim_expires_at: string }>(jobs.heartbeat, [job.id, job.workerId, extendS])
+      return rows[0] === undefined ? null : Number(rows[0].claim_expires_at)
+    },
+    async release(job) {
+      const { rows } = await engine.query<{ released: string }>(jobs.release, [job.id, job.workerId, wakeKey('q', job.queue)])
+      return Number(rows[0]!.released) === 1
+    },
+    async get(queue, id) {
+      const row = (await engine.query<PgJobRow>(jobs.get, [id])).rows[0]
+      return row !== undefined && row.queue === queue ? rowToInfo(row) : null
+    },
+    async cancel(id) {
+      return (await engine.query(jobs.cancel, [id])).rowCount === 1
+    },
+    async sweepExpired(queue) {
+      return (await engine.query(jobs.sweepExpired, [queue])).rowCount ?? 0
+    },
+    async nextClaimAt(queue) {
+      const { rows } = await engine.query<{ next_at: string | null }>(jobs.nextClaimAt, [queue])
+      return rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
+    },
+    sleepUntilClaimableMs: (queue, fallbackMs) => sleepUntilClaimable(engine, queue, fallbackMs),
+    async counts(queue) {
+      const row = (await engine.query<Record<'pending' | 'delayed' | 'processing' | 'dead', string>>(jobs.counts, [queue])).rows[0]!
+      return { pending: Number(row.pending), delayed: Number(row.delayed), processing: Number(row.processing), dead: Number(row.dead) }
+    },
+    async list(queue, state, afterId, limit) {
+      return (await engine.query<PgJobRow>(jobs.list, [queue, state, afterId, limit])).rows.map(rowToInfo)
+    },
+    async releaseClaims(queue, ids, workerId, force) {
+      if (ids?.length === 0) return { released: [], live: [] }
+      const { rows } = await engine.query<PgJobRow & { released: boolean }>(jobs.releaseClaims, [queue, ids, workerId, force, wakeKey('q', queue)])
+      return {
+        released: rows.filter((row) => row.released).map((row) => Number(row.id)).sort((a, b) => a - b),
+        live: rows.filter((row) => !row.released).map(rowToInfo),
+      }
+    },
+    subscribe: (queue) => engine.wake.subscribe([wakeKey('q', queue)]),
+    workerStorage: (queue, job) => pgQueueWorkerStorage(engine, queue, job),
+  }
+}
