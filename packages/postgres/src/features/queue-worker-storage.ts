@@ -1,7 +1,6 @@
 import { sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
-import type { PgJobRow } from './job-row.ts'
 
 const EXHAUSTED_CHECK_MS = 1_000
 
@@ -34,14 +33,17 @@ export function pgQueueWorkerStorage<Payload>(
       // so between checks they only wait to show as dead (claimBatch always runs it).
       const checkExhausted = limit > 0 && performance.now() - exhaustedCheckedAt >= EXHAUSTED_CHECK_MS
       if (checkExhausted) exhaustedCheckedAt = performance.now()
-      const statement = checkExhausted ? engine.jobs.ackAndClaim : engine.jobs.ackAndClaimOnly
-      const { rows } = await engine.query<{ acked: string[]; claimed: PgJobRow[] }>(statement, [
-        name,
-        workerId,
-        limit,
-        visibilityTimeoutS,
-        ids,
-      ])
+      // Concurrency 1 between exhausted checks: the statement whose prepared plan Postgres keeps.
+      const { rows } =
+        !checkExhausted && limit === 1 && ids.length <= 1
+          ? await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(engine.jobs.ackOneAndClaimOne, [name, workerId, visibilityTimeoutS, ids[0] ?? null])
+          : await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(checkExhausted ? engine.jobs.ackAndClaim : engine.jobs.ackAndClaimOnly, [
+              name,
+              workerId,
+              limit,
+              visibilityTimeoutS,
+              ids,
+            ])
       const acked = new Set(rows[0]!.acked.map(Number))
       return {
         acked: ids.map((id) => acked.has(id)),

@@ -21,18 +21,20 @@ export function jobStatements(s: string, wake: string) {
     buried AS (
       INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
       SELECT id, queue, payload, priority, run_at, attempts, max_attempts, 'max attempts exceeded', created_at, ${NOW} FROM exhausted),`
-  const CLAIM_CTES = `picked AS MATERIALIZED (
+  /** The claim: `limit` jobs in priority, run_at, id order, each claimed for `timeout` seconds ($2 queue, $3 worker). */
+  const claimCtes = (limit: string, timeout: string) => `picked AS MATERIALIZED (
       SELECT id FROM ${s}._honker_live
       WHERE queue = $2 AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
       ORDER BY priority DESC, run_at, id
-      LIMIT $4
+      LIMIT ${limit}
       FOR UPDATE SKIP LOCKED),
     claimed AS (
       -- = ANY(ARRAY(...)): a primary-key probe per picked id; IN (SELECT ...) hashed the CTE first.
       UPDATE ${s}._honker_live AS l
-      SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + $5::bigint, attempts = l.attempts + 1
+      SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + ${timeout}::bigint, attempts = l.attempts + 1
       WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
       RETURNING l.${COLUMNS.split(', ').join(', l.')})`
+  const CLAIM_CTES = claimCtes('$4', '$5')
   const CLAIMED_JSON = `(SELECT coalesce(json_agg(claimed ORDER BY priority DESC, run_at, id), '[]') FROM claimed)`
   /** A new job's run_at: a delay counts from now, else the given time, else now. */
   const RUN_AT = `CASE WHEN $6::bigint IS NOT NULL THEN ${NOW} + $6::bigint ELSE coalesce($5::bigint, ${NOW}) END`
@@ -79,6 +81,21 @@ export function jobStatements(s: string, wake: string) {
      * queue-worker-storage.ts): planning that step costs a third of the statement, and the claim
      * never takes an exhausted job anyway, so deferring it only delays when one shows as dead.
      */
+    /**
+     * The worker's step at concurrency 1: $2 queue, $3 worker, $4 visibility timeout, $5 the
+     * finished job's id or NULL. With a constant LIMIT and one id instead of an array, the
+     * planner's estimates for the generic plan match a custom plan's, so Postgres keeps the
+     * prepared plan instead of planning every execution (measured: about 1.8x the jobs/s).
+     */
+    ackOneAndClaimOne: pgStatement(
+      'ack_one_and_claim_one',
+      `WITH acked AS (
+         DELETE FROM ${s}._honker_live
+         WHERE id = $5::bigint AND worker_id = $3 AND claim_expires_at >= ${NOW}
+         RETURNING id),
+       ${claimCtes('1', '$4')}
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed`,
+    ),
     ackAndClaimOnly: pgStatement(
       'ack_and_claim_only',
       `WITH acked AS (
