@@ -21,11 +21,10 @@ import { Results, type ResultLookup, type SaveResultOptions, type WaitResultOpti
 import { sqliteResultOps } from './result/sqlite-result-ops.ts'
 import { Outbox, type OutboxDelivery, type OutboxOptions } from './outbox/outbox.ts'
 import type { Host } from './host.ts'
-import { Listener, type ListenOptions } from './notify/listener.ts'
-import { notifyWith } from './notify/notify.ts'
+import { openListener, type Listener, type ListenOptions } from './notify/listener.ts'
+import { sqliteNotifyOps } from './notify/sqlite-notify-ops.ts'
 import {
   NotificationPruner,
-  pruneNotifications,
   requirePruneLimits,
   type AutoPruneOptions,
   type PruneNotificationsOptions,
@@ -76,6 +75,7 @@ export class Database implements Host {
   #notificationPruner: NotificationPruner | null = null
   #closed = false
   readonly #queueEngine = { jobs: sqliteJobOps(this), dead: sqliteDeadLetterOps(this) }
+  readonly #notifyOps = sqliteNotifyOps(this)
   readonly #lockOps = sqliteLockOps(this)
   readonly #rateLimitOps = sqliteRateLimitOps(this)
   readonly #results = new Results(sqliteResultOps(this))
@@ -249,7 +249,7 @@ export class Database implements Host {
    */
   notify(channel: string, payload: unknown, options: { tx?: Transaction } = {}): number {
     requireObject(options, 'options')
-    return notifyWith(this.executorFor(options.tx), channel, payload, this.nowS(), this.maxPayloadBytes)
+    return this.#notifyOps.insert(channel, payload, options.tx)
   }
 
   /**
@@ -263,7 +263,7 @@ export class Database implements Host {
    */
   listen<Payload = unknown>(channel: string, options?: ListenOptions): Listener<Payload> {
     this.assertOpen()
-    return new Listener<Payload>(this, channel, options)
+    return openListener<Payload, 'sync'>(this.#notifyOps, channel, options)
   }
 
   /**
@@ -276,8 +276,7 @@ export class Database implements Host {
    * ```
    */
   pruneNotifications(options: PruneNotificationsOptions): number {
-    const limits = requirePruneLimits(options)
-    return pruneNotifications(this, limits)
+    return this.#notifyOps.prune(requirePruneLimits(options))
   }
 
   /**
@@ -292,7 +291,7 @@ export class Database implements Host {
    */
   autoPruneNotifications(options: AutoPruneOptions): NotificationPruner {
     this.assertOpen()
-    const pruner = new NotificationPruner(this, options)
+    const pruner = new NotificationPruner(this.#notifyOps, options)
     this.#notificationPruner?.stop()
     this.#notificationPruner = pruner
     return pruner

@@ -47,3 +47,6 @@ export type { JobOps, ClaimedRow, OwnedJob, QueueCountValues } from './engine/jo
 export { Job, type RetryOptions } from './queue/job.ts'
 export { Queue, listJobs, type QueueEngine, type QueueOptions, type QueueCounts, type EnqueueCallOptions, type ClaimOptions } from './queue/queue.ts'
 export { Outbox, type OutboxDelivery, type OutboxOptions, type OutboxRunOptions } from './outbox/outbox.ts'
+export type { NotifyOps, NotificationRow, PruneLimits } from './engine/notify-ops.ts'
+export { Listener, openListener, type ListenOptions } from './notify/listener.ts'
+export { NotificationPruner, requirePruneLimits, type AutoPruneOptions, type PruneNotificationsOptions } from './notify/prune.ts'

@@ -2,6 +2,12 @@ import {
   HonkerError,
   listJobs,
   Lock,
+  NotificationPruner,
+  openListener,
+  requirePruneLimits,
+  type AutoPruneOptions,
+  type Listener,
+  type NotifyOps,
   Outbox,
   Queue,
   RateLimit,
@@ -26,14 +32,14 @@ import type { PgEngine } from './engine.ts'
 import { toHonkerError } from './errors.ts'
 import type { PgPoolClient } from './pg.ts'
 import { pgLockOps, pgRateLimitOps, pgResultOps } from './features/coordination-ops.ts'
-import { listen, notify, pruneNotifications, PgStream } from './features/messages.ts'
+import { PgStream } from './features/messages.ts'
+import { pgNotifyOps } from './features/notify-ops.ts'
 import type { PgOutbox, PgOutboxDelivery, PgQueue } from './features/queue.ts'
 import { pgJobOps } from './features/job-ops.ts'
 import { pgDeadLetterOps } from './features/dead-letter-ops.ts'
 import { PgScheduler } from './features/scheduler.ts'
 import { PgTransaction } from './features/transaction.ts'
-import type { ListenOptions, LockOptions, Notification, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
-import type { Follower } from './features/follower.ts'
+import type { ListenOptions, LockOptions, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
 
 /** core's Lock and RateLimit on PostgreSQL: every call returns a promise. */
 export type PgLock = Lock<'async', PgTransaction>
@@ -52,11 +58,14 @@ export class PgDatabase {
   readonly #results: Results<'async', PgTransaction>
   readonly #queues = new Map<string, PgQueue<unknown>>()
   readonly #queueEngine: QueueEngine<'async', PgTransaction>
+  readonly #notifyOps: NotifyOps<'async', PgTransaction>
+  #notificationPruner: NotificationPruner | null = null
 
   /** @internal Use `open({ postgres })`. */
   constructor(engine: PgEngine) {
     this.#engine = engine
     this.#queueEngine = { jobs: pgJobOps(engine, this), dead: pgDeadLetterOps(engine) }
+    this.#notifyOps = pgNotifyOps(engine, this)
     this.#lockOps = pgLockOps(engine, this)
     this.#rateLimitOps = pgRateLimitOps(engine, this)
     this.#results = new Results(pgResultOps(engine, this))
@@ -133,16 +142,28 @@ export class PgDatabase {
     return listJobs(this.#queueEngine.jobs, queue === undefined ? null : requireName(queue, 'queue'), page)
   }
 
-  notify(channel: string, payload: unknown, options: { tx?: PgTransaction } = {}): Promise<number> {
-    return notify(this.#engine, this, channel, payload, options?.tx)
+  async notify(channel: string, payload: unknown, options: { tx?: PgTransaction } = {}): Promise<number> {
+    requireObject(options, 'options')
+    return this.#notifyOps.insert(channel, payload, options.tx)
   }
 
-  listen<Payload = unknown>(channel: string, options?: ListenOptions): Promise<Follower<Notification<Payload>>> {
-    return listen<Payload>(this.#engine, channel, options)
+  /** Notifications on `channel` committed after this resolves, in id order, from any process (no replay). */
+  async listen<Payload = unknown>(channel: string, options?: ListenOptions): Promise<Listener<Payload>> {
+    this.#engine.assertOpen()
+    return openListener<Payload, 'async'>(this.#notifyOps, channel, options)
   }
 
-  pruneNotifications(options: PruneNotificationsOptions): Promise<number> {
-    return pruneNotifications(this.#engine, options)
+  async pruneNotifications(options: PruneNotificationsOptions): Promise<number> {
+    return this.#notifyOps.prune(requirePruneLimits(options))
+  }
+
+  /** Prune notifications every `intervalMs` (default 60 s) until `stop()` or `db.close()`; a new call replaces the previous policy. */
+  autoPruneNotifications(options: AutoPruneOptions): NotificationPruner {
+    this.#engine.assertOpen()
+    const pruner = new NotificationPruner(this.#notifyOps, options)
+    this.#notificationPruner?.stop()
+    this.#notificationPruner = pruner
+    return pruner
   }
 
   stream<Payload = unknown>(topic: string): PgStream<Payload> {
@@ -206,6 +227,7 @@ export class PgDatabase {
 
   /** Stop the wake connection; the pool is the app's and stays open. Idempotent. */
   close(): void {
+    this.#notificationPruner?.stop()
     this.#engine.close()
   }
 }

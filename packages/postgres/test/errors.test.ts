@@ -61,6 +61,43 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
     expect((await q.counts()).pending).toBe(1)
   })
 
+  it('bad input to a method that returns a promise rejects with its code; it never throws synchronously', async () => {
+    const db = await freshDatabase()
+    const q = db.queue('shape')
+    const job = (await (async () => {
+      await q.enqueue(1)
+      return q.claimOne('w')
+    })())!
+    const calls: [string, () => unknown][] = [
+      ['enqueue', () => q.enqueue(1, 'options' as never)],
+      ['enqueueMany', () => q.enqueueMany('x' as never)],
+      ['claimBatch', () => q.claimBatch('w', 0)],
+      ['ackBatch', () => q.ackBatch('x' as never, 'w')],
+      ['getJob', () => q.getJob(1.5)],
+      ['cancel', () => q.cancel('1' as never)],
+      ['listJobs', () => q.listJobs({ state: 'gone' as never })],
+      ['releaseClaims', () => q.releaseClaims({ ids: 'x' as never })],
+      ['dead.list', () => q.dead.list({ limit: 0 })],
+      ['dead.retry', () => q.dead.retry([0])],
+      ['job.retry', () => job.retry({ delayS: -1 })],
+      ['job.heartbeat', () => job.heartbeat(0)],
+      ['rateLimit.try', () => db.rateLimit('r', { limit: 1, perS: 1 }).try('x' as never)],
+      ['lock.renew', () => db.lock('l', { ttlS: 5 }).renew(0)],
+      ['saveResult', () => db.saveResult(0, 1)],
+      ['getResult', () => db.getResult(-1)],
+      ['sweepRateLimits', () => db.sweepRateLimits(-1)],
+      ['notify', () => db.notify('', 1)],
+      ['listen', () => db.listen('')],
+    ]
+    for (const [name, call] of calls) {
+      let result: unknown
+      expect(() => (result = call()), name).not.toThrow()
+      expect(result, name).toBeInstanceOf(Promise)
+      expect(await codeOf(result as Promise<unknown>), name).toBe('invalid_argument')
+    }
+    db.close()
+  })
+
   it('a closed database refuses every call with closed', async () => {
     const db = await freshDatabase()
     const q = db.queue('closing')

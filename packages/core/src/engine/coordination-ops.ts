@@ -25,6 +25,8 @@ export interface LeaseGrant {
 }
 
 export interface LockOps<M extends Mode, Tx = unknown> {
+  /** 'sync' on SQLite, 'async' on PostgreSQL. */
+  readonly mode: M
   /** Take `name` for `owner` if free or lapsed; the holder afterwards (this owner or another). */
   acquire(name: string, owner: string, ttlS: number): Result<M, { holder: LeaseHolder | null; nowS: number }>
   /** Extend `owner`'s lease to now + `ttlS`, in `tx` when given; null when `owner` no longer holds it. */
@@ -41,6 +43,8 @@ export interface LockOps<M extends Mode, Tx = unknown> {
 }
 
 export interface RateLimitOps<M extends Mode, Tx = unknown> {
+  /** 'sync' on SQLite, 'async' on PostgreSQL. */
+  readonly mode: M
   /** Take one slot of the window `now` falls in; false when it is full. */
   tryTake(name: string, limit: number, perS: number, tx?: Tx): Result<M, boolean>
   /** Slots taken in the current window, and that window's first unix second. */
@@ -50,6 +54,8 @@ export interface RateLimitOps<M extends Mode, Tx = unknown> {
 }
 
 export interface ResultOps<M extends Mode, Tx = unknown> {
+  /** 'sync' on SQLite, 'async' on PostgreSQL. */
+  readonly mode: M
   /** Upsert a job's result (JSON text); `ttlS` 0 keeps it forever. Wakes waiters for `jobId`. */
   save(jobId: number, valueText: string, ttlS: number, tx?: Tx): Result<M, void>
   /** A live result's text; undefined when none, or past its expiry. */

@@ -7,6 +7,8 @@ import type { JobInfo } from '../queue/job-row.ts'
  * `ids: null` means every dead job of the queue; an empty list touches no storage.
  */
 export interface DeadLetterOps<M extends Mode> {
+  /** 'sync' on SQLite, 'async' on PostgreSQL. */
+  readonly mode: M
   list(queue: string, afterId: number, limit: number): Result<M, JobInfo[]>
   count(queue: string): Result<M, number>
   /** Back to pending under the same ids, due now, attempts reset, in one transaction; the ids moved. */

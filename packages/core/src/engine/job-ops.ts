@@ -43,6 +43,8 @@ export interface OwnedJob {
  * and answer whether they took effect.
  */
 export interface JobOps<M extends Mode, Tx = unknown> {
+  /** 'sync' on SQLite, 'async' on PostgreSQL. */
+  readonly mode: M
   readonly maxPayloadBytes: number
   /** Whether the database was closed (a claim iterator then gives nothing back). */
   readonly closed: boolean

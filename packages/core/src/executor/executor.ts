@@ -44,3 +44,17 @@ export function mapResult<M extends Mode, A, B>(value: Result<M, A>, fn: (a: A) 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
+
+/**
+ * Run `fn` for an engine in `mode`. On an asynchronous engine a synchronous throw (bad input,
+ * a closed database) becomes a rejected promise: every method of a promise API rejects and never
+ * throws. On a synchronous engine `fn` runs as it is.
+ */
+export function settle<M extends Mode, T>(mode: M, fn: () => Result<M, T>): Result<M, T> {
+  if (mode === 'sync') return fn()
+  try {
+    return fn()
+  } catch (error) {
+    return Promise.reject(error) as Result<M, T>
+  }
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import type { LeaseGrant, LeaseHolder, LockOps } from '../engine/coordination-ops.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import type { Transaction } from '../transaction.ts'
 import { MAX_SECONDS, MAX_TIMER_MS, optionalInteger, requireInteger, requireName } from '../validate.ts'
 
@@ -91,7 +91,7 @@ export class Lock<M extends Mode = 'sync', Tx = Transaction> {
    * ```
    */
   renew(ttlS?: number): Result<M, boolean> {
-    return this.#renew(ttlS === undefined ? this.ttlS : requireTtl(ttlS, 'ttlS'), undefined)
+    return settle(this.#ops.mode, () => this.#renew(ttlS === undefined ? this.ttlS : requireTtl(ttlS, 'ttlS'), undefined))
   }
 
   /** @internal Renew inside the caller's transaction (the scheduler's fenced tick). */

@@ -11,6 +11,7 @@ export function sqliteLockOps(host: Host): LockOps<'sync', Transaction> {
     return row === undefined ? null : { owner: row.owner, expiresAt: toNumber(row.expires_at) }
   }
   return {
+    mode: 'sync',
     acquire(name, owner, ttlS) {
       return host.write(() => {
         const { executor } = host

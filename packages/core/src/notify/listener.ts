@@ -1,10 +1,8 @@
-import { HonkerError } from '../errors/honker-error.ts'
-import type { Host } from '../host.ts'
-import { toNumber } from '../queue/job-row.ts'
+import type { NotifyOps } from '../engine/notify-ops.ts'
+import { mapResult, type Mode, type Result } from '../executor/executor.ts'
 import { optionalMilliseconds, optionalSignal, requireName, requireObject } from '../validate.ts'
 import { PagedFollower } from '../watcher/paged-follower.ts'
-import { Notification, type NotificationRow } from './notification.ts'
-import { MAX_NOTIFICATION_ID, READ_NOTIFICATIONS } from './notify.sql.ts'
+import { Notification } from './notification.ts'
 
 export interface ListenOptions {
   /** Stop listening when this signal aborts (the iteration ends; nothing is thrown). */
@@ -25,9 +23,9 @@ const DEFAULT_FALLBACK_POLL_MS = 15_000
  * connection or process (Postgres LISTEN). There is no replay: rows already committed when
  * `db.listen()` returned are skipped; use a stream for durable delivery.
  *
- * The subscription to the commit watcher and the starting id are both taken inside `db.listen()`,
- * before it returns, so a notify committed right after is never missed (subscribe before read,
- * docs/compatibility.md 3.7).
+ * The wake subscription and the starting id are both taken inside `db.listen()`, before it
+ * returns (or resolves, on PostgreSQL), so a notify committed right after is never missed
+ * (subscribe before read, docs/compatibility.md 3.7). One class for every engine.
  *
  * ```ts
  * const listener = db.listen('orders', { signal })
@@ -36,14 +34,14 @@ const DEFAULT_FALLBACK_POLL_MS = 15_000
  */
 export class Listener<Payload = unknown> implements AsyncIterableIterator<Notification<Payload>> {
   readonly channel: string
-  readonly #host: Host
+  readonly #ops: NotifyOps<Mode, unknown>
   readonly #follower: PagedFollower<Notification<Payload>>
   readonly #signal: AbortSignal | undefined
   readonly #onAbort = (): void => this.close()
-  #lastId: number
+  #lastId = 0
 
-  /** @internal Use `db.listen()`. */
-  constructor(host: Host, channel: string, options: ListenOptions = {}) {
+  /** @internal Use `db.listen()` (`openListener`): the starting id must be read before it is handed out. */
+  constructor(ops: NotifyOps<Mode, unknown>, channel: string, options: ListenOptions = {}) {
     requireObject(options, 'options')
     this.channel = requireName(channel, 'channel')
     this.#signal = optionalSignal(options.signal, 'signal')
@@ -51,15 +49,9 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
       options.fallbackPollMs === undefined
         ? DEFAULT_FALLBACK_POLL_MS
         : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
-    this.#host = host
-    host.assertOpen()
-    if (host.executor.connection.inTransaction) {
-      // Inside an open transaction the snapshot would count that transaction's own uncommitted
-      // notifications (skipped if it commits; their ids reused by later rows if it rolls back).
-      throw new HonkerError('invalid_argument', 'listen: cannot start inside an open transaction on this connection')
-    }
+    this.#ops = ops
     this.#follower = new PagedFollower(
-      host,
+      { subscribe: () => ops.subscribe(this.channel) },
       {
         readPage: () => this.#readPage(),
         handOut: (notification) => {
@@ -70,16 +62,17 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
       },
       this.#signal,
     )
-    this.#lastId = this.#follower.start(() => {
-      const row = host.executor.get<{ id: number | bigint }>(
-        MAX_NOTIFICATION_ID,
-        MAX_NOTIFICATION_ID.bind({ channel: this.channel }),
-      )
-      return toNumber(row?.id ?? 0)
+  }
+
+  /** @internal Read the starting id (after subscribing), then follow aborts. */
+  begin<M extends Mode>(): Result<M, this> {
+    const started = this.#follower.start(() => mapResult(this.#ops.lastId(this.channel) as Result<M, number>, (id) => void (this.#lastId = id)))
+    return mapResult(started, () => {
+      // Closed at once on abort, not at the next read: the wake subscription goes with it.
+      if (this.#signal?.aborted === true) this.close()
+      else this.#signal?.addEventListener('abort', this.#onAbort, { once: true })
+      return this
     })
-    // Closed at once on abort, not at the next read: the watcher subscription goes with it.
-    if (this.#signal?.aborted === true) this.close()
-    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
   /** The id of the last notification delivered (or the starting point before the first). */
@@ -108,18 +101,18 @@ export class Listener<Payload = unknown> implements AsyncIterableIterator<Notifi
     return this
   }
 
-  /** Stop listening and release the watcher subscription; pending and later `next()` calls end. */
+  /** Stop listening and release the wake subscription; pending and later `next()` calls end. */
   close(): void {
     this.#follower.close()
   }
 
   /** The page after the last notification handed out (a page is read once the previous one is). */
-  #readPage(): Notification<Payload>[] {
-    this.#host.assertOpen()
-    const rows = this.#host.executor.all<NotificationRow>(
-      READ_NOTIFICATIONS,
-      READ_NOTIFICATIONS.bind({ channel: this.channel, after: this.#lastId, limit: PAGE_SIZE }),
-    )
-    return rows.map((row) => new Notification<Payload>(row))
+  #readPage(): Notification<Payload>[] | Promise<Notification<Payload>[]> {
+    return mapResult(this.#ops.read(this.channel, this.#lastId, PAGE_SIZE), (rows) => rows.map((row) => new Notification<Payload>(row)))
   }
+}
+
+/** @internal `db.listen()` on any engine: the listener once subscribed and at its starting id. */
+export function openListener<Payload, M extends Mode>(ops: NotifyOps<M, unknown>, channel: string, options?: ListenOptions): Result<M, Listener<Payload>> {
+  return new Listener<Payload>(ops, channel, options).begin<M>()
 }

@@ -1,13 +1,10 @@
 import { decodePayload } from '../payload.ts'
-import { toNumber } from '../queue/job-row.ts'
+import type { NotificationRow } from '../engine/notify-ops.ts'
 
-/** A `_honker_notifications` row as SQLite returns it. */
-export interface NotificationRow {
-  id: number | bigint
-  channel: string
-  payload: string
-  created_at: number | bigint
-}
+export type { NotificationRow }
+
+/** An integer column as the engine read it (a bigint from SQLite, a string from pg). */
+const int = (value: number | bigint | string): number => (typeof value === 'number' ? value : Number(value))
 
 const UNPARSED: unique symbol = Symbol('unparsed')
 
@@ -28,10 +25,10 @@ export class Notification<Payload = unknown> {
 
   /** @internal */
   constructor(row: NotificationRow) {
-    this.id = toNumber(row.id)
+    this.id = int(row.id)
     this.channel = row.channel
     this.payloadText = row.payload
-    this.createdAt = toNumber(row.created_at)
+    this.createdAt = int(row.created_at)
   }
 
   /** The payload, parsed from JSON on first use; throws InvalidPayloadError for non-JSON text. */

@@ -1,5 +1,7 @@
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import type { NotifyOps, PruneLimits } from '../engine/notify-ops.ts'
+import type { Mode } from '../executor/executor.ts'
 import type { Host } from '../host.ts'
 import { MAX_SECONDS, MAX_TIMER_MS, optionalInteger, requireObject } from '../validate.ts'
 import { PRUNE_NOTIFICATIONS_KEEP_NEWEST, PRUNE_NOTIFICATIONS_OLDER_THAN } from './notify.sql.ts'
@@ -21,10 +23,6 @@ export interface AutoPruneOptions extends PruneNotificationsOptions {
   onError?: (error: unknown) => void
 }
 
-interface PruneLimits {
-  olderThanS: number | undefined
-  maxKeep: number | undefined
-}
 
 const DEFAULT_INTERVAL_MS = 60_000
 
@@ -67,20 +65,22 @@ export function pruneNotifications(host: Host, limits: PruneLimits): number {
 
 /**
  * A retention policy applied on a timer (honker never prunes notifications by itself). The timer
- * does not keep the process alive, and the pruner stops with the database.
+ * does not keep the process alive, and the pruner stops with the database. One class for every
+ * engine; a prune still running when the next tick comes is not doubled.
  */
 export class NotificationPruner {
   readonly olderThanS: number | undefined
   readonly maxKeep: number | undefined
   readonly intervalMs: number
-  readonly #host: Host
+  readonly #ops: NotifyOps<Mode, unknown>
   readonly #onError: (error: unknown) => void
+  #pruning = false
   #timer: NodeJS.Timeout | null
   /** Rows deleted by this pruner so far. */
   deleted = 0
 
   /** @internal Use `db.autoPruneNotifications()`. */
-  constructor(host: Host, options: AutoPruneOptions) {
+  constructor(ops: NotifyOps<Mode, unknown>, options: AutoPruneOptions) {
     const limits = requirePruneLimits(options)
     this.olderThanS = limits.olderThanS
     this.maxKeep = limits.maxKeep
@@ -89,8 +89,7 @@ export class NotificationPruner {
       throw new InvalidArgumentError('onError', 'must be a function')
     }
     this.#onError = options.onError ?? warn
-    this.#host = host
-    host.assertOpen()
+    this.#ops = ops
     this.#timer = setInterval(() => this.#tick(), this.intervalMs)
     this.#timer.unref()
   }
@@ -107,13 +106,23 @@ export class NotificationPruner {
   }
 
   #tick(): void {
-    try {
-      this.deleted += pruneNotifications(this.#host, this)
-    } catch (error) {
-      if (HonkerError.isInstance(error, 'closed')) return this.stop()
-      if (HonkerError.isInstance(error, 'busy')) return
-      this.#onError(error)
-    }
+    if (this.#pruning) return
+    this.#pruning = true
+    Promise.resolve()
+      .then(() => this.#ops.prune(this))
+      .then(
+        (deleted) => {
+          this.deleted += deleted
+        },
+        (error: unknown) => {
+          if (HonkerError.isInstance(error, 'closed')) return this.stop()
+          if (HonkerError.isInstance(error, 'busy')) return
+          this.#onError(error)
+        },
+      )
+      .finally(() => {
+        this.#pruning = false
+      })
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DeadLetterOps } from '../engine/dead-letter-ops.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { optionalInteger, requireInteger, requireObject } from '../validate.ts'
 import type { JobInfo } from './job-row.ts'
 
@@ -53,10 +53,12 @@ export class DeadLetters<M extends Mode = 'sync'> {
    * ```
    */
   list(options: ListDeadOptions = {}): Result<M, JobInfo[]> {
-    requireObject(options, 'options')
-    const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
-    const afterId = optionalInteger(options.afterId, 'afterId', { min: 0 }) ?? 0
-    return this.#ops.list(this.queue, afterId, limit)
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
+      const afterId = optionalInteger(options.afterId, 'afterId', { min: 0 }) ?? 0
+      return this.#ops.list(this.queue, afterId, limit)
+    })
   }
 
   /** How many dead jobs the queue has. */
@@ -75,7 +77,7 @@ export class DeadLetters<M extends Mode = 'sync'> {
    * ```
    */
   retry(ids: readonly number[]): Result<M, number[]> {
-    return mapResult(this.#ops.revive(this.queue, requireIds(ids)), ascending)
+    return settle(this.#ops.mode, () => mapResult(this.#ops.revive(this.queue, requireIds(ids)), ascending))
   }
 
   /**
@@ -98,7 +100,7 @@ export class DeadLetters<M extends Mode = 'sync'> {
    * ```
    */
   delete(ids: readonly number[]): Result<M, number[]> {
-    return mapResult(this.#ops.delete(this.queue, requireIds(ids)), ascending)
+    return settle(this.#ops.mode, () => mapResult(this.#ops.delete(this.queue, requireIds(ids)), ascending))
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ClaimedRow, JobOps } from '../engine/job-ops.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { decodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
 import { errorText } from './transitions.ts'
@@ -75,10 +75,12 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
 
   /** Run again after `delayS`, or dead-letter with `error` when this was the last attempt. */
   retry(options: RetryOptions = {}): Result<M, boolean> {
-    requireObject(options, 'options')
-    // Bounded (100 years) so `now + delayS` stays a safe integer; a larger value is a bug, not a delay.
-    const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? 60
-    return this.#ops.retry(this, delayS, errorText(options.error))
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      // Bounded (100 years) so `now + delayS` stays a safe integer; a larger value is a bug, not a delay.
+      const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? 60
+      return this.#ops.retry(this, delayS, errorText(options.error))
+    })
   }
 
   /** Dead-letter now with `error`, whatever attempts remain. */
@@ -88,11 +90,13 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
 
   /** Keep the claim: it now expires `extendS` seconds from now (default: the visibility timeout). */
   heartbeat(extendS?: number): Result<M, boolean> {
-    const extend = optionalInteger(extendS, 'extendS', { min: 1, max: MAX_SECONDS }) ?? this.#visibilityTimeoutS
-    return mapResult(this.#ops.heartbeat(this, extend), (expiresAt) => {
-      if (expiresAt === null) return false
-      this.claimExpiresAt = expiresAt
-      return true
+    return settle(this.#ops.mode, () => {
+      const extend = optionalInteger(extendS, 'extendS', { min: 1, max: MAX_SECONDS }) ?? this.#visibilityTimeoutS
+      return mapResult(this.#ops.heartbeat(this, extend), (expiresAt) => {
+        if (expiresAt === null) return false
+        this.claimExpiresAt = expiresAt
+        return true
+      })
     })
   }
 

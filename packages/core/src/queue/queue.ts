@@ -1,7 +1,7 @@
 import type { DeadLetterOps } from '../engine/dead-letter-ops.ts'
 import type { JobOps } from '../engine/job-ops.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { optionalInteger, optionalMilliseconds, optionalSignal, requireInteger, requireName, requireObject } from '../validate.ts'
 import type { Transaction } from '../transaction.ts'
 import { TimeSlice } from '../time-slice.ts'
@@ -98,15 +98,19 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
    * ```
    */
   enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number> {
-    requireObject(options, 'options')
-    return this.#ops.insertOne(this.name, payload, options, this.maxAttempts, options.tx)
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      return this.#ops.insertOne(this.name, payload, options, this.maxAttempts, options.tx)
+    })
   }
 
   /** Add many jobs in one transaction (or in `tx`); returns their ids in order. */
   enqueueMany(payloads: readonly Payload[], options: EnqueueCallOptions<Tx> = {}): Result<M, number[]> {
-    if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
-    requireObject(options, 'options')
-    return this.#ops.insert(this.name, payloads, options, this.maxAttempts, options.tx)
+    return settle(this.#ops.mode, () => {
+      if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
+      requireObject(options, 'options')
+      return this.#ops.insert(this.name, payloads, options, this.maxAttempts, options.tx)
+    })
   }
 
   /** Claim the next job, or null if none is ready. */
@@ -116,19 +120,23 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
 
   /** Claim up to `limit` ready jobs in priority, run_at, id order. */
   claimBatch(workerId: string, limit: number): Result<M, Job<Payload, M>[]> {
-    requireName(workerId, 'workerId')
-    requireInteger(limit, 'limit', { min: 1, max: 100_000 })
-    return mapResult(this.#ops.claim(this.name, workerId, limit, this.visibilityTimeoutS), (rows) =>
-      rows.map((row) => new Job<Payload, M>(this.#ops, row, this.visibilityTimeoutS)),
-    )
+    return settle(this.#ops.mode, () => {
+      requireName(workerId, 'workerId')
+      requireInteger(limit, 'limit', { min: 1, max: 100_000 })
+      return mapResult(this.#ops.claim(this.name, workerId, limit, this.visibilityTimeoutS), (rows) =>
+        rows.map((row) => new Job<Payload, M>(this.#ops, row, this.visibilityTimeoutS)),
+      )
+    })
   }
 
   /** Ack jobs this worker owns in one statement; returns how many were still owned. */
   ackBatch(jobs: readonly (Job<Payload, M> | number)[], workerId: string): Result<M, number> {
-    requireName(workerId, 'workerId')
-    if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', 'must be an array')
-    const ids = jobs.map((job) => (typeof job === 'number' ? requireInteger(job, 'jobs[]') : job.id))
-    return this.#ops.ack(ids, workerId)
+    return settle(this.#ops.mode, () => {
+      requireName(workerId, 'workerId')
+      if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', 'must be an array')
+      const ids = jobs.map((job) => (typeof job === 'number' ? requireInteger(job, 'jobs[]') : job.id))
+      return this.#ops.ack(ids, workerId)
+    })
   }
 
   /**
@@ -199,14 +207,12 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
 
   /** A live or dead job by id, or null once acked or cancelled (or if it never existed). */
   getJob(id: number): Result<M, JobInfo | null> {
-    requireInteger(id, 'id')
-    return this.#ops.get(this.name, id)
+    return settle(this.#ops.mode, () => this.#ops.get(this.name, requireInteger(id, 'id')))
   }
 
   /** Delete a pending or running job of any owner; its holder's later ack returns false. */
   cancel(id: number): Result<M, boolean> {
-    requireInteger(id, 'id')
-    return this.#ops.cancel(id)
+    return settle(this.#ops.mode, () => this.#ops.cancel(requireInteger(id, 'id')))
   }
 
   /** Move jobs past `expiresS` to `_honker_dead` ('expired'); returns how many. */
@@ -248,6 +254,10 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
    * ```
    */
   releaseClaims(options: ReleaseClaimsOptions = {}): Result<M, ReleaseClaimsResult> {
+    return settle(this.#ops.mode, () => this.#releaseClaims(options))
+  }
+
+  #releaseClaims(options: ReleaseClaimsOptions): Result<M, ReleaseClaimsResult> {
     requireObject(options, 'options')
     let ids: number[] | null = null
     if (options.ids !== undefined) {
@@ -262,6 +272,10 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
 
 /** A page of live jobs of `queue` (or of every queue when null), in id order. @internal */
 export function listJobs<M extends Mode>(ops: JobOps<M, unknown>, queue: string | null, options: ListJobsOptions = {}): Result<M, JobInfo[]> {
+  return settle(ops.mode, () => listJobsPage(ops, queue, options))
+}
+
+function listJobsPage<M extends Mode>(ops: JobOps<M, unknown>, queue: string | null, options: ListJobsOptions): Result<M, JobInfo[]> {
   requireObject(options, 'options')
   const state = options.state ?? null
   if (state !== null && !LIVE_STATES.includes(state)) {

@@ -9,6 +9,7 @@ const idsOf = (rows: IdRow[]) => rows.map((row) => toNumber(row.id))
 /** Dead letters on SQLite. */
 export function sqliteDeadLetterOps(store: JobStore): DeadLetterOps<'sync'> {
   return {
+    mode: 'sync',
     list(queue, afterId, limit) {
       store.assertOpen()
       return store.executor.all<DeadJobRow>(LIST_DEAD, LIST_DEAD.bind({ queue, after_id: afterId, limit })).map(deadRowToInfo)

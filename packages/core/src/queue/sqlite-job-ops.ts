@@ -12,6 +12,7 @@ import { ack, fail, heartbeat, release, retry } from './transitions.ts'
 /** The queue's operations on SQLite: prepared statements on Honker's connection or the caller's `tx`. */
 export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
   return {
+    mode: 'sync',
     get maxPayloadBytes() {
       return host.maxPayloadBytes
     },

@@ -1,5 +1,5 @@
 import type { RateLimitOps } from '../engine/coordination-ops.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import type { Transaction } from '../transaction.ts'
 import { requireInteger, requireName, requireObject } from '../validate.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
@@ -52,8 +52,10 @@ export class RateLimit<M extends Mode = 'sync', Tx = Transaction> {
    * ```
    */
   try(options: RateLimitTryOptions<Tx> = {}): Result<M, boolean> {
-    requireObject(options, 'options')
-    return this.#ops.tryTake(this.name, this.limit, this.perS, options.tx)
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      return this.#ops.tryTake(this.name, this.limit, this.perS, options.tx)
+    })
   }
 
   /** Slots left in the current window (0 when full). */
@@ -69,6 +71,5 @@ export class RateLimit<M extends Mode = 'sync', Tx = Transaction> {
 
 /** Delete windows that started more than `olderThanS` seconds ago; returns how many. */
 export function sweepRateLimits<M extends Mode>(ops: RateLimitOps<M, unknown>, olderThanS: number): Result<M, number> {
-  requireInteger(olderThanS, 'olderThanS', { min: 0 })
-  return ops.sweep(olderThanS)
+  return settle(ops.mode, () => ops.sweep(requireInteger(olderThanS, 'olderThanS', { min: 0 })))
 }

@@ -9,6 +9,7 @@ export function sqliteRateLimitOps(host: Host): RateLimitOps<'sync', Transaction
   /** honker's `(now / per) * per` with integer division. */
   const windowStart = (perS: number) => Math.floor(host.nowS() / perS) * perS
   return {
+    mode: 'sync',
     tryTake(name, limit, perS, tx) {
       const executor = host.executorFor(tx)
       return executor.run(TRY_RATE_LIMIT, TRY_RATE_LIMIT.bind({ name, window_start: windowStart(perS), limit })).changes === 1

@@ -1,6 +1,6 @@
 import type { ResultOps } from '../engine/coordination-ops.ts'
 import { HonkerError } from '../errors/honker-error.ts'
-import { mapResult, type Mode, type Result } from '../executor/executor.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { decodePayload, encodePayload } from '../payload.ts'
 import type { Transaction } from '../transaction.ts'
 import { MAX_SECONDS, optionalInteger, optionalMilliseconds, optionalSignal, requireInteger, requireObject } from '../validate.ts'
@@ -47,17 +47,20 @@ export class Results<M extends Mode = 'sync', Tx = Transaction> {
 
   /** Upsert a job's result as JSON text (honker_result_save). */
   save(jobId: number, value: unknown, options: SaveResultOptions<Tx> = {}): Result<M, void> {
-    requireJobId(jobId)
-    requireObject(options, 'options')
-    const ttlS = optionalInteger(options.ttlS, 'ttlS', { min: 0, max: MAX_SECONDS }) ?? 0
-    const text = encodePayload(value, 'value', this.#ops.maxPayloadBytes)
-    return this.#ops.save(jobId, text, ttlS, options.tx)
+    return settle(this.#ops.mode, () => {
+      requireJobId(jobId)
+      requireObject(options, 'options')
+      const ttlS = optionalInteger(options.ttlS, 'ttlS', { min: 0, max: MAX_SECONDS }) ?? 0
+      const text = encodePayload(value, 'value', this.#ops.maxPayloadBytes)
+      return this.#ops.save(jobId, text, ttlS, options.tx)
+    })
   }
 
   get<T>(jobId: number): Result<M, ResultLookup<T>> {
-    requireJobId(jobId)
-    return mapResult(this.#ops.getText(jobId), (text): ResultLookup<T> =>
-      text === undefined ? { found: false } : { found: true, value: decodePayload(text, `result of job ${jobId}`) as T },
+    return settle(this.#ops.mode, () =>
+      mapResult(this.#ops.getText(requireJobId(jobId)), (text): ResultLookup<T> =>
+        text === undefined ? { found: false } : { found: true, value: decodePayload(text, `result of job ${jobId}`) as T },
+      ),
     )
   }
 

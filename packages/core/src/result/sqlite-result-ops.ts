@@ -6,6 +6,7 @@ import { GET_RESULT, SAVE_RESULT, SWEEP_RESULTS } from './result.sql.ts'
 /** Results on SQLite; any commit wakes a waiter (the watcher cannot tell commits apart). */
 export function sqliteResultOps(host: Host): ResultOps<'sync', Transaction> {
   return {
+    mode: 'sync',
     get maxPayloadBytes() {
       return host.maxPayloadBytes
     },

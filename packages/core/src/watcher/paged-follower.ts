@@ -1,3 +1,4 @@
+import { isThenable } from '../executor/executor.ts'
 import { TimeSlice } from '../time-slice.ts'
 import type { WakeSubscription } from './wake-subscription.ts'
 
@@ -9,8 +10,8 @@ export const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true,
  * a topic's events and its consumer's offsets). @internal
  */
 export interface PagedSource<Item> {
-  /** The next rows after the last one read, in order (the owner keeps that position), or none. */
-  readPage(): Item[]
+  /** The next rows after the last one read, in order (the owner keeps that position), or none; a promise on an async engine. */
+  readPage(): Item[] | Promise<Item[]>
   /** `item` is the one `next()` hands out now. */
   handOut(item: Item): void
   /** How long to wait for a wake before reading again (the fallback poll); null: until one. */
@@ -61,14 +62,21 @@ export class PagedFollower<Item> {
     this.#subscription = host.subscribe()
   }
 
-  /** The owner's first read (its starting point), after subscribing; if it throws, the subscription is released. */
+  /**
+   * The owner's first read (its starting point), after subscribing; if it fails (throws, or its
+   * promise rejects on an async engine), the subscription is released.
+   */
   start<T>(read: () => T): T {
-    try {
-      return read()
-    } catch (error) {
+    const failed = (error: unknown): never => {
       this.#closed = true
       this.#subscription.close()
       throw error
+    }
+    try {
+      const value = read()
+      return (isThenable(value) ? (value as unknown as Promise<unknown>).catch(failed) : value) as T
+    } catch (error) {
+      return failed(error)
     }
   }
 
@@ -118,7 +126,8 @@ export class PagedFollower<Item> {
           this.#source.handOut(item)
           return { done: false, value: item }
         }
-        this.#page = this.#source.readPage()
+        const page = this.#source.readPage()
+        this.#page = Array.isArray(page) ? page : await page
         this.#cursor = 0
         if (this.#page.length > 0) continue
         const woke = await this.#subscription.wait({ timeoutMs: this.#source.waitTimeoutMs(), signal: this.#signal })

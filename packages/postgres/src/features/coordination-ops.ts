@@ -11,6 +11,7 @@ import { runnerOf, type PgTransaction } from './transaction.ts'
 export function pgLockOps(engine: PgEngine, owner: object): LockOps<'async', PgTransaction> {
   const c = engine.coordination
   return {
+    mode: 'async',
     async acquire(name, holder, ttlS) {
       const { rows } = await engine.query<{ owner: string; expires_at: string; now: string }>(c.acquireLock, [name, holder, ttlS])
       const row = rows[0]
@@ -41,6 +42,7 @@ export function pgLockOps(engine: PgEngine, owner: object): LockOps<'async', PgT
 export function pgRateLimitOps(engine: PgEngine, owner: object): RateLimitOps<'async', PgTransaction> {
   const c = engine.coordination
   return {
+    mode: 'async',
     async tryTake(name, limit, perS, tx) {
       return (await engine.query(c.tryRateLimit, [name, perS, limit], runnerOf(tx, owner))).rowCount === 1
     },
@@ -57,6 +59,7 @@ export function pgRateLimitOps(engine: PgEngine, owner: object): RateLimitOps<'a
 export function pgResultOps(engine: PgEngine, owner: object): ResultOps<'async', PgTransaction> {
   const c = engine.coordination
   return {
+    mode: 'async',
     maxPayloadBytes: engine.maxPayloadBytes,
     async save(jobId, valueText, ttlS, tx) {
       await engine.query(c.saveResult, [jobId, valueText, ttlS, wakeKey('r', jobId)], runnerOf(tx, owner))

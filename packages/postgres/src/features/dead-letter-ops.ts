@@ -8,6 +8,7 @@ export function pgDeadLetterOps(engine: PgEngine): DeadLetterOps<'async'> {
   const { jobs } = engine
   const idsOf = (rows: { id: string }[]) => rows.map((row) => Number(row.id))
   return {
+    mode: 'async',
     async list(queue, afterId, limit) {
       return (await engine.query<PgJobRow>(jobs.listDead, [queue, afterId, limit])).rows.map(deadRowToInfo)
     },

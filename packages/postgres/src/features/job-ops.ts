@@ -20,6 +20,7 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
     return ids
   }
   return {
+    mode: 'async',
     maxPayloadBytes: engine.maxPayloadBytes,
     get closed() {
       return engine.closed

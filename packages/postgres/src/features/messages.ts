@@ -14,61 +14,8 @@ import { Follower } from './follower.ts'
 import { appendEvent, insertNotification, saveOffsetOn } from '../writes.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
-interface NotificationRow {
-  id: string
-  channel: string
-  payload: string
-  created_at: string
-}
-
-const PAGE_SIZE = 256
 const DEFAULT_FALLBACK_POLL_MS = 15_000
 
-/** Insert a notification (in `tx` when given); its NOTIFY wakes listeners at commit. */
-export async function notify(engine: PgEngine, owner: object, channel: string, payload: unknown, tx: PgTransaction | undefined): Promise<number> {
-  const runner = runnerOf(tx, owner) ?? engine.pool
-  engine.assertOpen()
-  return insertNotification(engine, runner, channel, payload)
-}
-
-/**
- * Notifications on `channel` committed after this call resolves, in id order, from any process.
- * The subscription and the starting id are both taken before it resolves.
- */
-export async function listen<Payload>(engine: PgEngine, channel: string, options: ListenOptions = {}): Promise<Follower<Notification<Payload>>> {
-  requireName(channel, 'channel')
-  requireObject(options, 'options')
-  const signal = optionalSignal(options.signal, 'signal')
-  const fallbackMs =
-    options.fallbackPollMs === undefined ? DEFAULT_FALLBACK_POLL_MS : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
-  const subscription = engine.wake.subscribe([wakeKey('n', channel)])
-  try {
-    const { rows } = await engine.query<{ id: string }>(engine.messages.lastNotificationId, [channel])
-    const source = {
-      read: async (after: number) => {
-        const page = await engine.query<NotificationRow>(engine.messages.readNotifications, [channel, after, PAGE_SIZE])
-        return page.rows.map(
-          (row) => new Notification<Payload>({ id: Number(row.id), channel: row.channel, payload: row.payload, created_at: Number(row.created_at) }),
-        )
-      },
-      cursorOf: (item: Notification<Payload>) => item.id,
-    }
-    return new Follower(subscription, source, Number(rows[0]!.id), { signal, fallbackMs })
-  } catch (error) {
-    subscription.close()
-    throw error
-  }
-}
-
-export async function pruneNotifications(engine: PgEngine, options: PruneNotificationsOptions): Promise<number> {
-  requireObject(options, 'options')
-  const olderThanS = optionalInteger(options?.olderThanS, 'olderThanS', { min: 0 }) ?? null
-  const maxKeep = optionalInteger(options?.maxKeep, 'maxKeep', { min: 0 }) ?? null
-  if (olderThanS === null && maxKeep === null) throw new HonkerError('invalid_argument', 'pruneNotifications needs olderThanS or maxKeep')
-  return (await engine.query(engine.messages.pruneNotifications, [olderThanS, maxKeep])).rowCount ?? 0
-}
-
-/** `@honker/core`'s publish options, with a transaction of this engine. */
 export type PublishOptions = Omit<CorePublishOptions, 'tx'> & { tx?: PgTransaction }
 
 interface EventRow {
