@@ -4,25 +4,25 @@ import {
   Lock,
   NotificationPruner,
   openListener,
-  requirePruneLimits,
-  type AutoPruneOptions,
-  type Listener,
-  type NotifyOps,
   Outbox,
   Queue,
   RateLimit,
-  requireName,
-  requireObject,
-  type QueueEngine,
   requireFunction,
+  requireName,
+  requirePruneLimits,
+  requireObject,
   Results,
   sweepRateLimits,
   withLock,
+  type AutoPruneOptions,
   type JobInfo,
+  type Listener,
   type ListJobsOptions,
   type LockContext,
-  type RateLimitOps,
   type LockOps,
+  type NotifyOps,
+  type QueueEngine,
+  type RateLimitOps,
   type ResultLookup,
   type SaveResultOptions,
   type WaitResultOptions,
@@ -136,7 +136,7 @@ export class PgDatabase {
   }
 
   /** Live jobs of every queue (or `queue`), in id order. */
-  listJobs(options: ListJobsOptions & { queue?: string } = {}): Promise<JobInfo[]> {
+  async listJobs(options: ListJobsOptions & { queue?: string } = {}): Promise<JobInfo[]> {
     requireObject(options, 'options')
     const { queue, ...page } = options
     return listJobs(this.#queueEngine.jobs, queue === undefined ? null : requireName(queue, 'queue'), page)

@@ -88,6 +88,7 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
       ['sweepRateLimits', () => db.sweepRateLimits(-1)],
       ['notify', () => db.notify('', 1)],
       ['listen', () => db.listen('')],
+      ['db.listJobs', () => db.listJobs({ queue: '' })],
     ]
     for (const [name, call] of calls) {
       let result: unknown
