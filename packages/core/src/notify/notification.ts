@@ -1,10 +1,8 @@
 import { decodePayload } from '../payload.ts'
 import type { NotificationRow } from '../engine/notify-ops.ts'
+import { toNumber } from '../queue/job-row.ts'
 
 export type { NotificationRow }
-
-/** An integer column as the engine read it (a bigint from SQLite, a string from pg). */
-const int = (value: number | bigint | string): number => (typeof value === 'number' ? value : Number(value))
 
 const UNPARSED: unique symbol = Symbol('unparsed')
 
@@ -25,10 +23,10 @@ export class Notification<Payload = unknown> {
 
   /** @internal */
   constructor(row: NotificationRow) {
-    this.id = int(row.id)
+    this.id = toNumber(row.id)
     this.channel = row.channel
     this.payloadText = row.payload
-    this.createdAt = int(row.created_at)
+    this.createdAt = toNumber(row.created_at)
   }
 
   /** The payload, parsed from JSON on first use; throws InvalidPayloadError for non-JSON text. */

@@ -84,8 +84,9 @@ export interface JobInfo {
   diedAt: number | null
 }
 
-export function toNumber(value: number | bigint): number {
-  return typeof value === 'bigint' ? Number(value) : value
+/** An integer column as the engine read it: a number, a bigint (SQLite's safe-integer handles) or a string (pg). */
+export function toNumber(value: number | bigint | string): number {
+  return typeof value === 'number' ? value : Number(value)
 }
 
 export function toNullableNumber(value: number | bigint | null): number | null {

@@ -2,6 +2,7 @@ import type { ClaimedRow, JobOps } from '../engine/job-ops.ts'
 import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { decodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
+import { toNumber } from './job-row.ts'
 import { errorText } from './transitions.ts'
 
 export interface RetryOptions {
@@ -13,8 +14,6 @@ export interface RetryOptions {
 
 const UNPARSED = Symbol('unparsed')
 
-/** An integer column as the engine read it (a bigint from SQLite, a string from pg). */
-const int = (value: number | bigint | string): number => (typeof value === 'number' ? value : Number(value))
 
 /**
  * A job this worker has claimed. Its methods return honest booleans: `false` means the claim was
@@ -44,17 +43,17 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
   constructor(ops: JobOps<M, unknown>, row: ClaimedRow, visibilityTimeoutS: number) {
     this.#ops = ops
     this.#visibilityTimeoutS = visibilityTimeoutS
-    this.id = int(row.id)
+    this.id = toNumber(row.id)
     this.queue = row.queue
     this.payloadText = row.payload
     this.workerId = row.worker_id ?? ''
-    this.attempts = int(row.attempts)
-    this.maxAttempts = int(row.max_attempts)
-    this.priority = int(row.priority)
-    this.runAt = int(row.run_at)
-    this.createdAt = int(row.created_at)
-    this.expiresAt = row.expires_at === null ? null : int(row.expires_at)
-    this.claimExpiresAt = int(row.claim_expires_at ?? 0)
+    this.attempts = toNumber(row.attempts)
+    this.maxAttempts = toNumber(row.max_attempts)
+    this.priority = toNumber(row.priority)
+    this.runAt = toNumber(row.run_at)
+    this.createdAt = toNumber(row.created_at)
+    this.expiresAt = row.expires_at === null ? null : toNumber(row.expires_at)
+    this.claimExpiresAt = toNumber(row.claim_expires_at ?? 0)
   }
 
   /** The payload, parsed from JSON on first use; throws InvalidPayloadError for non-JSON text. */

@@ -1,4 +1,4 @@
-import type { ClaimedRow, JobOps } from '@honker/core/engine'
+import type { ClaimedRow, EnqueueOptions, JobOps } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { insertJobs } from '../writes.ts'
@@ -12,7 +12,7 @@ import { runnerOf, type PgTransaction } from './transaction.ts'
  */
 export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTransaction> {
   const { jobs } = engine
-  const insert = async (queue: string, payloads: readonly unknown[], options: Parameters<typeof insertJobs>[4], maxAttempts: number, tx: PgTransaction | undefined) => {
+  const insert = async (queue: string, payloads: readonly unknown[], options: EnqueueOptions, maxAttempts: number, tx: PgTransaction | undefined) => {
     const runner = runnerOf(tx, owner) ?? engine.pool
     engine.assertOpen()
     const ids = await insertJobs(engine, runner, queue, payloads, options, maxAttempts)
