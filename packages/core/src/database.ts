@@ -29,10 +29,12 @@ import {
   type AutoPruneOptions,
   type PruneNotificationsOptions,
 } from './notify/prune.ts'
+import { sqliteStreamOps } from './stream/sqlite-stream-ops.ts'
 import { Stream } from './stream/stream.ts'
 import { Lock, withLock, type LockContext, type LockOptions, type WithLockOptions } from './lock/lock.ts'
 import { sqliteLockOps } from './lock/sqlite-lock-ops.ts'
 import { Scheduler } from './scheduler/scheduler.ts'
+import { sqliteScheduleOps } from './scheduler/sqlite-schedule-ops.ts'
 import { Transaction } from './transaction.ts'
 import { requireFunction, requireName, requireObject } from './validate.ts'
 import type { WatcherOptions } from './watcher/commit-watcher.ts'
@@ -76,6 +78,8 @@ export class Database implements Host {
   #closed = false
   readonly #queueEngine = { jobs: sqliteJobOps(this), dead: sqliteDeadLetterOps(this) }
   readonly #notifyOps = sqliteNotifyOps(this)
+  readonly #streamOps = sqliteStreamOps(this)
+  readonly #scheduleOps = sqliteScheduleOps(this)
   readonly #lockOps = sqliteLockOps(this)
   readonly #rateLimitOps = sqliteRateLimitOps(this)
   readonly #results = new Results(sqliteResultOps(this))
@@ -309,7 +313,7 @@ export class Database implements Host {
    */
   stream<Payload = unknown>(topic: string): Stream<Payload> {
     this.assertOpen()
-    return new Stream<Payload>(this, topic)
+    return new Stream<Payload>(this.#streamOps, topic)
   }
 
   /**
@@ -353,7 +357,7 @@ export class Database implements Host {
    */
   scheduler(): Scheduler {
     this.assertOpen()
-    return new Scheduler(this)
+    return new Scheduler(this.#scheduleOps)
   }
 
   /**

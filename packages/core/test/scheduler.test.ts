@@ -4,6 +4,7 @@ import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
 import { HonkerError, nextAfter, open, type Database, type FiredJob, type Scheduler } from '../src/index.ts'
 import { SchedulerRunner } from '../src/scheduler/scheduler-runner.ts'
+import { sqliteScheduleOps } from '../src/scheduler/sqlite-schedule-ops.ts'
 import type { Host } from '../src/host.ts'
 import { onCleanup, sleep, tempDbPath } from './helpers.ts'
 
@@ -499,7 +500,7 @@ describe('scheduler.run (one process)', () => {
         return typeof value === 'function' ? value.bind(target) : value
       },
     }) as Host
-    const runner = new SchedulerRunner(counting, db.scheduler(), { owner: 'idle', lockTtlS: 60 })
+    const runner = new SchedulerRunner(sqliteScheduleOps(counting), { owner: 'idle', lockTtlS: 60 })
     await new Promise<void>((resolve) => runner.once('leader:acquired', resolve))
     await sleep(2500)
     await runner.stop()

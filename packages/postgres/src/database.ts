@@ -1,5 +1,4 @@
 import {
-  HonkerError,
   listJobs,
   Lock,
   NotificationPruner,
@@ -12,6 +11,8 @@ import {
   requirePruneLimits,
   requireObject,
   Results,
+  Scheduler,
+  Stream,
   sweepRateLimits,
   withLock,
   type AutoPruneOptions,
@@ -25,20 +26,23 @@ import {
   type RateLimitOps,
   type ResultLookup,
   type SaveResultOptions,
+  type StreamOps,
+  type ScheduleOps,
+  type SchedulerRunner,
+  type StreamSubscription,
+  type PublishOptions,
   type WaitResultOptions,
   type WithLockOptions,
 } from '@honker/core/engine'
 import type { PgEngine } from './engine.ts'
-import { toHonkerError } from './errors.ts'
-import type { PgPoolClient } from './pg.ts'
 import { pgLockOps, pgRateLimitOps, pgResultOps } from './features/coordination-ops.ts'
-import { PgStream } from './features/messages.ts'
+import { pgStreamOps } from './features/stream-ops.ts'
 import { pgNotifyOps } from './features/notify-ops.ts'
 import type { PgOutbox, PgOutboxDelivery, PgQueue } from './features/queue.ts'
 import { pgJobOps } from './features/job-ops.ts'
 import { pgDeadLetterOps } from './features/dead-letter-ops.ts'
-import { PgScheduler } from './features/scheduler.ts'
-import { PgTransaction } from './features/transaction.ts'
+import { pgScheduleOps } from './features/schedule-ops.ts'
+import { runTransaction, type PgTransaction } from './features/transaction.ts'
 import type { ListenOptions, LockOptions, OutboxOptions, PruneNotificationsOptions, QueueOptions, RateLimitOptions } from '@honker/core'
 
 /** core's Lock and RateLimit on PostgreSQL: every call returns a promise. */
@@ -46,6 +50,13 @@ export type PgLock = Lock<'async', PgTransaction>
 export type PgRateLimit = RateLimit<'async', PgTransaction>
 export type PgSaveResultOptions = SaveResultOptions<PgTransaction>
 export type PgLockContext = LockContext<'async', PgTransaction>
+/** core's Stream and StreamSubscription on PostgreSQL. */
+export type PgStream<Payload = unknown> = Stream<Payload, 'async', PgTransaction>
+export type PgStreamSubscription<Payload = unknown> = StreamSubscription<Payload, 'async'>
+export type PgPublishOptions = PublishOptions<PgTransaction>
+/** core's Scheduler and its leader loop on PostgreSQL. */
+export type PgScheduler = Scheduler<'async', PgTransaction>
+export type PgSchedulerRunner = SchedulerRunner<'async', PgTransaction>
 
 /**
  * Honker on a PostgreSQL database: the API of `@honker/core`'s Database, each method returning a
@@ -59,6 +70,8 @@ export class PgDatabase {
   readonly #queues = new Map<string, PgQueue<unknown>>()
   readonly #queueEngine: QueueEngine<'async', PgTransaction>
   readonly #notifyOps: NotifyOps<'async', PgTransaction>
+  readonly #streamOps: StreamOps<'async', PgTransaction>
+  readonly #scheduleOps: ScheduleOps<'async', PgTransaction>
   #notificationPruner: NotificationPruner | null = null
 
   /** @internal Use `open({ postgres })`. */
@@ -66,6 +79,8 @@ export class PgDatabase {
     this.#engine = engine
     this.#queueEngine = { jobs: pgJobOps(engine, this), dead: pgDeadLetterOps(engine) }
     this.#notifyOps = pgNotifyOps(engine, this)
+    this.#streamOps = pgStreamOps(engine, this)
+    this.#scheduleOps = pgScheduleOps(engine, this)
     this.#lockOps = pgLockOps(engine, this)
     this.#rateLimitOps = pgRateLimitOps(engine, this)
     this.#results = new Results(pgResultOps(engine, this))
@@ -97,31 +112,7 @@ export class PgDatabase {
    */
   async transaction<T>(fn: (tx: PgTransaction) => Promise<T> | T): Promise<T> {
     requireFunction(fn, 'fn')
-    this.#engine.assertOpen()
-    let client: PgPoolClient
-    try {
-      client = await this.#engine.pool.connect()
-    } catch (error) {
-      throw toHonkerError(error)
-    }
-    const tx = new PgTransaction(client, this)
-    let lost = false
-    let committing = false
-    try {
-      await client.query({ text: 'BEGIN' })
-      const result = await fn(tx)
-      committing = true
-      await client.query({ text: 'COMMIT' })
-      return result
-    } catch (error) {
-      const coded = toHonkerError(error, { committing })
-      lost = HonkerError.isInstance(coded, 'connection_lost')
-      if (!lost && !committing) await client.query({ text: 'ROLLBACK' }).catch(() => {})
-      throw coded
-    } finally {
-      tx.end()
-      client.release(lost)
-    }
+    return runTransaction(this.#engine, this, fn)
   }
 
   queue<Payload = unknown>(name: string, options?: QueueOptions): PgQueue<Payload> {
@@ -167,7 +158,7 @@ export class PgDatabase {
   }
 
   stream<Payload = unknown>(topic: string): PgStream<Payload> {
-    return new PgStream<Payload>(this.#engine, this, topic)
+    return new Stream<Payload, 'async', PgTransaction>(this.#streamOps, topic)
   }
 
   /** A named lease on the database's clock, shared by every app server: `acquire()`, `renew()`, `release()`. */
@@ -217,7 +208,7 @@ export class PgDatabase {
   }
 
   scheduler(): PgScheduler {
-    return new PgScheduler(this.#engine, this)
+    return new Scheduler<'async', PgTransaction>(this.#scheduleOps)
   }
 
   /** The current unix second on the database's clock (or the `clock` option's). */

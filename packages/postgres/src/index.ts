@@ -6,13 +6,21 @@
  * results, with `@honker/core`'s API and semantics, every method returning a promise.
  */
 export { open, type OpenPostgresOptions } from './open.ts'
-export { PgDatabase, type PgLock, type PgRateLimit, type PgSaveResultOptions as SaveResultOptions, type PgLockContext as LockContext } from './database.ts'
+export {
+  PgDatabase,
+  type PgLock,
+  type PgRateLimit,
+  type PgSaveResultOptions as SaveResultOptions,
+  type PgLockContext as LockContext,
+  type PgStream,
+  type PgStreamSubscription,
+  type PgPublishOptions as PublishOptions,
+  type PgScheduler,
+  type PgSchedulerRunner,
+} from './database.ts'
 export type { PgQueue, PgJob, PgDeadLetters, PgOutbox, PgOutboxDelivery, EnqueueCallOptions, QueueCounts } from './features/queue.ts'
 export { PgTransaction } from './features/transaction.ts'
-export { PgStream, PgStreamSubscription, type PublishOptions } from './features/messages.ts'
-export { Follower } from './features/follower.ts'
 export type { ResultLookup, WaitResultOptions, WithLockOptions, RetryOptions } from '@honker/core/engine'
-export { PgScheduler, PgSchedulerRunner } from './features/scheduler.ts'
 export { PostgresError } from './errors.ts'
 export { copyFromSqlite, type CopyReport } from './copy-from-sqlite.ts'
 export { migrate, type PgMigrationReport } from './schema/migrate.ts'

@@ -25,8 +25,8 @@ export function wakeChannel(schema: string): string {
   return `honker_${sha256(schema).slice(0, 24)}`
 }
 
-/** What a wake is about: a queue, a notify channel, a stream topic, a job's result, a lock. */
-export type WakeTopic = 'q' | 'n' | 's' | 'r' | 'l'
+/** What a wake is about: a queue, a notify channel, a stream topic, a job's result, a lock, the schedules. */
+export type WakeTopic = 'q' | 'n' | 's' | 'r' | 'l' | 't'
 
 /**
  * The NOTIFY payload for one name: short enough for NOTIFY's 8,000-byte limit whatever the name,
@@ -41,3 +41,6 @@ export function wakeKey(topic: WakeTopic, name: string | number): string {
 export function orderingLockName(schema: string, topic: WakeTopic, name: string): string {
   return `${schema}:${topic}:${name}`
 }
+
+/** Sent when a task is created, redefined or resumed: the scheduler's leader re-reads its next boundary. */
+export const TASKS_WAKE_KEY = 't:tasks'

@@ -61,7 +61,7 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
     expect((await q.counts()).pending).toBe(1)
   })
 
-  it('bad input to a method that returns a promise rejects with its code; it never throws synchronously', async () => {
+  it('bad input to a method that returns a promise rejects with its code; it never throws synchronously (25 methods)', async () => {
     const db = await freshDatabase()
     const q = db.queue('shape')
     const job = (await (async () => {
@@ -89,6 +89,11 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
       ['notify', () => db.notify('', 1)],
       ['listen', () => db.listen('')],
       ['db.listJobs', () => db.listJobs({ queue: '' })],
+      ['stream.publish', () => db.stream('s').publish(1, 'key' as never)],
+      ['stream.readSince', () => db.stream('s').readSince(-1, 10)],
+      ['stream.saveOffset', () => db.stream('s').saveOffset('', 1)],
+      ['stream.getOffset', () => db.stream('s').getOffset('')],
+      ['stream.subscribe', () => db.stream('s').subscribe({ consumer: 'c', saveEveryS: -1 })],
     ]
     for (const [name, call] of calls) {
       let result: unknown
@@ -105,6 +110,8 @@ describe('bad input on PostgreSQL: coded errors, nothing half-written', () => {
     db.close()
     expect(await codeOf(q.enqueue(1))).toBe('closed')
     expect(await codeOf(db.listen('x'))).toBe('closed')
+    expect(await codeOf(db.stream('s').publish(1))).toBe('closed')
+    expect(await codeOf(db.stream('s').subscribe({ consumer: 'c' }))).toBe('closed')
   })
 
   it('runs the migration once when many pools open a fresh schema at once', async () => {

@@ -1141,7 +1141,7 @@ static void fn_scheduler_tick(sqlite3_context *ctx, int argc, sqlite3_value **ar
 
 /* honker_scheduler_update(name, expr|NULL, payload|NULL, priority|NULL, expires_s|NULL, touch_expires
  *                         [, max_attempts|NULL, touch_max_attempts]) -> 0|1.
- * core: Scheduler.update() = GET_TASK, then UPDATE_TASK with the unchanged fields taken from the row;
+ * core: GET_TASK, then UPDATE_TASK with the unchanged fields taken from the row (as Scheduler.update() merges them);
  * next_fire_at is recomputed only when the expression actually changes. honker's flags: expires_s and
  * max_attempts apply only when their touch flag is non-zero (then NULL clears expires_s and resets
  * max_attempts to 3; values < 1 clamp to 1). */

@@ -58,3 +58,17 @@ export function settle<M extends Mode, T>(mode: M, fn: () => Result<M, T>): Resu
     return Promise.reject(error) as Result<M, T>
   }
 }
+
+/**
+ * Run `fn`, handing a failure to `onError` whether it throws (a synchronous engine) or its promise
+ * rejects (an asynchronous one); `onError` rethrows what it does not absorb.
+ */
+export function recoverResult<M extends Mode, T, U>(fn: () => Result<M, T>, onError: (error: unknown) => U): Result<M, T | U> {
+  try {
+    const value = fn()
+    if (isThenable(value)) return (value as unknown as Promise<T>).catch(onError) as Result<M, T | U>
+    return value as Result<M, T | U>
+  } catch (error) {
+    return onError(error) as Result<M, T | U>
+  }
+}

@@ -89,7 +89,7 @@ export function toNumber(value: number | bigint | string): number {
   return typeof value === 'number' ? value : Number(value)
 }
 
-export function toNullableNumber(value: number | bigint | null): number | null {
+export function toNullableNumber(value: number | bigint | string | null): number | null {
   return value === null ? null : toNumber(value)
 }
 

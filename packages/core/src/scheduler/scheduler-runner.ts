@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { HonkerError } from '../errors/honker-error.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
-import type { Host } from '../host.ts'
+import type { ScheduleOps } from '../engine/schedule-ops.ts'
+import type { Mode } from '../executor/executor.ts'
 import { Lock } from '../lock/lock.ts'
-import { sqliteLockOps } from '../lock/sqlite-lock-ops.ts'
+import type { Transaction } from '../transaction.ts'
 import { optionalInteger, optionalSignal, requireName } from '../validate.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
-import { tickTasks, type FiredJob } from './tick.ts'
+import type { FiredJob } from './tick.ts'
 
 /** The lock every honker binding's scheduler loop elects its leader with. */
 export const SCHEDULER_LOCK_NAME = 'honker-scheduler'
@@ -50,11 +51,6 @@ function isFatal(error: unknown): boolean {
   )
 }
 
-/** What the runner needs from the scheduler. @internal */
-export interface SchedulerSource {
-  soonest(): number | null
-}
-
 /**
  * The scheduler's leader loop (honker's hot standby, docs/compatibility.md 5.1): every running process
  * competes for the `honker-scheduler` lock; the holder ticks, the rest stand by.
@@ -68,14 +64,16 @@ export interface SchedulerSource {
  *
  * As standby it reads the lock (no write) on every commit and every `standbyRetryS`, and tries to
  * take it the moment the leader's lease lapses or is released.
+ *
+ * One loop for every engine. All times are the engine's clock: on PostgreSQL the server's, so
+ * app servers whose clocks disagree still agree on who leads and when a boundary is due.
  */
-export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
+export class SchedulerRunner<M extends Mode = 'sync', Tx = Transaction> extends EventEmitter<SchedulerRunnerEvents> {
   readonly owner: string
   /** Settles when the loop has stopped: rejects if it stopped because of an error. */
   readonly done: Promise<void>
-  readonly #host: Host
-  readonly #source: SchedulerSource
-  readonly #lock: Lock
+  readonly #ops: ScheduleOps<M, Tx>
+  readonly #lock: Lock<M, Tx>
   readonly #renewIntervalMs: number
   readonly #standbyRetryMs: number
   readonly #abort = new AbortController()
@@ -86,7 +84,7 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
   #stopping = false
 
   /** @internal Use `scheduler.run()`. */
-  constructor(host: Host, source: SchedulerSource, options: SchedulerRunOptions = {}) {
+  constructor(ops: ScheduleOps<M, Tx>, options: SchedulerRunOptions = {}) {
     super()
     if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an options object')
     this.owner = options.owner === undefined ? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` : requireName(options.owner, 'owner')
@@ -95,11 +93,10 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
     // Three renewals per TTL (honker: every 20 s of a 60 s lease), so one slow tick never loses it.
     this.#renewIntervalMs = Math.max(1, Math.floor((ttlS * 1000) / 3))
     const signal = optionalSignal(options.signal, 'signal')
-    this.#host = host
-    this.#source = source
-    this.#lock = new Lock(sqliteLockOps(host), SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
+    this.#ops = ops
+    this.#lock = new Lock(ops.locks, SCHEDULER_LOCK_NAME, { ttlS, owner: this.owner })
     // Subscribe before the first read: a commit between that read and the first wait must wake us.
-    this.#subscription = host.subscribe()
+    this.#subscription = ops.subscribe()
     this.done = this.#loop()
     this.done.catch(() => {}) // observed through `done` or 'scheduler:stopped'; never an unhandled rejection
     if (signal !== undefined) {
@@ -135,7 +132,7 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
       while (!this.#stopping) {
         let timeoutMs: number
         try {
-          timeoutMs = this.#leader ? this.#lead() : this.#standBy()
+          timeoutMs = this.#leader ? await this.#lead() : await this.#standBy()
         } catch (error) {
           if (isFatal(error)) throw error
           this.#emit('scheduler:error', error)
@@ -150,7 +147,7 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
       if (this.#leader) {
         this.#leader = false
         try {
-          this.#lock.release()
+          await this.#lock.release()
         } catch {
           // The database is closed: the lease lapses after its TTL.
         }
@@ -161,22 +158,22 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
   }
 
   /** One leader step; returns how long to sleep. */
-  #lead(): number {
-    const host = this.#host
-    let nowMs = host.nowMs()
-    let soonest = this.#source.soonest()
+  async #lead(): Promise<number> {
+    let nowMs = await this.#ops.nowMs()
+    let soonest = await this.#ops.soonest()
     if (nowMs >= this.#renewDueMs || (soonest !== null && soonest * 1000 <= nowMs)) {
-      const fired = host.write(() => (this.#lock.renew() ? tickTasks(host, host.nowS()) : null))
+      // The tick renews the lease in its own transaction and fires nothing if it was lost.
+      const fired = await this.#ops.tick(undefined, this.#lock)
       if (fired === null) {
         this.#leader = false
         this.#standbyAnnounced = false
         this.#emit('leader:lost')
         return 0
       }
-      nowMs = host.nowMs()
+      nowMs = await this.#ops.nowMs()
       this.#renewDueMs = nowMs + this.#renewIntervalMs
       for (const job of fired) this.#emit('task:fired', job)
-      soonest = this.#source.soonest()
+      soonest = await this.#ops.soonest()
     }
     // A boundary is due once the clock reaches its whole second.
     const untilFire = soonest === null ? Infinity : soonest * 1000 - nowMs
@@ -184,18 +181,18 @@ export class SchedulerRunner extends EventEmitter<SchedulerRunnerEvents> {
   }
 
   /** One standby step; returns how long to sleep. */
-  #standBy(): number {
-    const nowMs = this.#host.nowMs()
-    let holder = this.#lock.peek()
+  async #standBy(): Promise<number> {
+    const nowMs = await this.#ops.nowMs()
+    let holder = await this.#lock.peek()
     // Only write when the lock looks free (or is already ours, e.g. after a restart with the same owner).
     if (holder === null || holder.expiresAt * 1000 <= nowMs || holder.owner === this.owner) {
-      if (this.#lock.acquire()) {
+      if (await this.#lock.acquire()) {
         this.#leader = true
         this.#renewDueMs = 0
         this.#emit('leader:acquired')
         return 0
       }
-      holder = this.#lock.peek()
+      holder = await this.#lock.peek()
     }
     if (!this.#standbyAnnounced) {
       this.#standbyAnnounced = true

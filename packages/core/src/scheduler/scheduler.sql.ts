@@ -11,7 +11,7 @@ const TASK_COLUMNS = `name, queue, cron_expr, payload, priority, expires_s, next
 export const GET_TASK = statement('get_task', `SELECT ${TASK_COLUMNS} FROM _honker_scheduler_tasks WHERE name = :name`)
 
 /**
- * Create or redefine a task. `enabled` is left out on purpose: a new row gets the default 1 and a
+ * Create or redefine a task (`add`, and `update` with the old values merged in). `enabled` is left out on purpose: a new row gets the default 1 and a
  * paused task stays paused when it is registered again (honker's rule).
  */
 export const UPSERT_TASK = statement(
@@ -24,7 +24,11 @@ export const UPSERT_TASK = statement(
      max_attempts = excluded.max_attempts`,
 )
 
-/** Replace the editable fields of an existing task (`update`); the caller merged the old values in. */
+/**
+ * Replace the editable fields of an existing task; unchanged fields are taken from the row. The
+ * SQL-functions extension's `honker_scheduler_update` runs it (core's `update` writes through
+ * UPSERT_TASK with the row merged in, as every engine does).
+ */
 export const UPDATE_TASK = statement(
   'update_task',
   `UPDATE _honker_scheduler_tasks

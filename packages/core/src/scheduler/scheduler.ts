@@ -11,26 +11,18 @@
  *   Only a changed definition recomputes it; `update` recomputes only when the expression changes.
  * - `maxAttempts` below 1 is rejected (`invalid_argument`) instead of clamped to 1: a 0 is a typo.
  */
-import type { Host } from '../host.ts'
+import type { ScheduleOps } from '../engine/schedule-ops.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import { toNumber } from '../queue/job-row.ts'
 import { DEFAULT_MAX_ATTEMPTS } from '../queue/enqueue.ts'
 import { encodePayload } from '../payload.ts'
+import type { Transaction } from '../transaction.ts'
 import { MAX_SECONDS, optionalInteger, requireInteger, requireName } from '../validate.ts'
 import { parseSchedule, type Schedule } from './cron.ts'
 import { SchedulerRunner, type SchedulerRunOptions } from './scheduler-runner.ts'
-import {
-  DELETE_TASK,
-  GET_TASK,
-  LIST_TASKS,
-  PAUSE_TASK,
-  RESUME_TASK,
-  SOONEST_FIRE,
-  UPDATE_TASK,
-  UPSERT_TASK,
-} from './scheduler.sql.ts'
-import { taskRowToTask, type ScheduledTask, type TaskRow } from './task-row.ts'
-import { tickTasks, type FiredJob } from './tick.ts'
+import { taskRowToTask, type ScheduledTask, type TaskRow, type TaskValues } from './task-row.ts'
+import type { FiredJob } from './tick.ts'
 
 /** A schedule to register. */
 export interface ScheduleDefinition<Payload = unknown> {
@@ -102,16 +94,30 @@ function sameDefinition(row: TaskRow, definition: Definition): boolean {
   )
 }
 
+function taskValues(definition: Definition, nextFireAt: number): TaskValues {
+  return {
+    name: definition.name,
+    queue: definition.queue,
+    cron_expr: definition.schedule.expression,
+    payload: definition.payload,
+    priority: definition.priority,
+    expires_s: definition.expiresS,
+    next_fire_at: nextFireAt,
+    max_attempts: definition.maxAttempts,
+  }
+}
+
 /**
  * The schedules on this database. Holds no state of its own: every call reads and writes the
- * table, so schedules registered by other processes or bindings are visible at once.
+ * table, so schedules registered by other processes or bindings are visible at once. One class
+ * for every engine: on PostgreSQL each method returns a promise, and times are the server's.
  */
-export class Scheduler {
-  readonly #host: Host
+export class Scheduler<M extends Mode = 'sync', Tx = Transaction> {
+  readonly #ops: ScheduleOps<M, Tx>
 
   /** @internal Use `db.scheduler()`. */
-  constructor(host: Host) {
-    this.#host = host
+  constructor(ops: ScheduleOps<M, Tx>) {
+    this.#ops = ops
   }
 
   /**
@@ -126,44 +132,30 @@ export class Scheduler {
    * scheduler.add({ name: 'heartbeat', queue: 'pings', schedule: '@every 30s' })
    * ```
    */
-  add<Payload = unknown>(definition: ScheduleDefinition<Payload>): boolean {
-    if (typeof definition !== 'object' || definition === null) {
-      throw new InvalidArgumentError('definition', 'must be an object with name, queue and schedule')
-    }
-    const parsed: Definition = {
-      name: requireName(definition.name, 'name'),
-      queue: requireName(definition.queue, 'queue'),
-      schedule: parseSchedule(definition.schedule),
-      payload: encodePayload(definition.payload === undefined ? null : definition.payload, 'payload', this.#host.maxPayloadBytes),
-      priority: optionalInteger(definition.priority, 'priority') ?? 0,
-      expiresS: definition.expiresS === undefined ? null : requireExpiresS(definition.expiresS),
-      maxAttempts: definition.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : requireMaxAttempts(definition.maxAttempts),
-    }
-    return this.#host.write(() => {
-      const { executor } = this.#host
-      // Evaluated before any write: an expression that never matches is rejected here.
-      const nextFireAt = parsed.schedule.nextAfter(this.#host.nowS())
-      const existing = executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name: parsed.name }))
-      if (existing !== undefined && sameDefinition(existing, parsed)) return false
-      executor.run(
-        UPSERT_TASK,
-        UPSERT_TASK.bind({
-          name: parsed.name,
-          queue: parsed.queue,
-          cron_expr: parsed.schedule.expression,
-          payload: parsed.payload,
-          priority: parsed.priority,
-          expires_s: parsed.expiresS,
-          next_fire_at: nextFireAt,
-          max_attempts: parsed.maxAttempts,
-        }),
-      )
-      return true
+  add<Payload = unknown>(definition: ScheduleDefinition<Payload>): Result<M, boolean> {
+    return settle(this.#ops.mode, () => {
+      if (typeof definition !== 'object' || definition === null) {
+        throw new InvalidArgumentError('definition', 'must be an object with name, queue and schedule')
+      }
+      const parsed: Definition = {
+        name: requireName(definition.name, 'name'),
+        queue: requireName(definition.queue, 'queue'),
+        schedule: parseSchedule(definition.schedule),
+        payload: encodePayload(definition.payload === undefined ? null : definition.payload, 'payload', this.#ops.maxPayloadBytes),
+        priority: optionalInteger(definition.priority, 'priority') ?? 0,
+        expiresS: definition.expiresS === undefined ? null : requireExpiresS(definition.expiresS),
+        maxAttempts: definition.maxAttempts === undefined ? DEFAULT_MAX_ATTEMPTS : requireMaxAttempts(definition.maxAttempts),
+      }
+      return this.#ops.editTask(parsed.name, (existing, nowS) => {
+        // Evaluated before anything is written: an expression that never matches is rejected here.
+        const nextFireAt = parsed.schedule.nextAfter(nowS)
+        return existing !== undefined && sameDefinition(existing, parsed) ? null : taskValues(parsed, nextFireAt)
+      })
     })
   }
 
   /** Same as `add` (honker's SQL name, `honker_scheduler_register`). */
-  register<Payload = unknown>(definition: ScheduleDefinition<Payload>): boolean {
+  register<Payload = unknown>(definition: ScheduleDefinition<Payload>): Result<M, boolean> {
     return this.add(definition)
   }
 
@@ -175,39 +167,38 @@ export class Scheduler {
    * scheduler.update('nightly-report', { schedule: '30 3 * * *', expiresS: null })
    * ```
    */
-  update<Payload = unknown>(name: string, changes: ScheduleUpdate<Payload>): boolean {
-    requireName(name, 'name')
-    if (typeof changes !== 'object' || changes === null) throw new InvalidArgumentError('changes', 'must be an object')
-    const schedule = changes.schedule === undefined ? undefined : parseSchedule(changes.schedule)
-    const payload =
-      changes.payload === undefined ? undefined : encodePayload(changes.payload, 'payload', this.#host.maxPayloadBytes)
-    const priority = optionalInteger(changes.priority, 'priority')
-    const expiresS = changes.expiresS === undefined ? undefined : requireExpiresS(changes.expiresS)
-    const maxAttempts =
-      changes.maxAttempts === undefined
-        ? undefined
-        : changes.maxAttempts === null
-          ? DEFAULT_MAX_ATTEMPTS
-          : requireMaxAttempts(changes.maxAttempts)
-    if ([schedule, payload, priority, expiresS, maxAttempts].every((value) => value === undefined)) return false
-    return this.#host.write(() => {
-      const { executor } = this.#host
-      const row = executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name }))
-      if (row === undefined) return false
-      const expressionChanged = schedule !== undefined && schedule.expression !== row.cron_expr
-      executor.run(
-        UPDATE_TASK,
-        UPDATE_TASK.bind({
+  update<Payload = unknown>(name: string, changes: ScheduleUpdate<Payload>): Result<M, boolean> {
+    return settle(this.#ops.mode, () => {
+      requireName(name, 'name')
+      if (typeof changes !== 'object' || changes === null) throw new InvalidArgumentError('changes', 'must be an object')
+      const schedule = changes.schedule === undefined ? undefined : parseSchedule(changes.schedule)
+      const payload =
+        changes.payload === undefined ? undefined : encodePayload(changes.payload, 'payload', this.#ops.maxPayloadBytes)
+      const priority = optionalInteger(changes.priority, 'priority')
+      const expiresS = changes.expiresS === undefined ? undefined : requireExpiresS(changes.expiresS)
+      const maxAttempts =
+        changes.maxAttempts === undefined
+          ? undefined
+          : changes.maxAttempts === null
+            ? DEFAULT_MAX_ATTEMPTS
+            : requireMaxAttempts(changes.maxAttempts)
+      if ([schedule, payload, priority, expiresS, maxAttempts].every((value) => value === undefined)) {
+        return false as Result<M, boolean>
+      }
+      return this.#ops.editTask(name, (row, nowS) => {
+        if (row === undefined) return null
+        const expressionChanged = schedule !== undefined && schedule.expression !== row.cron_expr
+        return {
           name,
+          queue: row.queue,
           cron_expr: schedule?.expression ?? row.cron_expr,
           payload: payload ?? row.payload,
-          priority: priority ?? row.priority,
-          expires_s: expiresS === undefined ? row.expires_s : expiresS,
-          max_attempts: maxAttempts ?? row.max_attempts,
-          next_fire_at: expressionChanged ? schedule.nextAfter(this.#host.nowS()) : row.next_fire_at,
-        }),
-      )
-      return true
+          priority: priority ?? toNumber(row.priority),
+          expires_s: expiresS === undefined ? (row.expires_s === null ? null : toNumber(row.expires_s)) : expiresS,
+          max_attempts: maxAttempts ?? toNumber(row.max_attempts),
+          next_fire_at: expressionChanged ? schedule.nextAfter(nowS) : toNumber(row.next_fire_at),
+        }
+      })
     })
   }
 
@@ -218,13 +209,12 @@ export class Scheduler {
    * scheduler.remove('heartbeat')
    * ```
    */
-  remove(name: string): boolean {
-    requireName(name, 'name')
-    return this.#host.write(() => this.#host.executor.run(DELETE_TASK, DELETE_TASK.bind({ name })).changes === 1)
+  remove(name: string): Result<M, boolean> {
+    return settle(this.#ops.mode, () => this.#ops.remove(requireName(name, 'name')))
   }
 
   /** Same as `remove` (honker's SQL name, `honker_scheduler_unregister`). */
-  unregister(name: string): boolean {
+  unregister(name: string): Result<M, boolean> {
     return this.remove(name)
   }
 
@@ -236,9 +226,8 @@ export class Scheduler {
    * scheduler.pause('nightly-report')
    * ```
    */
-  pause(name: string): boolean {
-    requireName(name, 'name')
-    return this.#host.write(() => this.#host.executor.run(PAUSE_TASK, PAUSE_TASK.bind({ name })).changes === 1)
+  pause(name: string): Result<M, boolean> {
+    return settle(this.#ops.mode, () => this.#ops.setEnabled(requireName(name, 'name'), false))
   }
 
   /**
@@ -248,9 +237,8 @@ export class Scheduler {
    * scheduler.resume('nightly-report')
    * ```
    */
-  resume(name: string): boolean {
-    requireName(name, 'name')
-    return this.#host.write(() => this.#host.executor.run(RESUME_TASK, RESUME_TASK.bind({ name })).changes === 1)
+  resume(name: string): Result<M, boolean> {
+    return settle(this.#ops.mode, () => this.#ops.setEnabled(requireName(name, 'name'), true))
   }
 
   /**
@@ -260,11 +248,10 @@ export class Scheduler {
    * const next = scheduler.get('nightly-report')?.nextFireAt
    * ```
    */
-  get<Payload = unknown>(name: string): ScheduledTask<Payload> | null {
-    requireName(name, 'name')
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<TaskRow>(GET_TASK, GET_TASK.bind({ name }))
-    return row === undefined ? null : taskRowToTask<Payload>(row)
+  get<Payload = unknown>(name: string): Result<M, ScheduledTask<Payload> | null> {
+    return settle(this.#ops.mode, () =>
+      mapResult(this.#ops.get(requireName(name, 'name')), (row) => (row === undefined ? null : taskRowToTask<Payload>(row))),
+    )
   }
 
   /**
@@ -274,9 +261,8 @@ export class Scheduler {
    * for (const task of scheduler.list()) console.log(task.name, task.schedule, new Date(task.nextFireAt * 1000))
    * ```
    */
-  list(): ScheduledTask[] {
-    this.#host.assertOpen()
-    return this.#host.executor.all<TaskRow>(LIST_TASKS, []).map((row) => taskRowToTask(row))
+  list(): Result<M, ScheduledTask[]> {
+    return settle(this.#ops.mode, () => mapResult(this.#ops.list(), (rows) => rows.map((row) => taskRowToTask(row))))
   }
 
   /**
@@ -286,10 +272,8 @@ export class Scheduler {
    * const due = scheduler.soonest()
    * ```
    */
-  soonest(): number | null {
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<{ next_at: number | bigint | null }>(SOONEST_FIRE, [])
-    return row?.next_at == null ? null : toNumber(row.next_at)
+  soonest(): Result<M, number | null> {
+    return settle(this.#ops.mode, () => this.#ops.soonest())
   }
 
   /**
@@ -301,9 +285,12 @@ export class Scheduler {
    * for (const fired of scheduler.tick()) console.log(fired.name, fired.fireAt, fired.jobId)
    * ```
    */
-  tick(nowS?: number): FiredJob[] {
-    const now = nowS === undefined ? this.#host.nowS() : requireInteger(nowS, 'nowS')
-    return tickTasks(this.#host, now)
+  tick(nowS?: number): Result<M, FiredJob[]> {
+    return settle(this.#ops.mode, () => {
+      const now = nowS === undefined ? undefined : requireInteger(nowS, 'nowS')
+      // Without a lease to fence on, a tick always fires.
+      return this.#ops.tick(now) as Result<M, FiredJob[]>
+    })
   }
 
   /**
@@ -317,7 +304,7 @@ export class Scheduler {
    * await runner.done
    * ```
    */
-  run(options: SchedulerRunOptions = {}): SchedulerRunner {
-    return new SchedulerRunner(this.#host, this, options)
+  run(options: SchedulerRunOptions = {}): SchedulerRunner<M, Tx> {
+    return new SchedulerRunner<M, Tx>(this.#ops, options)
   }
 }

@@ -1,16 +1,32 @@
 import { toNullableNumber, toNumber } from '../queue/job-row.ts'
 
-/** A `_honker_scheduler_tasks` row as SQLite returns it (integers may be bigint on safe-integer handles). */
+/**
+ * A `_honker_scheduler_tasks` row as an engine reads it: integers as numbers, bigints (SQLite's
+ * safe-integer handles) or strings (node-postgres's int8).
+ */
 export interface TaskRow {
   name: string
   queue: string
   cron_expr: string
   payload: string
-  priority: number | bigint
-  expires_s: number | bigint | null
-  next_fire_at: number | bigint
-  enabled: number | bigint
-  max_attempts: number | bigint
+  priority: number | bigint | string
+  expires_s: number | bigint | string | null
+  next_fire_at: number | bigint | string
+  enabled: number | bigint | string
+  max_attempts: number | bigint | string
+}
+
+/** A task as written by a create or a full redefinition (`enabled` is never written: a paused task stays paused). */
+export interface TaskValues {
+  name: string
+  queue: string
+  cron_expr: string
+  /** JSON text, stored as it is. */
+  payload: string
+  priority: number
+  expires_s: number | null
+  next_fire_at: number
+  max_attempts: number
 }
 
 /** One registered schedule, as `scheduler.list()` reports it. Times are unix seconds. */

@@ -1,9 +1,6 @@
 import { HonkerError } from '../errors/honker-error.ts'
-import type { Host } from '../host.ts'
-import { INSERT_JOB } from '../queue/queue.sql.ts'
-import { toNullableNumber, toNumber } from '../queue/job-row.ts'
+import { toNumber } from '../queue/job-row.ts'
 import { parseSchedule, type Schedule } from './cron.ts'
-import { DUE_TASKS, SET_NEXT_FIRE } from './scheduler.sql.ts'
 import type { TaskRow } from './task-row.ts'
 
 /**
@@ -38,50 +35,28 @@ export interface FiredJob {
   jobId: number
 }
 
+/** What one due task fires on a tick: a job per boundary, then `next` as its stored next boundary. */
+export interface TaskFiring {
+  task: TaskRow
+  fireAt: number[]
+  next: number
+}
+
 /**
- * Fire every enabled task due at `now`, in one write transaction: one job per boundary up to the
- * cap, then persist the next boundary. Running it inside the transaction is what makes concurrent
- * tickers (other processes, other bindings) fire each boundary exactly once: the second one sees
- * next_fire_at already past `now`.
- *
- * Jobs are inserted with the task's stored text and numbers as they are, rather than through
- * `enqueueWith`: the payload is already JSON text (re-encoding would rewrite another binding's
- * text) and honker allows an `expires_s` that `enqueue` rejects. Like honker, jobs run at the real
- * current time whatever `now` says, so they are claimable at once.
- * @internal
+ * What a tick at `now` fires for each due task (every engine's tick runs this inside its write
+ * transaction, so concurrent tickers fire each boundary once: the second sees next_fire_at past
+ * `now`). A stored expression that does not parse fails the tick with `invalid_cron`, naming the
+ * task: only a row written around register's validation (raw SQL) gets there.
  */
-export function tickTasks(host: Host, now: number): FiredJob[] {
-  return host.write(() => {
-    const { executor } = host
-    const realNow = host.nowS()
-    const fired: FiredJob[] = []
-    for (const task of executor.all<TaskRow>(DUE_TASKS, DUE_TASKS.bind({ now }))) {
-      let schedule
-      try {
-        schedule = parseSchedule(task.cron_expr)
-      } catch (error) {
-        // Only a row written around register's validation (raw SQL) gets here: name the task.
-        throw new HonkerError('invalid_cron', `task ${JSON.stringify(task.name)}: ${(error as Error).message}`, { cause: error })
-      }
-      const expiresS = toNullableNumber(task.expires_s)
-      const { fireAt, next } = dueBoundaries(schedule, toNumber(task.next_fire_at), now)
-      for (const boundary of fireAt) {
-        const [row] = executor.all<{ id: number | bigint }>(
-          INSERT_JOB,
-          INSERT_JOB.bind({
-            queue: task.queue,
-            payload: task.payload,
-            priority: task.priority,
-            run_at: realNow,
-            max_attempts: task.max_attempts,
-            now: realNow,
-            expires_at: expiresS === null ? null : realNow + expiresS,
-          }),
-        )
-        fired.push({ name: task.name, queue: task.queue, fireAt: boundary, jobId: toNumber(row!.id) })
-      }
-      executor.run(SET_NEXT_FIRE, SET_NEXT_FIRE.bind({ name: task.name, next_fire_at: next }))
+export function planTick(tasks: readonly TaskRow[], now: number): TaskFiring[] {
+  return tasks.map((task) => {
+    let schedule
+    try {
+      schedule = parseSchedule(task.cron_expr)
+    } catch (error) {
+      throw new HonkerError('invalid_cron', `task ${JSON.stringify(task.name)}: ${(error as Error).message}`, { cause: error })
     }
-    return fired
+    const { fireAt, next } = dueBoundaries(schedule, toNumber(task.next_fire_at), now)
+    return { task, fireAt, next }
   })
 }

@@ -1,23 +1,20 @@
-import type { Host } from '../host.ts'
-import { toNumber } from '../queue/job-row.ts'
+import type { StreamOps } from '../engine/stream-ops.ts'
+import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
 import type { Transaction } from '../transaction.ts'
 import { requireInteger, requireName, requireObject } from '../validate.ts'
-import { saveOffsetWith } from './offsets.ts'
-import { publishWith } from './publish.ts'
-import { StreamEvent, type StreamEventRow } from './stream-event.ts'
-import { GET_OFFSET, READ_EVENTS } from './stream.sql.ts'
-import { StreamSubscription, type SubscribeOptions } from './subscription.ts'
+import { StreamEvent } from './stream-event.ts'
+import { openSubscription, type StreamSubscription, type SubscribeOptions } from './subscription.ts'
 
-export interface PublishOptions {
+export interface PublishOptions<Tx = Transaction> {
   /** Stored with the event; informational only (no partitioning or compaction). Default null. */
   key?: string | null
   /** Write inside this transaction (from `db.transaction`), committing or rolling back with it. */
-  tx?: Transaction
+  tx?: Tx
 }
 
-export interface SaveOffsetOptions {
+export interface SaveOffsetOptions<Tx = Transaction> {
   /** Save inside this transaction, e.g. the one that applied the events' effects (exactly-once). */
-  tx?: Transaction
+  tx?: Tx
 }
 
 /** The largest page `readSince` returns in one call. */
@@ -27,7 +24,7 @@ const MAX_READ_LIMIT = 100_000
  * A durable, append-only topic with per-consumer saved offsets, on honker's `_honker_stream`
  * tables: events published here are read by honker's bindings and the other way round, and saved
  * offsets are keyed (consumer, topic) like honker's SQL functions. Cheap to create; it holds no
- * state but its name.
+ * state but its name. One class for every engine: on PostgreSQL each method returns a promise.
  *
  * ```ts
  * const orders = db.stream('orders')
@@ -37,13 +34,13 @@ const MAX_READ_LIMIT = 100_000
  * })
  * ```
  */
-export class Stream<Payload = unknown> {
+export class Stream<Payload = unknown, M extends Mode = 'sync', Tx = Transaction> {
   readonly topic: string
-  readonly #host: Host
+  readonly #ops: StreamOps<M, Tx>
 
   /** @internal Use `db.stream()`. */
-  constructor(host: Host, topic: string) {
-    this.#host = host
+  constructor(ops: StreamOps<M, Tx>, topic: string) {
+    this.#ops = ops
     this.topic = requireName(topic, 'topic')
   }
 
@@ -55,10 +52,11 @@ export class Stream<Payload = unknown> {
    * const offset = db.stream('orders').publish({ id: 7 }, { key: 'order-7' })
    * ```
    */
-  publish(payload: Payload, options: PublishOptions = {}): number {
-    requireObject(options, 'options')
-    const executor = this.#host.executorFor(options.tx)
-    return publishWith(executor, this.topic, payload, options, this.#host.nowS(), this.#host.maxPayloadBytes)
+  publish(payload: Payload, options: PublishOptions<Tx> = {}): Result<M, number> {
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      return this.#ops.publish(this.topic, payload, options, options.tx)
+    })
   }
 
   /**
@@ -69,15 +67,12 @@ export class Stream<Payload = unknown> {
    * const next = db.stream('orders').readSince(page.at(-1)?.offset ?? 0, 100)
    * ```
    */
-  readSince(offset: number, limit: number): StreamEvent<Payload>[] {
-    requireInteger(offset, 'offset', { min: 0 })
-    requireInteger(limit, 'limit', { min: 1, max: MAX_READ_LIMIT })
-    this.#host.assertOpen()
-    const rows = this.#host.executor.allRaw<StreamEventRow>(
-      READ_EVENTS,
-      READ_EVENTS.bind({ topic: this.topic, after: offset, limit }),
-    )
-    return rows.map((row) => new StreamEvent<Payload>(row))
+  readSince(offset: number, limit: number): Result<M, StreamEvent<Payload>[]> {
+    return settle(this.#ops.mode, () => {
+      requireInteger(offset, 'offset', { min: 0 })
+      requireInteger(limit, 'limit', { min: 1, max: MAX_READ_LIMIT })
+      return mapResult(this.#ops.read(this.topic, offset, limit), (rows) => rows.map((row) => new StreamEvent<Payload>(row)))
+    })
   }
 
   /**
@@ -91,23 +86,18 @@ export class Stream<Payload = unknown> {
    * })
    * ```
    */
-  saveOffset(consumer: string, offset: number, options: SaveOffsetOptions = {}): boolean {
-    requireObject(options, 'options')
-    requireName(consumer, 'consumer')
-    requireInteger(offset, 'offset', { min: 0 })
-    const executor = this.#host.executorFor(options.tx)
-    return saveOffsetWith(executor, consumer, this.topic, offset)
+  saveOffset(consumer: string, offset: number, options: SaveOffsetOptions<Tx> = {}): Result<M, boolean> {
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      requireName(consumer, 'consumer')
+      requireInteger(offset, 'offset', { min: 0 })
+      return this.#ops.saveOffset(consumer, this.topic, offset, options.tx)
+    })
   }
 
   /** `consumer`'s saved offset on this topic, or 0 when it has none. */
-  getOffset(consumer: string): number {
-    requireName(consumer, 'consumer')
-    this.#host.assertOpen()
-    const row = this.#host.executor.get<{ offset: number | bigint }>(
-      GET_OFFSET,
-      GET_OFFSET.bind({ consumer, topic: this.topic }),
-    )
-    return toNumber(row?.offset ?? 0)
+  getOffset(consumer: string): Result<M, number> {
+    return settle(this.#ops.mode, () => this.#ops.getOffset(requireName(consumer, 'consumer'), this.topic))
   }
 
   /**
@@ -121,7 +111,7 @@ export class Stream<Payload = unknown> {
    * }
    * ```
    */
-  subscribe(options: SubscribeOptions): StreamSubscription<Payload> {
-    return new StreamSubscription<Payload>(this.#host, this.topic, options)
+  subscribe(options: SubscribeOptions): Result<M, StreamSubscription<Payload, M>> {
+    return settle(this.#ops.mode, () => openSubscription<Payload, M>(this.#ops as StreamOps<M, unknown>, this.topic, options))
   }
 }

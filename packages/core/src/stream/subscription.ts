@@ -1,17 +1,10 @@
+import type { StreamOps } from '../engine/stream-ops.ts'
 import { HonkerError } from '../errors/honker-error.ts'
-import type { Host } from '../host.ts'
-import { toNumber } from '../queue/job-row.ts'
-import {
-  optionalInteger,
-  optionalMilliseconds,
-  optionalSignal,
-  requireName,
-} from '../validate.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
+import { mapResult, recoverResult, type Mode, type Result } from '../executor/executor.ts'
+import { optionalInteger, optionalMilliseconds, optionalSignal, requireName } from '../validate.ts'
 import { PagedFollower } from '../watcher/paged-follower.ts'
-import { saveOffsetWith } from './offsets.ts'
-import { StreamEvent, type StreamEventRow } from './stream-event.ts'
-import { GET_OFFSET, READ_EVENTS } from './stream.sql.ts'
+import { StreamEvent } from './stream-event.ts'
 
 export interface SubscribeOptions {
   /** Whose offset to resume from and save. */
@@ -57,31 +50,32 @@ const DEFAULT_FALLBACK_POLL_MS = 15_000
  * }
  * ```
  */
-export class StreamSubscription<Payload = unknown> implements AsyncIterableIterator<StreamEvent<Payload>> {
+export class StreamSubscription<Payload = unknown, M extends Mode = 'sync'> implements AsyncIterableIterator<StreamEvent<Payload>> {
   readonly topic: string
   readonly consumer: string
-  readonly #host: Host
+  readonly #ops: StreamOps<M, unknown>
   readonly #follower: PagedFollower<StreamEvent<Payload>>
+  readonly #fromOffset: number | undefined
   readonly #saveEveryN: number
   readonly #saveEveryMs: number | null
   readonly #batchSize: number
   /** Offset of the last event read from the log (the read cursor). */
-  #position: number
+  #position = 0
   /** Offset of the event handed out and not yet finished, or null. */
   #handedOut: number | null = null
-  #finished: number
-  #saved: number
+  #finished = 0
+  #saved = 0
   #unsaved = 0
-  #lastSaveMs: number
+  #lastSaveMs = 0
 
-  /** @internal Use `stream.subscribe()`. */
-  constructor(host: Host, topic: string, options: SubscribeOptions) {
+  /** @internal Use `stream.subscribe()` (`openSubscription`): the saved offset must be read before it is handed out. */
+  constructor(ops: StreamOps<M, unknown>, topic: string, options: SubscribeOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'must be an options object with a consumer')
     }
     this.topic = requireName(topic, 'topic')
     this.consumer = requireName(options.consumer, 'consumer')
-    const fromOffset = optionalInteger(options.fromOffset, 'fromOffset', { min: 0 })
+    this.#fromOffset = optionalInteger(options.fromOffset, 'fromOffset', { min: 0 })
     this.#saveEveryN = optionalInteger(options.saveEveryN, 'saveEveryN', { min: 1 }) ?? DEFAULT_SAVE_EVERY_N
     this.#saveEveryMs = saveEveryMs(options.saveEveryS)
     this.#batchSize = optionalInteger(options.batchSize, 'batchSize', { min: 1, max: 100_000 }) ?? DEFAULT_BATCH_SIZE
@@ -90,12 +84,11 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
       options.fallbackPollMs === undefined
         ? DEFAULT_FALLBACK_POLL_MS
         : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
-    this.#host = host
-    host.assertOpen()
+    this.#ops = ops
     // Subscribe before the first read (docs/compatibility.md 3.7): an event committed between a read that
     // found nothing and the first wait must still wake this consumer.
     this.#follower = new PagedFollower(
-      host,
+      { subscribe: () => ops.subscribe(this.topic) },
       {
         readPage: () => this.#readPage(),
         handOut: (event) => {
@@ -105,26 +98,26 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
         // Asking for the next event finishes the previous one.
         beforeNext: () => {
           this.#finishHandedOut()
-          this.#saveIfDue()
+          return this.#saveIfDue()
         },
         afterTimeout: () => this.#saveIfDue(),
         // Closed (or failed): keep what was finished if the database still takes writes.
-        afterClose: () => {
-          if (this.#isDbOpen()) this.#save()
-        },
+        afterClose: () => (ops.isOpen() ? this.#save() : undefined),
       },
       signal,
     )
-    this.#saved = this.#follower.start(() => {
-      const row = host.executor.get<{ offset: number | bigint }>(
-        GET_OFFSET,
-        GET_OFFSET.bind({ consumer: this.consumer, topic: this.topic }),
-      )
-      return toNumber(row?.offset ?? 0)
+  }
+
+  /** @internal Read the saved offset (after subscribing) and start from it or from `fromOffset`. */
+  begin(): Result<M, this> {
+    const saved = this.#follower.start(() => this.#ops.getOffset(this.consumer, this.topic))
+    return mapResult(saved, (offset) => {
+      this.#saved = offset
+      this.#position = this.#fromOffset ?? offset
+      this.#finished = this.#position
+      this.#lastSaveMs = this.#ops.nowMs()
+      return this
     })
-    this.#position = fromOffset ?? this.#saved
-    this.#finished = this.#position
-    this.#lastSaveMs = host.nowMs()
   }
 
   /** The offset of the last event finished (handled, or acked). */
@@ -163,30 +156,27 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
    * Mark the event just handed out as finished now instead of when the next one is requested, so a
    * `break` or `close()` right after saves it too. The save itself still follows `saveEveryN`/`S`.
    */
-  ack(): void {
+  ack(): Result<M, void> {
     this.#finishHandedOut()
     // Acked after close(): nothing else will save it, so save it now.
-    if (!this.#follower.closed) this.#saveIfDue()
-    else if (this.#isDbOpen()) this.#save()
+    if (!this.#follower.closed) return this.#saveIfDue()
+    return (this.#ops.isOpen() ? this.#save() : undefined) as Result<M, void>
   }
 
   /**
    * Stop following the topic and save the last finished offset (not the event being handled).
-   * Idempotent. Throws if that save fails (the events would then be delivered again later).
+   * Idempotent. Fails if that save fails (the events would then be delivered again later).
    */
-  close(): void {
-    this.#follower.close()
+  close(): Result<M, void> {
+    return this.#follower.close() as Result<M, void>
   }
 
-  #readPage(): StreamEvent<Payload>[] {
-    this.#host.assertOpen()
-    const rows = this.#host.executor.allRaw<StreamEventRow>(
-      READ_EVENTS,
-      READ_EVENTS.bind({ topic: this.topic, after: this.#position, limit: this.#batchSize }),
-    )
-    const page = rows.map((row) => new StreamEvent<Payload>(row))
-    if (page.length > 0) this.#position = page[page.length - 1]!.offset
-    return page
+  #readPage(): StreamEvent<Payload>[] | Promise<StreamEvent<Payload>[]> {
+    return mapResult(this.#ops.read(this.topic, this.#position, this.#batchSize), (rows) => {
+      const page = rows.map((row) => new StreamEvent<Payload>(row))
+      if (page.length > 0) this.#position = page[page.length - 1]!.offset
+      return page
+    })
   }
 
   #finishHandedOut(): void {
@@ -200,42 +190,42 @@ export class StreamSubscription<Payload = unknown> implements AsyncIterableItera
   #waitTimeoutMs(fallbackMs: number | null): number | null {
     let timeout = fallbackMs
     if (this.#unsaved > 0 && this.#saveEveryMs !== null) {
-      const due = Math.max(0, this.#lastSaveMs + this.#saveEveryMs - this.#host.nowMs())
+      const due = Math.max(0, this.#lastSaveMs + this.#saveEveryMs - this.#ops.nowMs())
       timeout = timeout === null ? due : Math.min(timeout, due)
     }
     return timeout
   }
 
-  #saveIfDue(): void {
-    if (this.#unsaved === 0) return
+  #saveIfDue(): Result<M, void> {
+    if (this.#unsaved === 0) return undefined as Result<M, void>
     const byCount = this.#unsaved >= this.#saveEveryN
-    const byTime = this.#saveEveryMs !== null && this.#host.nowMs() - this.#lastSaveMs >= this.#saveEveryMs
-    if (!byCount && !byTime) return
-    try {
-      this.#save()
-    } catch (error) {
-      // A busy write lock only postpones the save: the events stay finished and are saved later.
-      if (!HonkerError.isInstance(error, 'busy')) throw error
-    }
+    const byTime = this.#saveEveryMs !== null && this.#ops.nowMs() - this.#lastSaveMs >= this.#saveEveryMs
+    if (!byCount && !byTime) return undefined as Result<M, void>
+    return recoverResult<M, void, void>(
+      () => this.#save(),
+      (error) => {
+        // A busy write lock only postpones the save: the events stay finished and are saved later.
+        if (!HonkerError.isInstance(error, 'busy')) throw error
+      },
+    )
   }
 
-  #save(): void {
-    if (this.#unsaved === 0) return
-    this.#host.assertOpen()
-    saveOffsetWith(this.#host.executor, this.consumer, this.topic, this.#finished)
-    this.#saved = Math.max(this.#saved, this.#finished)
-    this.#unsaved = 0
-    this.#lastSaveMs = this.#host.nowMs()
+  #save(): Result<M, void> {
+    if (this.#unsaved === 0) return undefined as Result<M, void>
+    const offset = this.#finished
+    const count = this.#unsaved
+    return mapResult(this.#ops.saveOffset(this.consumer, this.topic, offset, undefined), () => {
+      this.#saved = Math.max(this.#saved, offset)
+      // Events finished while an asynchronous save ran stay unsaved.
+      this.#unsaved = Math.max(0, this.#unsaved - count)
+      this.#lastSaveMs = this.#ops.nowMs()
+    })
   }
+}
 
-  #isDbOpen(): boolean {
-    try {
-      this.#host.assertOpen()
-      return true
-    } catch {
-      return false
-    }
-  }
+/** @internal `stream.subscribe()` on any engine: the subscription once subscribed and at its starting offset. */
+export function openSubscription<Payload, M extends Mode>(ops: StreamOps<M, unknown>, topic: string, options: SubscribeOptions): Result<M, StreamSubscription<Payload, M>> {
+  return new StreamSubscription<Payload, M>(ops, topic, options).begin()
 }
 
 function saveEveryMs(value: unknown): number | null {

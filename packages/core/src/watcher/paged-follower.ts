@@ -16,15 +16,15 @@ export interface PagedSource<Item> {
   handOut(item: Item): void
   /** How long to wait for a wake before reading again (the fallback poll); null: until one. */
   waitTimeoutMs(): number | null
-  /** Before each `next()` looks for an item. May throw: the iteration then fails. */
-  beforeNext?(): void
+  /** Before each `next()` looks for an item (a promise on an async engine). May throw: the iteration then fails. */
+  beforeNext?(): void | Promise<void>
   /** A wait ended by its timeout, not a wake. May throw: the iteration then fails. */
-  afterTimeout?(): void
+  afterTimeout?(): void | Promise<void>
   /**
    * The follower has closed and released its wake subscription. Its error propagates from
    * `close()` and `return()`; after a failure it is ignored (the original error is reported).
    */
-  afterClose?(): void
+  afterClose?(): void | Promise<void>
 }
 
 /**
@@ -90,30 +90,31 @@ export class PagedFollower<Item> {
     return result
   }
 
-  /** Close (for a `for await` loop that exits early); rejects if the owner's `afterClose` throws. */
-  return(): Promise<IteratorResult<Item, undefined>> {
-    try {
-      this.close()
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return Promise.resolve(DONE)
+  /** Close (for a `for await` loop that exits early); rejects if the owner's `afterClose` fails. */
+  async return(): Promise<IteratorResult<Item, undefined>> {
+    await this.close()
+    return DONE
   }
 
-  /** Stop following: release the wake subscription (a pending `next()` ends), then `afterClose`. Idempotent. */
-  close(): void {
+  /**
+   * Stop following: release the wake subscription (a pending `next()` ends), then `afterClose`,
+   * whose promise (on an async engine) this returns. Idempotent.
+   */
+  close(): void | Promise<void> {
     if (this.#closed) return
     this.#release()
-    this.#source.afterClose?.()
+    return this.#source.afterClose?.()
   }
 
   async #pull(): Promise<IteratorResult<Item, undefined>> {
     if (this.#closed) return DONE
     try {
-      this.#source.beforeNext?.()
+      const before = this.#source.beforeNext?.()
+      if (before !== undefined) await before
       while (!this.#closed) {
         if (this.#signal?.aborted === true) {
-          this.close()
+          const closing = this.close()
+          if (closing !== undefined) await closing
           break
         }
         if (this.#cursor < this.#page.length) {
@@ -132,14 +133,18 @@ export class PagedFollower<Item> {
         if (this.#page.length > 0) continue
         const woke = await this.#subscription.wait({ timeoutMs: this.#source.waitTimeoutMs(), signal: this.#signal })
         this.#slice.restart()
-        if (woke === 'timeout') this.#source.afterTimeout?.()
+        if (woke === 'timeout') {
+          const after = this.#source.afterTimeout?.()
+          if (after !== undefined) await after
+        }
       }
     } catch (error) {
       // Our own close() rejects the pending wait: that is the end of the iteration, not an error.
       if (this.#closed) return DONE
       this.#release()
       try {
-        this.#source.afterClose?.()
+        const closing = this.#source.afterClose?.()
+        if (closing !== undefined) await closing
       } catch {
         // The original error is the one to report.
       }

@@ -1,5 +1,7 @@
 import { HonkerError } from '@honker/core/engine'
-import type { PgQueryable, PgQueryResult } from '../pg.ts'
+import type { PgEngine } from '../engine.ts'
+import { toHonkerError } from '../errors.ts'
+import type { PgPoolClient, PgQueryable, PgQueryResult } from '../pg.ts'
 
 /**
  * A transaction from `db.transaction()`: pass it as `{ tx }` to enqueue, notify, publish,
@@ -51,4 +53,37 @@ export function runnerOf(tx: unknown, owner: object): PgQueryable | undefined {
     throw new HonkerError('engine_mismatch', 'tx must be a transaction from db.transaction() of @honker/postgres')
   }
   return tx.runnerFor(owner)
+}
+
+/**
+ * Run `fn` in one transaction on one pooled connection (`db.transaction`, and the scheduler's own
+ * read-modify-writes): a throw rolls back; a dropped connection is `connection_lost` and the
+ * client is discarded, not returned to the pool.
+ */
+export async function runTransaction<T>(engine: PgEngine, owner: object, fn: (tx: PgTransaction) => Promise<T> | T): Promise<T> {
+  engine.assertOpen()
+  let client: PgPoolClient
+  try {
+    client = await engine.pool.connect()
+  } catch (error) {
+    throw toHonkerError(error)
+  }
+  const tx = new PgTransaction(client, owner)
+  let lost = false
+  let committing = false
+  try {
+    await client.query({ text: 'BEGIN' })
+    const result = await fn(tx)
+    committing = true
+    await client.query({ text: 'COMMIT' })
+    return result
+  } catch (error) {
+    const coded = toHonkerError(error, { committing })
+    lost = HonkerError.isInstance(coded, 'connection_lost')
+    if (!lost && !committing) await client.query({ text: 'ROLLBACK' }).catch(() => {})
+    throw coded
+  } finally {
+    tx.end()
+    client.release(lost)
+  }
 }

@@ -63,22 +63,26 @@ export function coordinationStatements(s: string, wake: string) {
     getTask: pgStatement('get_task', `SELECT ${TASK_COLUMNS} FROM ${s}._honker_scheduler_tasks WHERE name = $2`),
     /** $2 name (locked for a read-modify-write). */
     lockTask: pgStatement('lock_task', `SELECT ${TASK_COLUMNS} FROM ${s}._honker_scheduler_tasks WHERE name = $2 FOR UPDATE`),
+    /**
+     * $2 name .. $9 max_attempts, $10 the tasks' wake key: create or redefine (`enabled` kept), and
+     * wake the leader, which may now have an earlier boundary.
+     */
     upsertTask: pgStatement(
       'upsert_task',
       `INSERT INTO ${s}._honker_scheduler_tasks (name, queue, cron_expr, payload, priority, expires_s, next_fire_at, max_attempts)
        VALUES ($2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (name) DO UPDATE SET queue = excluded.queue, cron_expr = excluded.cron_expr, payload = excluded.payload,
          priority = excluded.priority, expires_s = excluded.expires_s, next_fire_at = excluded.next_fire_at,
-         max_attempts = excluded.max_attempts`,
-    ),
-    updateTask: pgStatement(
-      'update_task',
-      `UPDATE ${s}._honker_scheduler_tasks SET cron_expr = $3, payload = $4, priority = $5, expires_s = $6, max_attempts = $7, next_fire_at = $8
-       WHERE name = $2`,
+         max_attempts = excluded.max_attempts
+       RETURNING pg_notify('${wake}', $10)::text AS woke`,
     ),
     deleteTask: pgStatement('delete_task', `DELETE FROM ${s}._honker_scheduler_tasks WHERE name = $2`),
     pauseTask: pgStatement('pause_task', `UPDATE ${s}._honker_scheduler_tasks SET enabled = 0 WHERE name = $2 AND enabled = 1`),
-    resumeTask: pgStatement('resume_task', `UPDATE ${s}._honker_scheduler_tasks SET enabled = 1 WHERE name = $2 AND enabled = 0`),
+    /** $2 name, $3 the tasks' wake key. */
+    resumeTask: pgStatement(
+      'resume_task',
+      `UPDATE ${s}._honker_scheduler_tasks SET enabled = 1 WHERE name = $2 AND enabled = 0 RETURNING pg_notify('${wake}', $3)::text AS woke`,
+    ),
     listTasks: pgStatement('list_tasks', `SELECT ${TASK_COLUMNS} FROM ${s}._honker_scheduler_tasks ORDER BY name`),
     soonestTask: pgStatement('soonest_fire', `SELECT min(next_fire_at) AS next_at FROM ${s}._honker_scheduler_tasks WHERE enabled = 1`),
     /** $2 due-at time: due tasks, locked for the tick's transaction. */

@@ -18,7 +18,7 @@ export const NOW = `coalesce($1::bigint, floor(extract(epoch from statement_time
  * for different SQL on one connection, which Postgres would refuse.
  */
 export function pgStatement(label: string, sql: string): PgStatement {
-  const text = sql.includes('$1') ? sql : withUnusedClock(sql)
+  const text = /\$1(?!\d)/.test(sql) ? sql : withUnusedClock(sql)
   return { name: `honker_${label}_${createHash('sha1').update(text).digest('hex').slice(0, 10)}`, text }
 }
 

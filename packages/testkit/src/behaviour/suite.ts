@@ -251,6 +251,32 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         await harness.inTransaction(db, [(tx) => stream.saveOffset('c2', events[2].offset, { tx })])
         expect(await stream.getOffset('c2')).toBe(events[2].offset)
       })
+
+      check('a subscription saves what was finished when it ends: on abort, on break, and an acked event on close', async () => {
+        const db = await fresh()
+        const stream = db.stream('ends')
+        const offsets: number[] = []
+        for (const n of [1, 2, 3, 4]) offsets.push(await stream.publish(n))
+        const options = { consumer: 'c', saveEveryN: 100, saveEveryS: null, fallbackPollMs: 50 }
+        const controller = new AbortController()
+        const aborted = await stream.subscribe({ ...options, signal: controller.signal })
+        expect((await aborted.next()).value.payload).toBe(1)
+        expect((await aborted.next()).value.payload).toBe(2)
+        controller.abort()
+        expect((await aborted.next()).done).toBe(true) // asking for the next one finished 2
+        expect(await stream.getOffset('c')).toBe(offsets[1])
+        const broken = await stream.subscribe(options)
+        expect(broken.savedOffset).toBe(offsets[1])
+        expect((await broken.next()).value.payload).toBe(3)
+        await broken.return() // a `break` while 3 is being handled
+        expect(await stream.getOffset('c')).toBe(offsets[1])
+        const acked = await stream.subscribe(options)
+        expect((await acked.next()).value.payload).toBe(3)
+        await acked.ack()
+        await acked.close()
+        expect(acked.closed).toBe(true)
+        expect(await stream.getOffset('c')).toBe(offsets[2])
+      })
     })
 
     describe('locks, rate limits, results, scheduler', () => {
@@ -342,6 +368,28 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect((await scheduler.list()).map((task: { name: string; priority: number }) => [task.name, task.priority])).toEqual([['every', 3]])
         expect(await codeOf(() => scheduler.add({ name: 'x', queue: 'q', schedule: 'not cron' }))).toBe('invalid_cron')
         expect(await scheduler.remove('every')).toBe(true)
+      })
+
+      check('a sleeping leader wakes for a task registered after it started and fires it at its first boundary', async () => {
+        const db = await fresh()
+        const scheduler = db.scheduler()
+        // A 600 s lease: the next renewal is 200 s away, so only a wake can make it fire in time.
+        const runner = scheduler.run({ owner: 'leader', lockTtlS: 600 })
+        try {
+          await new Promise<void>((resolve) => runner.once('leader:acquired', resolve))
+          await until(async () => (await db.lock('honker-scheduler', { ttlS: 1 }).peek())?.owner === 'leader')
+          await new Promise((resolve) => setTimeout(resolve, 100)) // the leader is asleep by now
+          const fired = new Promise<{ name: string }>((resolve) => runner.once('task:fired', resolve))
+          expect(await scheduler.add({ name: 'late', queue: 'q', schedule: '@every 1s' })).toBe(true)
+          let settled = false
+          void fired.then(() => (settled = true))
+          await until(() => settled, 5_000)
+          expect((await fired).name).toBe('late')
+          expect(runner.isLeader).toBe(true)
+        } finally {
+          await runner.stop()
+        }
+        expect(await db.lock('honker-scheduler', { ttlS: 1 }).peek()).toBe(null) // released on stop
       })
     })
   })
