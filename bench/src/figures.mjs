@@ -643,6 +643,12 @@ export const PG_CASES = [
             also: [{ ref: `pg.pgboss.work.${tag}`, target: { ratioMin: 5 } }],
           }],
         }),
+        pgCase(`pg.honker-durable.work.${tag}`, {
+          system: 'honker', topic: 'e2e', module: 'procs', fn: 'work', params: params('honker-durable', (s) => s.pgE2e), setup: pgWorkSetup,
+          figures: one(`pg.honker-durable.work.${tag}`, `Honker with \`asyncWorkerCommits: false\` (every step waits for its WAL flush, as the peers' do), ${where}`, {
+            ref: `pg.graphile.work.${tag}`,
+          }),
+        }),
         pgCase(`pg.graphile.work.${tag}`, {
           system: 'graphile', topic: 'e2e', module: 'procs', fn: 'work', params: params('graphile', (s) => s.pgE2e), setup: pgWorkSetup,
           figures: one(`pg.graphile.work.${tag}`, `${PG_PEERS.graphile}, ${where}`, { ref: `pg.honker.work.${tag}` }),

@@ -63,6 +63,28 @@ async function chunked(total, fn) {
   }
 }
 
+/** A Honker worker process's handle on a pool of its own; `options` go to `open()`. */
+async function honkerWorker(url, schema, options) {
+  const pool = pgPool(url)
+  const db = await open({ postgres: pool, schema, migrate: false, ...options })
+  const queue = db.queue(QUEUE)
+  let worker = null
+  return {
+    wakeReady: async () => {
+      while (db.wakeState !== 'listening') await new Promise((resolve) => setTimeout(resolve, 10))
+    },
+    start(handler, concurrency, onError) {
+      worker = queue.work((job) => handler([job.payload]), { concurrency })
+      worker.on('worker:error', (error) => onError(error))
+    },
+    async stop() {
+      await worker?.stop({ timeoutMs: 5000 })
+      db.close()
+      await pool.end()
+    },
+  }
+}
+
 export const SYSTEMS = {
   honker: {
     prefix: 'honker',
@@ -76,26 +98,14 @@ export const SYSTEMS = {
         close: async () => db.close(),
       }
     },
-    async worker(url, schema) {
-      const pool = pgPool(url)
-      const db = await open({ postgres: pool, schema, migrate: false })
-      const queue = db.queue(QUEUE)
-      let worker = null
-      return {
-        wakeReady: async () => {
-          while (db.wakeState !== 'listening') await new Promise((resolve) => setTimeout(resolve, 10))
-        },
-        start(handler, concurrency, onError) {
-          worker = queue.work((job) => handler([job.payload]), { concurrency })
-          worker.on('worker:error', (error) => onError(error))
-        },
-        async stop() {
-          await worker?.stop({ timeoutMs: 5000 })
-          db.close()
-          await pool.end()
-        },
-      }
-    },
+    worker: (url, schema) => honkerWorker(url, schema, {}),
+  },
+
+  // The same with every worker step waiting for its WAL flush, as the peers' workers do.
+  'honker-durable': {
+    prefix: 'honker',
+    setup: (...args) => SYSTEMS.honker.setup(...args),
+    worker: (url, schema) => honkerWorker(url, schema, { asyncWorkerCommits: false }),
   },
 
   pgboss: {

@@ -15,6 +15,8 @@ export interface PgEngineSettings {
   maxPayloadBytes: number
   /** false: plain queries, for PgBouncer in transaction mode before 1.21. */
   preparedStatements: boolean
+  /** A worker's ack-and-claim commits without waiting for its WAL flush (open()'s option). */
+  asyncWorkerCommits: boolean
 }
 
 /**
@@ -46,7 +48,7 @@ export class PgEngine implements WriteContext {
     this.maxPayloadBytes = settings.maxPayloadBytes
     this.#clock = settings.clock
     this.prepared = settings.preparedStatements
-    this.jobs = jobStatements(settings.schema, this.wakeChannel)
+    this.jobs = jobStatements(settings.schema, this.wakeChannel, { asyncWorkerCommits: settings.asyncWorkerCommits })
     this.messages = messageStatements(settings.schema, this.wakeChannel)
     this.coordination = coordinationStatements(settings.schema, this.wakeChannel)
     this.wake = wake

@@ -24,6 +24,16 @@ export interface OpenPostgresOptions {
   preparedStatements?: boolean
   /** Tests move time by hand; every statement then uses this clock instead of the database's. */
   clock?: Clock
+  /**
+   * A worker's step (ack the finished job, claim the next, in one statement) commits with
+   * `synchronous_commit = off` (default true): the server answers before that commit's WAL is on
+   * disk, so a worker does not wait for a disk flush per job. A database crash (not a clean
+   * shutdown) can undo the last moments of such steps: their jobs are claimable again and run
+   * again, which at-least-once delivery already allows (as when a worker dies before acking).
+   * Enqueues, retries, dead letters, results, `claimOne`/`job.ack()` and your own transactions
+   * keep the server's setting. false: worker steps keep it too.
+   */
+  asyncWorkerCommits?: boolean
 }
 
 /**
@@ -55,9 +65,16 @@ export async function open(options: OpenPostgresOptions): Promise<PgDatabase> {
     throw new InvalidArgumentError('wake', `must be 'listen', 'poll' or listen options, got ${JSON.stringify(wake)}`)
   }
   if (options.clock !== undefined && typeof options.clock?.now !== 'function') throw new InvalidArgumentError('clock', 'must have now() returning milliseconds')
+  if (options.asyncWorkerCommits !== undefined && typeof options.asyncWorkerCommits !== 'boolean') {
+    throw new InvalidArgumentError('asyncWorkerCommits', `must be a boolean, got ${JSON.stringify(options.asyncWorkerCommits)}`)
+  }
   if (options.migrate !== false) await migrate(pool, schema)
   const source = wake === 'poll' ? new PollWakeSource() : new ListenWakeSource(pool, wakeChannel(schema), wake === 'listen' ? {} : wake)
-  const engine = new PgEngine(pool, { schema, clock: options.clock, maxPayloadBytes, preparedStatements: options.preparedStatements !== false }, source)
+  const engine = new PgEngine(
+    pool,
+    { schema, clock: options.clock, maxPayloadBytes, preparedStatements: options.preparedStatements !== false, asyncWorkerCommits: options.asyncWorkerCommits !== false },
+    source,
+  )
   if (options.migrate === false) await requireCurrentSchema(pool, schema)
   return new PgDatabase(engine)
 }

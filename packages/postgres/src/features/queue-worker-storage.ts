@@ -37,7 +37,7 @@ export function pgQueueWorkerStorage<Payload>(
       const { rows } =
         !checkExhausted && limit === 1 && ids.length <= 1
           ? await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(engine.jobs.ackOneAndClaimOne, [name, workerId, visibilityTimeoutS, ids[0] ?? null])
-          : await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(checkExhausted ? engine.jobs.ackAndClaim : engine.jobs.ackAndClaimOnly, [
+          : await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(checkExhausted ? engine.jobs.workerAckAndClaim : engine.jobs.ackAndClaimOnly, [
               name,
               workerId,
               limit,

@@ -6,7 +6,7 @@ import { NOW, pgStatement } from './statement.ts'
  * dead-lettered before a claim. Each operation is ONE statement (data-modifying CTEs), so it is
  * atomic on its own and costs one round trip. `s` is the schema, `wake` the NOTIFY channel.
  */
-export function jobStatements(s: string, wake: string) {
+export function jobStatements(s: string, wake: string, options: { asyncWorkerCommits?: boolean } = {}) {
   const COLUMNS = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at, attempts, max_attempts, created_at, expires_at`
   const DEAD_COLUMNS = `id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at`
   const DUE = `(expires_at IS NULL OR expires_at > ${NOW})
@@ -39,6 +39,21 @@ export function jobStatements(s: string, wake: string) {
   /** A new job's run_at: a delay counts from now, else the given time, else now. */
   const RUN_AT = `CASE WHEN $6::bigint IS NOT NULL THEN ${NOW} + $6::bigint ELSE coalesce($5::bigint, ${NOW}) END`
   const OWNED = `id = $2 AND worker_id = $3 AND state = 'processing' AND claim_expires_at >= ${NOW}`
+  /**
+   * A worker step's transaction commits without waiting for its WAL flush (`open()`'s
+   * `asyncWorkerCommits`, docs/postgres.md): set_config(..., true) lasts until this statement's
+   * own commit, so the session's setting and every other statement are untouched.
+   */
+  const WORKER_COMMIT = options.asyncWorkerCommits === true ? `, (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit` : ''
+  function ackAndClaimText(commit: string): string {
+    return `WITH acked AS (
+         DELETE FROM ${s}._honker_live
+         WHERE id = ANY($6::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}
+         RETURNING id),
+       ${DEAD_LETTER_EXHAUSTED}
+       ${CLAIM_CTES}
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${commit}`
+  }
   return {
     /**
      * $2 queue, $3 payloads (text[]), $4 priority, $5 run_at, $6 delay_s, $7 max_attempts, $8 expires_s, $9 wake key.
@@ -66,16 +81,9 @@ export function jobStatements(s: string, wake: string) {
        RETURNING id, pg_notify('${wake}', $9)::text AS woke`,
     ),
     /** $2 queue, $3 worker, $4 limit, $5 visibility timeout, $6 finished ids to ack first. */
-    ackAndClaim: pgStatement(
-      'ack_and_claim',
-      `WITH acked AS (
-         DELETE FROM ${s}._honker_live
-         WHERE id = ANY($6::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}
-         RETURNING id),
-       ${DEAD_LETTER_EXHAUSTED}
-       ${CLAIM_CTES}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed`,
-    ),
+    ackAndClaim: pgStatement('ack_and_claim', ackAndClaimText('')),
+    /** The same as a worker's step (its commit as `asyncWorkerCommits` says). */
+    workerAckAndClaim: pgStatement('worker_ack_and_claim', ackAndClaimText(WORKER_COMMIT)),
     /**
      * The same without the dead-letter step, for a worker's claims in between (see
      * queue-worker-storage.ts): planning that step costs a third of the statement, and the claim
@@ -94,7 +102,7 @@ export function jobStatements(s: string, wake: string) {
          WHERE id = $5::bigint AND worker_id = $3 AND claim_expires_at >= ${NOW}
          RETURNING id),
        ${claimCtes('1', '$4')}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed`,
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${WORKER_COMMIT}`,
     ),
     ackAndClaimOnly: pgStatement(
       'ack_and_claim_only',
@@ -103,7 +111,7 @@ export function jobStatements(s: string, wake: string) {
          WHERE id = ANY($6::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}
          RETURNING id),
        ${CLAIM_CTES}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed`,
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${WORKER_COMMIT}`,
     ),
     /** $2 ids, $3 worker. */
     ack: pgStatement(
