@@ -49,6 +49,7 @@ export {
   InvalidPayloadError,
   DatabaseClosedError,
   BusyError,
+  JobTimeoutError,
   WatcherError,
   type HonkerErrorCode,
 } from './errors/index.ts'

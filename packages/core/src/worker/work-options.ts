@@ -17,6 +17,14 @@ export interface WorkOptions {
   /** Renew each running job's claim this often. Default: a third of the visibility timeout. */
   heartbeatIntervalMs?: number
   /**
+   * Fail an attempt that runs longer than this: the handler's signal aborts with a
+   * `JobTimeoutError` (code `timeout`), and the attempt is retried or dead-lettered as if the
+   * handler had thrown it. The slot is freed at once; a handler that ignores its signal keeps
+   * running, but its outcome no longer counts. Default: none (a running job heartbeats its claim
+   * for as long as it runs).
+   */
+  timeoutMs?: number
+  /**
    * Re-check the queue after this long without a wake, as paranoia. The commit watcher and the
    * next-deadline timer carry every wake; `null` disables the fallback. Default 5000.
    */
@@ -44,6 +52,8 @@ export interface ResolvedWorkOptions {
   readonly concurrency: number
   readonly backoff: ResolvedBackoff
   readonly heartbeatMs: number
+  /** null: no timeout. */
+  readonly timeoutMs: number | null
   /** null: no fallback poll. */
   readonly fallbackMs: number | null
   readonly shutdownTimeoutMs: number
@@ -80,6 +90,7 @@ export function resolveWorkOptions(options: WorkOptions, visibilityTimeoutS: num
       optionalMilliseconds(options.heartbeatIntervalMs, 'heartbeatIntervalMs') ??
         Math.max(MIN_DEFAULT_HEARTBEAT_MS, (visibilityTimeoutS * 1000) / 3),
     ),
+    timeoutMs: requireTimeoutMs(options.timeoutMs),
     fallbackMs: nullableMilliseconds(options.fallbackPollMs, 'fallbackPollMs', DEFAULT_FALLBACK_POLL_MS),
     shutdownTimeoutMs: optionalMilliseconds(options.shutdownTimeoutMs, 'shutdownTimeoutMs') ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     sweepMs: nullableMilliseconds(options.sweepIntervalMs, 'sweepIntervalMs', DEFAULT_SWEEP_INTERVAL_MS),
@@ -92,6 +103,14 @@ export function resolveWorkOptions(options: WorkOptions, visibilityTimeoutS: num
           : (optionalInteger(options.results.ttlS, 'results.ttlS', { min: 0 }) ?? 0),
     logger: options.logger === undefined ? undefined : requireLogger(options.logger),
   }
+}
+
+function requireTimeoutMs(value: unknown): number | null {
+  if (value === undefined) return null
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new InvalidArgumentError('timeoutMs', `must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${String(value)}`)
+  }
+  return value
 }
 
 /** A duration that `null` switches off: `undefined` takes the default. */

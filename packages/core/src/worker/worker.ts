@@ -6,6 +6,7 @@ import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { MAX_TIMER_MS, optionalMilliseconds, requireFunction } from '../validate.ts'
 import { Heartbeats, type Beating } from './heartbeats.ts'
+import { JobTimeoutError } from '../errors/job-timeout-error.ts'
 import { Settler } from './settle.ts'
 import { resolveWorkOptions, type ResolvedWorkOptions, type WorkOptions } from './work-options.ts'
 import type { WorkerEvents, WorkerStats } from './worker-events.ts'
@@ -290,13 +291,18 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
 
   async #run(entry: Running<Payload, J>): Promise<void> {
     const { job, controller } = entry
+    const timeout = this.#options.timeoutMs === null ? null : new AttemptTimeout(this.#options.timeoutMs, controller)
     let result: unknown
     try {
-      result = await this.#handler(job, { signal: controller.signal })
+      const running = this.#handler(job, { signal: controller.signal })
+      result = await (timeout === null ? running : Promise.race([running, timeout.expired]))
     } catch (error) {
-      if (controller.signal.aborted) return
+      // Our own timeout fails the attempt; any other abort (a lost claim, a shutdown) was settled by whoever aborted.
+      if (timeout?.fired !== true && controller.signal.aborted) return
       await this.#settler.failed(job, error)
       return
+    } finally {
+      timeout?.clear()
     }
     if (controller.signal.aborted) return
     const ttlS = this.#options.resultTtlS
@@ -343,5 +349,32 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
     this.#heartbeats.stop()
     await Promise.all(releases)
     await this.#flushFinished()
+  }
+}
+
+/**
+ * One attempt's `timeoutMs`: when it lapses (and nothing else aborted the attempt first), abort
+ * the handler's signal with a JobTimeoutError and reject `expired` with it.
+ */
+class AttemptTimeout {
+  readonly expired: Promise<never>
+  fired = false
+  readonly #timer: NodeJS.Timeout
+
+  constructor(timeoutMs: number, controller: AbortController) {
+    let reject!: (error: JobTimeoutError) => void
+    this.expired = new Promise<never>((_, fail) => (reject = fail))
+    this.expired.catch(() => {}) // observed through Promise.race; never an unhandled rejection
+    this.#timer = setTimeout(() => {
+      if (controller.signal.aborted) return
+      this.fired = true
+      const error = new JobTimeoutError(timeoutMs)
+      controller.abort(error)
+      reject(error)
+    }, timeoutMs)
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer)
   }
 }

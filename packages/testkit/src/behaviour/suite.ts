@@ -190,6 +190,36 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         await stopped
         expect(await q.getJob(id)).toBeNull()
       })
+
+      check('timeoutMs: an attempt that runs too long has its signal aborted and fails with a timeout (retried, then dead); bad values are refused', async () => {
+        const db = await fresh()
+        const q = db.queue('slow', { maxAttempts: 2 })
+        for (const timeoutMs of [0, -1, Number.NaN, '50']) {
+          expect(await codeOf(() => q.work(() => undefined, { timeoutMs }))).toBe('invalid_argument')
+        }
+        const slow = await q.enqueue('slow')
+        const fast = await q.enqueue('fast')
+        const reasons: string[] = []
+        const finished: string[] = []
+        const worker = q.work(
+          async (job: { payload: string }, { signal }: { signal: AbortSignal }) => {
+            if (job.payload === 'fast') return finished.push('fast')
+            // Ignores nothing: waits for its signal, then returns normally, which must not count as done.
+            await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+            reasons.push((signal.reason as { code: string }).code)
+          },
+          { timeoutMs: 100, backoff: { baseS: 0, maxS: 0 } },
+        )
+        await until(async () => (await q.getJob(slow))?.state === 'dead')
+        await until(async () => (await q.getJob(fast)) === null)
+        await worker.stop()
+        const dead = await q.getJob(slow)
+        expect(dead.attempts).toBe(2)
+        expect(dead.lastError).toMatch(/^JobTimeoutError: timeout/)
+        expect(reasons).toEqual(['timeout', 'timeout'])
+        expect(finished).toEqual(['fast'])
+        expect(worker.stats).toMatchObject({ completed: 1, retried: 1, dead: 1 })
+      })
     })
 
     describe('outbox', () => {
