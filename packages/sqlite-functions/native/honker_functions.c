@@ -598,7 +598,8 @@ static void fn_claim_batch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   }
   sqlite3_finalize(rows);
   hk_end(&c, savepoint);
-  qsort(claimed, (size_t)count, sizeof(hk_claimed), hk_claim_order);
+  /* qsort with a NULL base is undefined even for 0 rows (UBSan, fuzz/fuzz.c). */
+  if (count > 1) qsort(claimed, (size_t)count, sizeof(hk_claimed), hk_claim_order);
   out = sqlite3_str_new(c.db);
   sqlite3_str_appendchar(out, 1, '[');
   for (i = 0; i < count; i++) {

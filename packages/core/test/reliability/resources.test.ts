@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { open, type Listener } from '@honker/core'
 import { activeWatcherCount } from '@honker/core/adapter'
@@ -76,7 +76,11 @@ describe('resource bounds', () => {
     expect(activeWatcherCount()).toBe(watchersBefore)
   })
 
-  it('opening and closing a database 10,000 times leaks no descriptors, timers, handles, listeners or watchers', async () => {
+  // Sized by work: the soak asks for 100,000 cycles, which take 37 s on one VM and over 60 s on a
+  // slower one; the timeout allows 3 ms a cycle (ten times the faster VM's rate).
+  const cycles = Number(process.env.HONKER_OPEN_CLOSE_CYCLES ?? 10_000)
+  const progressFile = process.env.HONKER_OPEN_CLOSE_PROGRESS
+  it(`opening and closing a database ${cycles.toLocaleString('en')} times leaks no descriptors, timers, handles, listeners or watchers`, async () => {
     const file = tempDbPath()
     const cycle = (i: number) => {
       const db = open(file)
@@ -93,10 +97,14 @@ describe('resource bounds', () => {
     await settle()
     const before = { fds: fdCount(), resources: resources(), listeners: processListeners(), watchers: activeWatcherCount() }
 
-    const cycles = Number(process.env.HONKER_OPEN_CLOSE_CYCLES ?? 10_000)
+    const startedAt = performance.now()
     for (let i = 0; i < cycles; i++) {
       cycle(i)
-      if (i % 1000 === 999) await settle() // let libuv close what was closed
+      if (i % 1000 === 999) {
+        await settle() // let libuv close what was closed
+        // The soak reads how far it got: a run that times out is reported as a timeout, with its rate.
+        if (progressFile !== undefined) writeFileSync(progressFile, JSON.stringify({ done: i + 1, elapsedMs: performance.now() - startedAt }))
+      }
     }
     // Gap on libsql: close() lets go of the file only once the statements Honker detached are
     // collected (thousands of descriptors would be open here until the next collection).
@@ -113,5 +121,5 @@ describe('resource bounds', () => {
     const check = open(file)
     onCleanup(() => check.close())
     expect(check.queue('churn').counts().pending).toBe(Math.ceil(cycles / 50) + 1)
-  })
+  }, Math.max(60_000, cycles * 3))
 })
