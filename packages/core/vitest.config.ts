@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 // HONKER_DRIVER runs the whole suite on one driver (scripts/test-drivers.mjs sets it, in that
 // driver's runtime), with its own report. drivers.test.ts is the default run's: it starts every
-// runtime itself. libsql-driver.test.ts is the libsql run's.
+// runtime itself. libsql-driver.test.ts is the libsql run's. The endurance test is the default
+// run's too: three minutes of child processes, which open the file with the default driver.
 const driver = process.env.HONKER_DRIVER
 const report = driver ? `test-results/vitest-${driver.replace(':', '-')}.json` : 'test-results/vitest.json'
 
@@ -14,7 +15,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // libsql-driver.test.ts is the libsql run's: it loads libsql, and a process holds one SQLite.
     exclude: [
-      ...(driver ? ['test/drivers.test.ts'] : []),
+      ...(driver ? ['test/drivers.test.ts', 'test/reliability/endurance.test.ts'] : []),
       ...(driver !== 'libsql' ? ['test/libsql-driver.test.ts'] : []),
       '**/node_modules/**',
     ],

@@ -35,6 +35,7 @@ if (!run(process.execPath, ['scripts/build-sql.mjs']) || !run('npx', ['--no-inst
 const { runQueueCrashSoak } = await import('./lib/queue-crash.mjs')
 const { runStreamCrashSoak } = await import('./lib/stream-crash.mjs')
 const { runContentionSoak } = await import('./lib/contention.mjs')
+const { runEnduranceSoak } = await import('./lib/endurance.mjs')
 
 const work = mkdtempSync(path.join(tmpdir(), 'honker-soak-'))
 const progress = (name) => (p) => console.log(`[soak] ${name} ${JSON.stringify(p)}`)
@@ -93,6 +94,15 @@ await soak('contention', '8 processes mixing every kind of read and write on one
   runContentionSoak({ dir: path.join(work, 'contention'), processes: 8, durationMs: quick ? 10_000 : 60_000, graceMs: 60_000 }),
 )
 
+await soak('endurance', 'steady load by 9 processes: memory, descriptors, handles, WAL and tables sampled for growth', () =>
+  runEnduranceSoak({
+    dir: path.join(work, 'endurance'),
+    durationMs: quick ? 180_000 : 30 * 60_000,
+    sampleEveryMs: quick ? 5_000 : 10_000,
+    onProgress: progress('endurance'),
+  }),
+)
+
 // In-process soaks are the CI tests with bigger numbers.
 await soak('property', 'job state machine against its model, more fast-check runs', async () => {
   const runs = quick ? 300 : 2000
@@ -148,6 +158,10 @@ function row({ name, report }) {
       return r.timedOut
         ? `| open/close | ${status} | ${r.cycles} cycles | ran out of time after ${r.done} cycles (${r.cyclesPerS} cycles/s); no leak was measured | ${s(r.wallMs)} |`
         : `| open/close | ${status} | ${r.cycles} cycles, ${r.cyclesPerS} cycles/s | no growth in descriptors, handles, timers, process listeners, watchers | ${s(r.wallMs)} |`
+    case 'endurance': {
+      const rss = (r.perProcess ?? []).map((p) => p.rssMB)
+      return `| endurance | ${status} | ${Math.round((r.parameters?.durationMs ?? 0) / 60_000)} min, ${r.parameters?.processes} processes (2 producers, 4 workers, 20 listeners, a follower, the scheduler, pruning on), sampled every ${(r.parameters?.sampleEveryMs ?? 0) / 1000} s | ${r.totals?.produced} jobs+notifications+events produced, ${r.totals?.handled} handled; no growth after warm-up in rss, heap, descriptors, handles or timers${r.failed?.length ? ` except ${r.failed.map((f) => f.name).join(', ')}` : ''}; resident ${Math.min(...rss)}-${Math.max(...rss)} MB per process; WAL at most ${r.maxWalMB} MB, notifications at most ${r.maxNotifications}; final ${r.final?.dbMB} MB file, ${r.final?.stream} events, ${r.final?.dead} dead | ${s(r.wallMs)} |`
+    }
     case 'fuzz':
       return `| SQL functions under ASan + UBSan | ${status} | ${r.seeds} seeds x ${r.calls} calls of every function (NULL, edge integers, reals, 64 KiB and 1 MiB text, invalid UTF-8, NULs, blobs, wrong arity; plain, in transactions, from triggers) | ${r.ok ? 'no crash, no sanitizer report, every failure an SQL error with a message, integrity ok' : 'see the run log'} | ${s(r.wallMs)} |`
     default:

@@ -62,7 +62,8 @@ describe('the WAL stays bounded under Honker’s readers', () => {
     const checkpointer = new Sqlite(file)
     onCleanup(() => checkpointer.close())
     checkpointer.pragma('busy_timeout = 5000')
-    const truncate = (): CheckpointRow => checkpointer.pragma('wal_checkpoint(TRUNCATE)')[0] as CheckpointRow
+    const checkpoint = (mode: 'TRUNCATE' | 'PASSIVE'): CheckpointRow => (checkpointer.pragma(`wal_checkpoint(${mode})`) as CheckpointRow[])[0]!
+    const truncate = (): CheckpointRow => checkpoint('TRUNCATE')
 
     // 1. Under load, then parked: with every consumer waiting, nothing holds a snapshot.
     let production = produce()
@@ -94,7 +95,7 @@ describe('the WAL stays bounded under Honker’s readers', () => {
     checkpointer.pragma('busy_timeout = 200')
     expect(truncate().busy).toBe(1) // the symptom: the checkpoint cannot finish
     checkpointer.pragma('busy_timeout = 5000')
-    const pinned = checkpointer.pragma('wal_checkpoint(PASSIVE)')[0] as CheckpointRow
+    const pinned = checkpoint('PASSIVE')
     expect(pinned.checkpointed).toBeLessThan(pinned.log) // frames after the app's snapshot stay in the WAL
     const grownTo = walBytes(file)
     expect(grownTo).toBeGreaterThan(0)

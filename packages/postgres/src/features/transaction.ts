@@ -71,6 +71,13 @@ export async function runTransaction<T>(engine: PgEngine, owner: object, fn: (tx
   const tx = new PgTransaction(client, owner)
   let lost = false
   let committing = false
+  // A backend that dies while the transaction is idle (the app's fn awaiting something else) makes
+  // the checked-out client emit 'error', which no one else listens to: without this it would crash
+  // the process. The next statement on it fails with connection_lost, which is how fn learns.
+  const onIdleError = (): void => {
+    lost = true
+  }
+  client.on('error', onIdleError)
   try {
     await client.query({ text: 'BEGIN' })
     const result = await fn(tx)
@@ -79,11 +86,12 @@ export async function runTransaction<T>(engine: PgEngine, owner: object, fn: (tx
     return result
   } catch (error) {
     const coded = toHonkerError(error, { committing })
-    lost = HonkerError.isInstance(coded, 'connection_lost')
+    lost ||= HonkerError.isInstance(coded, 'connection_lost')
     if (!lost && !committing) await client.query({ text: 'ROLLBACK' }).catch(() => {})
     throw coded
   } finally {
     tx.end()
+    client.off?.('error', onIdleError)
     client.release(lost)
   }
 }

@@ -65,6 +65,11 @@ export async function migrate(pool: PgPool, s: string): Promise<PgMigrationRepor
     throw toHonkerError(error)
   }
   let lost = false
+  // A backend that dies between statements emits 'error' on the checked-out client (see runTransaction).
+  const onIdleError = (): void => {
+    lost = true
+  }
+  client.on('error', onIdleError)
   try {
     await client.query({ text: 'BEGIN' })
     const report = await migrateOn(client, s)
@@ -72,10 +77,11 @@ export async function migrate(pool: PgPool, s: string): Promise<PgMigrationRepor
     return report
   } catch (error) {
     const coded = toHonkerError(error)
-    lost = HonkerError.isInstance(coded, 'connection_lost')
+    lost ||= HonkerError.isInstance(coded, 'connection_lost')
     await client.query({ text: 'ROLLBACK' }).catch(() => {})
     throw coded
   } finally {
+    client.off?.('error', onIdleError)
     client.release(lost)
   }
 }
