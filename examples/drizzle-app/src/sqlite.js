@@ -56,7 +56,7 @@ export async function openApp(file, options = {}) {
   const honker = createHonker({ db })
   if (options.migrate) {
     const ledger = db.all(sql`SELECT version FROM _honker_ts_migrations`)
-    migrationChecks.push([ledger.length === 2, "createHonker() found Honker's tables in place and only recorded its ledger"])
+    migrationChecks.push([ledger.length === 3, "createHonker() found Honker's tables in place and only recorded its ledger"])
   }
 
   return {

@@ -43,10 +43,11 @@ export const migrate: Engine['migrate'] = async (url) => {
       .sort()
       .map((folder) => readFileSync(path.join(honkerPostgresMigrationsDir, folder, 'migration.sql'), 'utf8'))
       .join('')
-    const honkerMigration = folders.find((name) => name.endsWith('_honker'))!
+    // One folder per Honker schema upgrade, each a copy of what @honker/prisma ships.
+    const honkerMigrations = folders.filter((name) => /_honker(_|$)/.test(name)).sort()
     checks.push([
-      readFileSync(path.join(MIGRATIONS_DIR, honkerMigration, 'migration.sql'), 'utf8') === shippedSql,
-      `${migrationsDir}/${honkerMigration} is @honker/prisma's prisma/migrations-postgres SQL`,
+      honkerMigrations.map((folder) => readFileSync(path.join(MIGRATIONS_DIR, folder, 'migration.sql'), 'utf8')).join('') === shippedSql,
+      `${migrationsDir}/{${honkerMigrations.join(',')}} are @honker/prisma's prisma/migrations-postgres SQL`,
     ])
     const fragment = path.join(path.dirname(createRequire(import.meta.url).resolve('@honker/prisma/package.json')), 'prisma', 'honker.postgres.prisma')
     checks.push([

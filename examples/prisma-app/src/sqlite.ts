@@ -47,10 +47,11 @@ export const migrate: Engine['migrate'] = async (url) => {
   ])
   checks.push([missingHonkerMigrations(MIGRATIONS_DIR).length === 0, 'prisma/migrations holds every Honker migration that @honker/prisma ships'])
   const shipped = shippedByHonker()
-  const honkerMigration = readdirSync(MIGRATIONS_DIR).find((name) => name.endsWith('_honker'))!
+  // One folder per `honker-prisma add-migration` run (the first, then one per upgrade of the schema).
+  const honkerMigrations = readdirSync(MIGRATIONS_DIR).filter((name) => /_honker(_|$)/.test(name)).sort()
   checks.push([
-    readFileSync(path.join(MIGRATIONS_DIR, honkerMigration, 'migration.sql'), 'utf8') === shipped.migrationSql,
-    `prisma/migrations/${honkerMigration} is @honker/prisma's migration SQL (honker-prisma add-migration wrote it)`,
+    honkerMigrations.map((folder) => readFileSync(path.join(MIGRATIONS_DIR, folder, 'migration.sql'), 'utf8')).join('') === shipped.migrationSql,
+    `prisma/migrations/{${honkerMigrations.join(',')}} are @honker/prisma's migration SQL (honker-prisma add-migration wrote them)`,
   ])
   checks.push([
     readFileSync(path.join(APP_ROOT, 'prisma', 'schema', 'honker.prisma'), 'utf8') === shipped.fragment,

@@ -7,6 +7,7 @@ import Sqlite from './sqlite.ts'
 import { open } from '@honker/core'
 import { LATEST_SCHEMA_VERSION, MIGRATIONS_TABLE } from '@honker/core/adapter'
 import { onCleanup, spawnFixture, tempDbPath } from './helpers.ts'
+import { OUR_OBJECTS, honkerRowsAfterMigration } from './support/schema-additions.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const honkerSchema = JSON.parse(readFileSync(path.join(here, 'snapshots', 'honker-0.5.1-schema.json'), 'utf8')) as {
@@ -16,7 +17,7 @@ const honkerSchema = JSON.parse(readFileSync(path.join(here, 'snapshots', 'honke
   sql: string | null
 }[]
 /** Objects this project adds on top of honker's schema (additive, ignored by honker). */
-const OWN_OBJECTS = new Set([MIGRATIONS_TABLE, '_honker_live_exhausted'])
+const OWN_OBJECTS = new Set(OUR_OBJECTS)
 
 function schemaOf(file: string) {
   const handle = new Sqlite(file, { readonly: true })
@@ -32,7 +33,8 @@ describe('schema migration', () => {
     const file = tempDbPath()
     open(file).close()
     const schema = schemaOf(file)
-    expect(schema.filter((row) => !OWN_OBJECTS.has(row.name) && !row.name.startsWith(`sqlite_autoindex_${MIGRATIONS_TABLE}`))).toEqual(honkerSchema)
+    expect(schema.filter((row) => !OWN_OBJECTS.has(row.name))).toEqual(honkerRowsAfterMigration(honkerSchema))
+    expect(schema.filter((row) => OWN_OBJECTS.has(row.name)).map((row) => row.name)).toEqual(OUR_OBJECTS)
     expect(schema.find((row) => row.name === '_honker_live_exhausted')?.sql).toContain('WHERE attempts >= max_attempts')
   })
 

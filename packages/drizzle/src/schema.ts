@@ -18,7 +18,7 @@
  * Add them to the schema drizzle-kit reads: `export * from '@honker/drizzle/schema'`.
  */
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 // Written as `(unixepoch())`: drizzle-kit copies SQL defaults verbatim, and SQLite only accepts an
 // expression default inside parentheses.
@@ -52,6 +52,11 @@ export const honkerLive = sqliteTable(
     maxAttempts: integer('max_attempts').notNull().default(3),
     createdAt: integer('created_at').notNull().default(unixepoch),
     expiresAt: integer('expires_at'),
+    // Core's migration 0003 (docs/design/queue-features.md): nullable, never named by honker.
+    uniqueKey: text('unique_key'),
+    groupKey: text('group_key'),
+    progress: text('progress'),
+    traceContext: text('trace_context'),
   },
   // Partial indexes: the claim path depends on them (docs/compatibility.md 8.3.19). `state` stays out of
   // the key; `priority DESC` is an expression because SQLite index columns have no `.desc()` here.
@@ -63,6 +68,9 @@ export const honkerLive = sqliteTable(
     index('_honker_live_processing_deadline').on(t.queue, t.claimExpiresAt).where(sql`state = 'processing'`),
     // Core's migration 0002: keeps the dead-letter step of a claim a seek, whatever the backlog.
     index('_honker_live_exhausted').on(t.queue, t.id).where(sql`attempts >= max_attempts`),
+    // Core's migration 0003: one live job per unique key and queue; a queue's jobs by group.
+    uniqueIndex('_honker_live_unique').on(t.queue, t.uniqueKey).where(sql`unique_key IS NOT NULL`),
+    index('_honker_live_group').on(t.queue, t.groupKey, t.state).where(sql`group_key IS NOT NULL`),
   ],
 )
 
@@ -159,6 +167,65 @@ export const honkerStreamConsumers = sqliteTable(
   (t) => [primaryKey({ columns: [t.name, t.topic] })],
 )
 
+/** Per-queue settings shared by every process: pause, concurrency limits, history, events (migration 0003). */
+export const honkerQueues = sqliteTable(
+  '_honker_queues',
+  {
+    queue: text('queue'),
+    paused: integer('paused').notNull().default(0),
+    concurrency: integer('concurrency'),
+    groupConcurrency: integer('group_concurrency'),
+    keepCompletedS: integer('keep_completed_s'),
+    keepCompletedCount: integer('keep_completed_count'),
+    keepFailedS: integer('keep_failed_s'),
+    keepFailedCount: integer('keep_failed_count'),
+    events: integer('events').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.queue] })],
+)
+
+/** Finished jobs of queues that keep them (migration 0003). The id is the job's live id. */
+export const honkerHistory = sqliteTable(
+  '_honker_history',
+  {
+    id: integer('id'),
+    queue: text('queue').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').notNull(),
+    priority: integer('priority').notNull().default(0),
+    runAt: integer('run_at').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at').notNull(),
+    lastError: text('last_error'),
+    result: text('result'),
+    progress: text('progress'),
+    uniqueKey: text('unique_key'),
+    groupKey: text('group_key'),
+    traceContext: text('trace_context'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.id] }),
+    index('_honker_history_state').on(t.queue, t.state, t.id),
+    index('_honker_history_finished').on(t.queue, t.finishedAt),
+  ],
+)
+
+/** Job events of queues that publish them (migration 0003), read in id order by `queue.events()`. */
+export const honkerEvents = sqliteTable(
+  '_honker_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    queue: text('queue').notNull(),
+    jobId: integer('job_id').notNull(),
+    kind: text('kind').notNull(),
+    data: text('data'),
+    createdAt: integer('created_at').notNull().default(unixepoch),
+  },
+  (t) => [index('_honker_events_queue').on(t.queue, t.id)],
+)
+
 /** Every Honker table, for `drizzle(client, { schema: { ...appSchema, ...honkerSchema } })`. */
 export const honkerSchema = {
   honkerNotifications,
@@ -170,4 +237,7 @@ export const honkerSchema = {
   honkerResults,
   honkerStream,
   honkerStreamConsumers,
+  honkerQueues,
+  honkerHistory,
+  honkerEvents,
 }

@@ -5,7 +5,7 @@ import Sqlite from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { open } from '@honker/core'
-import { MIGRATIONS_TABLE } from '@honker/core/adapter'
+import { MIGRATIONS, MIGRATIONS_TABLE } from '@honker/core/adapter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { honkerIfNotExists } from '../src/index.ts'
 import { appTables, drizzleKitGenerate, drizzleKitPush, honkerDrizzleBin, migrationFiles, packageDir, readMigrationSql } from './drizzle-kit.ts'
@@ -103,7 +103,7 @@ function differences(expected: Structure, actual: Structure): string[] {
 
 // On an INTEGER PRIMARY KEY (the rowid) SQLite assigns a fresh id for NULL whether or not the column
 // says NOT NULL; drizzle-kit always writes NOT NULL next to AUTOINCREMENT. Nothing else may differ.
-const ROWID_NOT_NULL = ['_honker_live.id.notnull: 0 -> 1', '_honker_notifications.id.notnull: 0 -> 1', '_honker_stream.offset.notnull: 0 -> 1']
+const ROWID_NOT_NULL = ['_honker_events.id.notnull: 0 -> 1', '_honker_live.id.notnull: 0 -> 1', '_honker_notifications.id.notnull: 0 -> 1', '_honker_stream.offset.notnull: 0 -> 1']
 
 describe('drizzle-kit migrations carrying the Honker tables', () => {
   let generated: string // drizzle-kit's output folder, as written
@@ -115,7 +115,7 @@ describe('drizzle-kit migrations carrying the Honker tables', () => {
     shared = mkdtempSync(path.join(tmpdir(), 'honker-drizzle-kit-'))
     generated = path.join(shared, 'generated')
     const stdout = drizzleKitGenerate(generated)
-    expect(stdout).toMatch(/10 tables/)
+    expect(stdout).toMatch(/13 tables/)
     patched = path.join(shared, 'patched')
     cpSync(generated, patched, { recursive: true })
     const bin = honkerDrizzleBin(['if-not-exists', patched])
@@ -139,19 +139,19 @@ describe('drizzle-kit migrations carrying the Honker tables', () => {
     drizzleMigrate(viaDrizzle, generated)
     const ours = structure(openFile(viaDrizzle))
 
-    // honker 0.5.1's own sqlite_master, replayed, plus core's additive index (migration 0002).
+    // honker 0.5.1's own sqlite_master, replayed, plus core's additive migrations (0002, 0003).
     const honker = openFile(path.join(tempDir(), 'honker.db'))
     const objects = JSON.parse(readFileSync(honkerSnapshot, 'utf8')) as { type: string; name: string; sql: string | null }[]
     for (const type of ['table', 'index']) {
       for (const object of objects) if (object.type === type && object.sql !== null && object.name !== 'sqlite_sequence') honker.exec(object.sql)
     }
-    honker.exec('CREATE INDEX _honker_live_exhausted ON _honker_live(queue, id) WHERE attempts >= max_attempts')
+    for (const migration of MIGRATIONS.slice(1)) honker.exec(migration.sql) // core's additive steps
     expect(differences(structure(honker), ours)).toEqual(ROWID_NOT_NULL)
 
     const viaCore = path.join(tempDir(), 'core.db')
     openCore(viaCore)
     expect(differences(structure(openFile(viaCore)), ours)).toEqual(ROWID_NOT_NULL)
-    expect(Object.keys(ours)).toHaveLength(9)
+    expect(Object.keys(ours)).toHaveLength(12)
     expect(ours._honker_live!.indexes.find((i) => i.name === '_honker_live_claim')).toMatchObject({
       partial: 1,
       where: "state in ('pending', 'processing')",
@@ -176,9 +176,10 @@ describe('drizzle-kit migrations carrying the Honker tables', () => {
     expect(ledger(db)).toEqual([
       { version: 1, name: expect.any(String) },
       { version: 2, name: expect.any(String) },
+      { version: 3, name: expect.any(String) },
     ])
     openCore(file) // and a second open finds nothing at all to do
-    expect(ledger(db)).toHaveLength(2)
+    expect(ledger(db)).toHaveLength(3)
     expect(honkerObjects(db)).toEqual(before)
 
     // The file works end to end: enqueue through Drizzle's tables, claim through core.
@@ -253,7 +254,7 @@ describe('drizzle-kit push', () => {
     expect(drizzleKitPush(file, appTables, '!_honker_*')).toContain('CREATE TABLE `orders`')
     expect(honkerObjects(db)).toEqual(before)
     expect(db.prepare('SELECT name, seq FROM sqlite_sequence ORDER BY name').all()).toEqual(sequences)
-    expect(ledger(db)).toHaveLength(2)
+    expect(ledger(db)).toHaveLength(3)
     expect(drizzleKitPush(file, appTables, '!_honker_*')).toMatch(/No changes detected/)
   })
 })

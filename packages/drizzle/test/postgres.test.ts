@@ -31,12 +31,12 @@ async function freshDrizzle() {
 describe('@honker/drizzle/pg on PostgreSQL (drizzle-orm/node-postgres)', () => {
   it('honkerMigrate brings the schema up in a Drizzle transaction; open() then finds it current; it is idempotent', async () => {
     const { db, pool } = await freshDrizzle()
-    expect((await honkerMigrate(db)).applied).toEqual([1])
+    expect((await honkerMigrate(db)).applied).toEqual([1, 2])
     expect((await honkerMigrate(db)).applied).toEqual([])
     const honker = await createHonker({ db })
     expect(await honker.queue('q').enqueue(1)).toBe(1)
     honker.close()
-    expect((await pool.query('SELECT version FROM honker._honker_ts_migrations')).rows).toEqual([{ version: 1 }])
+    expect((await pool.query('SELECT version FROM honker._honker_ts_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }])
   })
 
   it('honkerMigrationSql() is a plain SQL migration that open() accepts', async () => {
@@ -125,7 +125,7 @@ describe('@honker/drizzle/pg on PostgreSQL (drizzle-orm/node-postgres)', () => {
       expect(await shape(viaKit.pool)).toEqual(await shape(viaOpen.pool))
       const honker = await createHonker({ db: viaKit.db })
       const id = await honker.queue('emails').enqueue({ to: 'a' }, { priority: 2 })
-      expect((await viaKit.pool.query('SELECT version FROM honker._honker_ts_migrations')).rows).toEqual([{ version: 1 }])
+      expect((await viaKit.pool.query('SELECT version FROM honker._honker_ts_migrations ORDER BY version')).rows).toEqual([{ version: 1 }, { version: 2 }])
       const [row] = await viaKit.db.select().from(honkerLivePg)
       expect([row!.id, row!.priority, row!.state]).toEqual([id, 2, 'pending']) // bigint columns read as numbers
       honker.close()

@@ -26,6 +26,9 @@ export type HonkerTables = {
   _honker_results: HonkerResultsTable
   _honker_stream: HonkerStreamTable
   _honker_stream_consumers: HonkerStreamConsumersTable
+  _honker_queues: HonkerQueuesTable
+  _honker_history: HonkerHistoryTable
+  _honker_events: HonkerEventsTable
   _honker_ts_migrations: HonkerMigrationsTable
 }
 
@@ -45,6 +48,12 @@ export interface HonkerLiveTable {
   max_attempts: Generated<number>
   created_at: Generated<number>
   expires_at: number | null
+  /** Core migration 0003 (docs/design/queue-features.md). */
+  unique_key: string | null
+  group_key: string | null
+  /** JSON text written by `job.progress()`. */
+  progress: string | null
+  trace_context: string | null
 }
 
 export interface HonkerDeadTable {
@@ -59,6 +68,50 @@ export interface HonkerDeadTable {
   last_error: string | null
   created_at: Generated<number>
   died_at: Generated<number>
+}
+
+/** Per-queue settings every process obeys (core migration 0003). */
+export interface HonkerQueuesTable {
+  queue: string
+  paused: Generated<number>
+  concurrency: number | null
+  group_concurrency: number | null
+  keep_completed_s: number | null
+  keep_completed_count: number | null
+  keep_failed_s: number | null
+  keep_failed_count: number | null
+  events: Generated<number>
+}
+
+/** A finished job of a queue that keeps its history (core migration 0003). */
+export interface HonkerHistoryTable {
+  /** The id the job had in `_honker_live`. */
+  id: number
+  queue: string
+  payload: string
+  state: 'completed' | 'cancelled'
+  priority: Generated<number>
+  run_at: Generated<number>
+  attempts: Generated<number>
+  max_attempts: Generated<number>
+  created_at: number
+  finished_at: number
+  last_error: string | null
+  result: string | null
+  progress: string | null
+  unique_key: string | null
+  group_key: string | null
+  trace_context: string | null
+}
+
+/** A job event of a queue that publishes them (core migration 0003). */
+export interface HonkerEventsTable {
+  id: Generated<number>
+  queue: string
+  job_id: number
+  kind: 'completed' | 'failed' | 'retried' | 'dead' | 'progress' | 'stalled'
+  data: string | null
+  created_at: Generated<number>
 }
 
 export interface HonkerNotificationsTable {
@@ -142,6 +195,9 @@ export type HonkerPostgresTables = {
   _honker_results: PostgresRow<HonkerResultsTable>
   _honker_stream: PostgresRow<HonkerStreamTable>
   _honker_stream_consumers: PostgresRow<HonkerStreamConsumersTable>
+  _honker_queues: PostgresRow<HonkerQueuesTable>
+  _honker_history: PostgresRow<HonkerHistoryTable>
+  _honker_events: PostgresRow<HonkerEventsTable>
   /** `version` is an `integer` (a number); `applied_at` a bigint; `checksum` names the DDL. */
   _honker_ts_migrations: { version: number; name: string; checksum: string; applied_at: string }
 }

@@ -171,7 +171,7 @@ describe('typed access to the Honker tables', () => {
     // The compiler checks this literal against HonkerTables (no missing, no extra keys); the test
     // then checks it against the schema the migration created.
     const declared: { [T in keyof HonkerTables]: { [C in keyof HonkerTables[T]]-?: true } } = {
-      _honker_live: { id: true, queue: true, payload: true, state: true, priority: true, run_at: true, worker_id: true, claim_expires_at: true, attempts: true, max_attempts: true, created_at: true, expires_at: true },
+      _honker_live: { id: true, queue: true, payload: true, state: true, priority: true, run_at: true, worker_id: true, claim_expires_at: true, attempts: true, max_attempts: true, created_at: true, expires_at: true, unique_key: true, group_key: true, progress: true, trace_context: true },
       _honker_dead: { id: true, queue: true, payload: true, priority: true, run_at: true, attempts: true, max_attempts: true, last_error: true, created_at: true, died_at: true },
       _honker_notifications: { id: true, channel: true, payload: true, created_at: true },
       _honker_locks: { name: true, owner: true, expires_at: true },
@@ -180,6 +180,9 @@ describe('typed access to the Honker tables', () => {
       _honker_results: { job_id: true, value: true, created_at: true, expires_at: true },
       _honker_stream: { offset: true, topic: true, key: true, payload: true, created_at: true },
       _honker_stream_consumers: { name: true, topic: true, offset: true },
+      _honker_queues: { queue: true, paused: true, concurrency: true, group_concurrency: true, keep_completed_s: true, keep_completed_count: true, keep_failed_s: true, keep_failed_count: true, events: true },
+      _honker_history: { id: true, queue: true, payload: true, state: true, priority: true, run_at: true, attempts: true, max_attempts: true, created_at: true, finished_at: true, last_error: true, result: true, progress: true, unique_key: true, group_key: true, trace_context: true },
+      _honker_events: { id: true, queue: true, job_id: true, kind: true, data: true, created_at: true },
       _honker_ts_migrations: { version: true, name: true, applied_at: true },
     }
     const sqlite = connect(file, 0)

@@ -10,9 +10,15 @@ export interface CopyReport {
   consumers: number
   schedules: number
   results: number
+  /** Queues with settings (pause, limits, history, events). */
+  queueSettings: number
+  /** Finished jobs kept by queues with history. */
+  history: number
 }
 
-const LIVE = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at, attempts, max_attempts, created_at, expires_at`
+const LIVE = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at, attempts, max_attempts, created_at, expires_at, unique_key, group_key, progress, trace_context`
+const QUEUES = `queue, paused, concurrency, group_concurrency, keep_completed_s, keep_completed_count, keep_failed_s, keep_failed_count, events`
+const HISTORY = `id, queue, payload, state, priority, run_at, attempts, max_attempts, created_at, finished_at, last_error, result, progress, unique_key, group_key, trace_context`
 const DEAD = `id, queue, payload, priority, run_at, attempts, max_attempts, last_error, created_at, died_at`
 const TASKS = `name, queue, cron_expr, payload, priority, expires_s, next_fire_at, enabled, max_attempts`
 
@@ -22,8 +28,9 @@ type Row = Record<string, unknown>
  * Move an app's Honker data from its SQLite file to PostgreSQL, in ONE Postgres transaction:
  * live jobs (a job claimed on SQLite goes back to pending, its interrupted attempt not counted),
  * dead letters, stream events with their offsets, consumers' saved offsets, schedules and
- * unexpired results, all under their SQLite ids, after which new ids continue past them.
- * Notifications, locks and rate-limit windows are transient and stay behind. Stop the SQLite
+ * unexpired results, queue settings and job history, all under their SQLite ids, after which new
+ * ids continue past them. Notifications, job events, locks and rate-limit windows are transient
+ * and stay behind. Stop the SQLite
  * workers first; the target schema must hold no jobs or events yet (`invalid_argument`).
  */
 export async function copyFromSqlite(from: SqliteDatabase, to: PgDatabase): Promise<CopyReport> {
@@ -36,6 +43,8 @@ export async function copyFromSqlite(from: SqliteDatabase, to: PgDatabase): Prom
   const events = read(`SELECT "offset", topic, key, payload, created_at FROM _honker_stream ORDER BY "offset"`)
   const consumers = read(`SELECT name, topic, "offset" FROM _honker_stream_consumers`)
   const tasks = read(`SELECT ${TASKS} FROM _honker_scheduler_tasks`)
+  const queueSettings = read(`SELECT ${QUEUES} FROM _honker_queues`)
+  const history = read(`SELECT ${HISTORY} FROM _honker_history ORDER BY id`)
   const results = read(`SELECT job_id, value, created_at, expires_at FROM _honker_results WHERE expires_at IS NULL OR expires_at > ${now}`)
   const s = to.schema
   return to.transaction(async (tx) => {
@@ -73,13 +82,18 @@ export async function copyFromSqlite(from: SqliteDatabase, to: PgDatabase): Prom
     await insert('_honker_stream_consumers', `name, topic, "offset"`, consumers, (row) => pick(row, `name, topic, "offset"`))
     await tx.query(`DELETE FROM ${s}._honker_scheduler_tasks WHERE name = ANY($1::text[])`, [tasks.map((task) => task.name)])
     await insert('_honker_scheduler_tasks', TASKS, tasks, (row) => pick(row, TASKS))
+    await tx.query(`DELETE FROM ${s}._honker_queues WHERE queue = ANY($1::text[])`, [queueSettings.map((row) => row.queue)])
+    await insert('_honker_queues', QUEUES, queueSettings, (row) => pick(row, QUEUES))
+    await insert('_honker_history', HISTORY, history, (row) => pick(row, HISTORY))
     await insert('_honker_results', `job_id, value, created_at, expires_at`, results, (row) => pick(row, `job_id, value, created_at, expires_at`))
-    // New ids continue past the copied ones (live and dead share one id space, as on SQLite).
+    // New ids continue past the copied ones (live, dead and history share one id space, as on SQLite).
     await tx.query(
       `SELECT setval(pg_get_serial_sequence('${s}._honker_live', 'id'),
-         greatest((SELECT max(id) FROM ${s}._honker_live), (SELECT max(id) FROM ${s}._honker_dead), 0) + 1, false)`,
+         greatest((SELECT max(id) FROM ${s}._honker_live), (SELECT max(id) FROM ${s}._honker_dead),
+           (SELECT max(id) FROM ${s}._honker_history), 0) + 1, false)`,
     )
     await tx.query(`SELECT setval(pg_get_serial_sequence('${s}._honker_stream', 'offset'), coalesce((SELECT max("offset") FROM ${s}._honker_stream), 0) + 1, false)`)
-    return { jobs: live.length, deadJobs: dead.length, events: events.length, consumers: consumers.length, schedules: tasks.length, results: results.length }
+    return { jobs: live.length, deadJobs: dead.length, events: events.length, consumers: consumers.length, schedules: tasks.length, results: results.length,
+      queueSettings: queueSettings.length, history: history.length }
   })
 }

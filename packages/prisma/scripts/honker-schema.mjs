@@ -20,6 +20,9 @@ const MODELS = {
   _honker_rate_limits: ['HonkerRateLimit', 'A fixed-window rate-limit counter.'],
   _honker_scheduler_tasks: ['HonkerScheduledTask', 'A periodic schedule that enqueues jobs (`cronExpr`: 5/6-field cron or `@every <n><unit>`).'],
   _honker_results: ['HonkerResult', 'A job result saved with saveResult(); `value` is JSON text.'],
+  _honker_queues: ['HonkerQueueSettings', 'Per-queue settings every process obeys: pause, concurrency limits, history and events.'],
+  _honker_history: ['HonkerJobHistory', 'A finished job of a queue that keeps its history; `id` is the id it had while live.'],
+  _honker_events: ['HonkerJobEvent', 'A job event (completed, failed, retried, dead, progress, stalled) of a queue that publishes them.'],
   [MIGRATIONS_TABLE]: ['HonkerSchemaMigration', "@honker/core's migration ledger: the schema versions this file has."],
 }
 

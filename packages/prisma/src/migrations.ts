@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { HonkerError, InvalidArgumentError } from '@honker/core'
-import { isMemoryPath } from '@honker/core/adapter'
+import { isMemoryPath, MIGRATIONS_TABLE } from '@honker/core/adapter'
 import { prismaSqliteDriver } from './driver.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -337,6 +337,23 @@ interface ApplyContext {
   history: () => HistoryRow[]
 }
 
+const CORE_LEDGER_RECORD = new RegExp(`^INSERT OR IGNORE INTO ${MIGRATIONS_TABLE} \\(version, name\\) VALUES \\((\\d+),`, 'gm')
+
+/**
+ * Whether `sql` is Honker's own migration and @honker/core already applied every schema version it
+ * records (`createHonker()` or `open()` ran a newer core before the migration was added to the
+ * folder). SQLite has no `ADD COLUMN IF NOT EXISTS`, so running it again would fail on columns that
+ * are there; it is recorded as applied instead, as `prisma migrate resolve --applied` would.
+ */
+function appliedByCore(db: MigrationDatabase, sql: string): boolean {
+  const versions = [...sql.matchAll(CORE_LEDGER_RECORD)].map((match) => Number(match[1]))
+  if (versions.length === 0) return false
+  const ledger = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).all(MIGRATIONS_TABLE)
+  if (ledger.length === 0) return false
+  const recorded = new Set((db.prepare(`SELECT version FROM ${MIGRATIONS_TABLE}`).all() as { version: number }[]).map((row) => Number(row.version)))
+  return versions.every((version) => recorded.has(version))
+}
+
 /** Inside BEGIN IMMEDIATE: apply one migration and record it; false if it was applied already. */
 function applyOne(db: MigrationDatabase, migration: MigrationFile, { insert, finish, foreignKeys, applied, history }: ApplyContext): boolean {
   // Under the write lock: another runner may have applied it since the first check.
@@ -347,7 +364,7 @@ function applyOne(db: MigrationDatabase, migration: MigrationFile, { insert, fin
   const id = randomUUID()
   insert.run(id, migration.checksum, migration.name, Date.now())
   try {
-    db.exec(migration.sql)
+    if (!appliedByCore(db, migration.sql)) db.exec(migration.sql)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     throw new MigrationFailedError(migration.name, `migration ${migration.name} failed and was rolled back: ${message}`, [...applied], { cause: error })

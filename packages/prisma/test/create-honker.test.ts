@@ -40,13 +40,14 @@ describe('createHonker({ url })', () => {
     const cwd = process.cwd()
     process.chdir(dir)
     onCleanup(() => process.chdir(cwd))
+    // Prisma's migrations first, as a deploy runs them; createHonker then finds the schema current.
+    applyHonkerMigrations(file, ORDERS_DDL)
     for (const url of ['file:./app.db', 'file:app.db', './app.db', 'app.db', `file:${dir}/app.db`, `file://${dir}/app.db`]) {
       const honker = createHonker({ url })
       expect({ url, path: honker.path }).toEqual({ url, path: path.join(realpathSync(dir), 'app.db') })
       honker.close()
     }
     // The same file, seen from both sides: Prisma writes, Honker reads, and the reverse.
-    applyHonkerMigrations(file, ORDERS_DDL)
     const honker = createHonker({ url: 'file:./app.db' })
     onCleanup(() => honker.close())
     const prisma = prismaClient('file:./app.db')
@@ -65,7 +66,7 @@ describe('createHonker({ url })', () => {
     onCleanup(() => honker.close())
     const prisma = prismaClient(`file:${file}`)
     expect(await prisma.honkerJob.count()).toBe(0)
-    expect((await prisma.honkerSchemaMigration.findMany()).map((row) => row.version)).toEqual([1, 2])
+    expect((await prisma.honkerSchemaMigration.findMany()).map((row) => row.version)).toEqual([1, 2, 3])
   })
 
   it('refuses in-memory databases and bad arguments with coded errors', () => {

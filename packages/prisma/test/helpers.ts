@@ -21,11 +21,11 @@ export function honkerMigrations(): { folder: string; sql: string }[] {
  * Apply the shipped migration SQL the way `prisma migrate deploy` would (each file as one script,
  * in folder order), without Prisma's schema engine: it is a native binary downloaded on demand.
  */
-export function applyHonkerMigrations(file: string, extraSql?: string): void {
+export function applyHonkerMigrations(file: string, extraSql?: string, migrations = honkerMigrations()): void {
   const Driver = prismaSqliteDriver()
   const db = new Driver(file)
   try {
-    for (const { sql } of honkerMigrations()) db.transaction(() => db.exec(sql)).immediate()
+    for (const { sql } of migrations) db.transaction(() => db.exec(sql)).immediate()
     if (extraSql !== undefined) db.exec(extraSql)
   } finally {
     db.close()

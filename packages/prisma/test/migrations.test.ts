@@ -426,7 +426,7 @@ describe('the honker-prisma bin (a child process)', () => {
     app.write('20260101000000_init', INIT_SQL)
     const added = runBin(['add-migration', '--dir', 'prisma/migrations'], { cwd: app.dir })
     expect(added).toMatchObject({ status: 0, stderr: '' })
-    expect(added.stdout).toMatch(/^Wrote prisma\/migrations\/\d{14}_honker\/migration\.sql \(Honker schema versions 1, 2\)\.\n$/)
+    expect(added.stdout).toMatch(/^Wrote prisma\/migrations\/\d{14}_honker\/migration\.sql \(Honker schema versions 1, 2, 3\)\.\n$/)
 
     const first = runBin(['migrate', '--url', 'file:./dev.db'], { cwd: app.dir })
     expect(first).toMatchObject({ status: 0, stderr: '' })
@@ -471,7 +471,7 @@ describe('the honker-prisma bin (a child process)', () => {
     app.write('20260101000000_init', INIT_SQL)
     const noHonker = runBin(['migrate', '--url', app.url, '--dir', app.migrations])
     expect(noHonker.status).toBe(0)
-    expect(noHonker.stderr).toMatch(/^note: .* has no migration for Honker's schema versions 1, 2; `honker-prisma add-migration` adds it/)
+    expect(noHonker.stderr).toMatch(/^note: .* has no migration for Honker's schema versions 1, 2, 3; `honker-prisma add-migration` adds it/)
 
     expect(runBin(['migrate', '--dir', app.migrations], { env: { DATABASE_URL: undefined } })).toMatchObject({ status: 2 })
     expect(runBin([])).toMatchObject({ status: 2 })

@@ -21,8 +21,8 @@ async function freshApp() {
   pool.on('error', () => {})
   const dir = mkdtempSync(path.join(tmpdir(), 'honker-prisma-pg-'))
   cpSync(honkerPostgresMigrationsDir, dir, { recursive: true })
-  mkdirSync(path.join(dir, '0002_orders'))
-  writeFileSync(path.join(dir, '0002_orders', 'migration.sql'), 'CREATE TABLE "orders" ("id" SERIAL PRIMARY KEY, "note" TEXT);\n')
+  mkdirSync(path.join(dir, '0100_orders'))
+  writeFileSync(path.join(dir, '0100_orders', 'migration.sql'), 'CREATE TABLE "orders" ("id" SERIAL PRIMARY KEY, "note" TEXT);\n')
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) })
   cleanups.push(() => pool.end().catch(() => {}), () => prisma.$disconnect(), () => rmSync(dir, { recursive: true, force: true }))
   return { pool, prisma, dir, url }
@@ -31,17 +31,18 @@ async function freshApp() {
 describe('@honker/prisma/pg on PostgreSQL (@prisma/adapter-pg)', () => {
   it("applies Honker's migration folder offline into Prisma's history; open() finds the schema current; a second run applies nothing", async () => {
     const { pool, dir } = await freshApp()
-    expect((await applyPostgresMigrations({ postgres: pool, dir })).applied).toEqual(['0001_honker_schema', '0002_orders'])
+    expect((await applyPostgresMigrations({ postgres: pool, dir })).applied).toEqual(['0001_honker_schema', '0002_queue_features', '0100_orders'])
     expect((await applyPostgresMigrations({ postgres: pool, dir })).applied).toEqual([])
     const history = await pool.query('SELECT migration_name, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name')
     expect(history.rows).toEqual([
       { migration_name: '0001_honker_schema', applied_steps_count: 1 },
-      { migration_name: '0002_orders', applied_steps_count: 1 },
+      { migration_name: '0002_queue_features', applied_steps_count: 1 },
+      { migration_name: '0100_orders', applied_steps_count: 1 },
     ])
     const honker = await createHonker({ postgres: pool })
     expect(await honker.queue('q').enqueue(1)).toBe(1)
     honker.close()
-    writeFileSync(path.join(dir, '0002_orders', 'migration.sql'), 'CREATE TABLE "orders" ("id" SERIAL PRIMARY KEY);\n')
+    writeFileSync(path.join(dir, '0100_orders', 'migration.sql'), 'CREATE TABLE "orders" ("id" SERIAL PRIMARY KEY);\n')
     await expect(applyPostgresMigrations({ postgres: pool, dir })).rejects.toMatchObject({ code: 'migration_checksum_mismatch' })
   })
 

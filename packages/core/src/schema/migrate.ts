@@ -58,11 +58,25 @@ function applyPending(connection: DriverConnection): MigrationReport {
 }
 
 function apply(connection: DriverConnection, migration: Migration): void {
-  connection.exec(migration.sql)
+  connection.exec(withoutExistingColumns(connection, migration.sql))
   if (migration.version === 1) addLegacySchedulerColumns(connection)
   connection
     .prepare(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (?, ?)`)
     .run([migration.version, migration.name])
+}
+
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+)\b[^;]*;$/gm
+
+/**
+ * SQLite has no `ADD COLUMN IF NOT EXISTS`, and an ORM's migration (drizzle-kit, Prisma) may have
+ * added Honker's new columns before `open()` ran: drop each `ALTER TABLE t ADD COLUMN c ...;`
+ * line whose column is already there, so the migration applies in either order.
+ */
+function withoutExistingColumns(connection: DriverConnection, sql: string): string {
+  return sql.replace(ADD_COLUMN, (statement, table: string, column: string) => {
+    const found = connection.prepare(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`).get([table, column])
+    return found === undefined ? statement : `-- ${column} exists already`
+  })
 }
 
 /**

@@ -7,7 +7,7 @@
  * Write through Honker's API (`enqueue(tx, ...)`), not with inserts of your own.
  */
 import { sql } from 'drizzle-orm'
-import { bigint, index, integer, pgSchema, primaryKey, text } from 'drizzle-orm/pg-core'
+import { bigint, index, integer, pgSchema, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core'
 
 const int8 = (name: string) => bigint(name, { mode: 'number' })
 
@@ -28,6 +28,11 @@ export const honkerLivePg = honkerPgSchema.table(
     maxAttempts: int8('max_attempts').notNull().default(3),
     createdAt: int8('created_at').notNull(),
     expiresAt: int8('expires_at'),
+    // Migration 2 (docs/design/queue-features.md): nullable, never named by honker.
+    uniqueKey: text('unique_key'),
+    groupKey: text('group_key'),
+    progress: text('progress'),
+    traceContext: text('trace_context'),
   },
   (t) => [
     // DESC NULLS FIRST is Postgres's DESC: the claim's ORDER BY priority DESC walks this index only if they match.
@@ -35,6 +40,8 @@ export const honkerLivePg = honkerPgSchema.table(
     index('_honker_live_pending_deadline').on(t.queue, t.runAt).where(sql`state = 'pending'`),
     index('_honker_live_processing_deadline').on(t.queue, t.claimExpiresAt).where(sql`state = 'processing'`),
     index('_honker_live_exhausted').on(t.queue, t.id).where(sql`attempts >= max_attempts`),
+    uniqueIndex('_honker_live_unique').on(t.queue, t.uniqueKey).where(sql`unique_key IS NOT NULL`),
+    index('_honker_live_group').on(t.queue, t.groupKey, t.state).where(sql`group_key IS NOT NULL`),
   ],
 )
 
@@ -121,6 +128,60 @@ export const honkerStreamConsumersPg = honkerPgSchema.table(
     offset: int8('offset').notNull().default(0),
   },
   (t) => [primaryKey({ name: '_honker_stream_consumers_pkey', columns: [t.name, t.topic] })],
+)
+
+/** Per-queue settings shared by every server: pause, concurrency limits, history, events (migration 2). */
+export const honkerQueuesPg = honkerPgSchema.table('_honker_queues', {
+  queue: text('queue').primaryKey(),
+  paused: int8('paused').notNull().default(0),
+  concurrency: int8('concurrency'),
+  groupConcurrency: int8('group_concurrency'),
+  keepCompletedS: int8('keep_completed_s'),
+  keepCompletedCount: int8('keep_completed_count'),
+  keepFailedS: int8('keep_failed_s'),
+  keepFailedCount: int8('keep_failed_count'),
+  events: int8('events').notNull().default(0),
+})
+
+/** Finished jobs of queues that keep them (migration 2). */
+export const honkerHistoryPg = honkerPgSchema.table(
+  '_honker_history',
+  {
+    id: int8('id').primaryKey(),
+    queue: text('queue').notNull(),
+    payload: text('payload').notNull(),
+    state: text('state').notNull(),
+    priority: int8('priority').notNull().default(0),
+    runAt: int8('run_at').notNull().default(0),
+    attempts: int8('attempts').notNull().default(0),
+    maxAttempts: int8('max_attempts').notNull().default(0),
+    createdAt: int8('created_at').notNull(),
+    finishedAt: int8('finished_at').notNull(),
+    lastError: text('last_error'),
+    result: text('result'),
+    progress: text('progress'),
+    uniqueKey: text('unique_key'),
+    groupKey: text('group_key'),
+    traceContext: text('trace_context'),
+  },
+  (t) => [
+    index('_honker_history_state').on(t.queue, t.state, t.id),
+    index('_honker_history_finished').on(t.queue, t.finishedAt),
+  ],
+)
+
+/** Job events of queues that publish them (migration 2). */
+export const honkerEventsPg = honkerPgSchema.table(
+  '_honker_events',
+  {
+    id: int8('id').primaryKey().generatedByDefaultAsIdentity(),
+    queue: text('queue').notNull(),
+    jobId: int8('job_id').notNull(),
+    kind: text('kind').notNull(),
+    data: text('data'),
+    createdAt: int8('created_at').notNull(),
+  },
+  (t) => [index('_honker_events_queue').on(t.queue, t.id)],
 )
 
 /** Honker's migration ledger in the same schema. */
