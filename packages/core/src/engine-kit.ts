@@ -25,7 +25,7 @@ export {
   toUnixSeconds,
 } from './validate.ts'
 export { encodePayload, decodePayload, DEFAULT_MAX_PAYLOAD_BYTES } from './payload.ts'
-export { requireQueueDefaults, DEFAULT_MAX_ATTEMPTS, DEFAULT_VISIBILITY_TIMEOUT_S, type EnqueueOptions } from './queue/enqueue.ts'
+export { requireQueueDefaults, DEFAULT_MAX_ATTEMPTS, DEFAULT_VISIBILITY_TIMEOUT_S, type EnqueueOptions, type UniqueEnqueueResult } from './queue/enqueue.ts'
 export { errorText } from './queue/transitions.ts'
 export { MAX_ATTEMPTS_EXCEEDED, EXPIRED, sleepUntilClaimableMs } from './queue/claim.ts'
 export type { JobInfo, JobState } from './queue/job-row.ts'

@@ -150,6 +150,21 @@ describe.skipIf(skipReason !== null)('interop with the honker 0.5.1 native bindi
     expect(schemaOf(file)).toStrictEqual(schema!.rows)
   })
 
+  it('honker enqueues, claims and acks on a file using unique keys and groups; its ack frees the key', async () => {
+    const file = tempDbPath()
+    const db = openDb(file)
+    const invoices = db.queue('invoices')
+    const keyed = invoices.enqueue({ invoice: 42 }, { uniqueKey: 'invoice-42', group: 'tenant-1' })
+    expect(keyed.created).toBe(true)
+    const { enqueued } = await native({ op: 'enqueue', db: file, queue: 'invoices', jobs: [{ payload: { from: 'honker' }, priority: 9 }] })
+    const honkerIds = enqueued!.ids as number[]
+    const claimed = await nativeClaim({ db: file, queue: 'invoices', workerId: 'honker-w', n: 10, visibilityS: 30 }, true)
+    expect(claimed.rows.map((row) => row.id).sort((a, b) => a - b)).toEqual([keyed.id, ...honkerIds].sort((a, b) => a - b))
+    expect(claimed.acked).toBe(2)
+    // honker's ack deleted the row, and with it the key: a new job may take it.
+    expect(invoices.enqueue({ invoice: 42 }, { uniqueKey: 'invoice-42' })).toMatchObject({ created: true })
+  })
+
   it('a claim honker let lapse on its last attempt is dead-lettered by @honker/core', async () => {
     const file = tempDbPath()
     const db = openDb(file)

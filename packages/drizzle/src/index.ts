@@ -16,7 +16,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { HonkerError, InvalidArgumentError } from '@honker/core'
-import type { Database, EnqueueOptions, OpenOptions, SqliteHandle } from '@honker/core'
+import type { Database, EnqueueOptions, OpenOptions, SqliteHandle, UniqueEnqueueResult } from '@honker/core'
 import { DEFAULT_MAX_ATTEMPTS, enqueueWith, mapResult, notifyWith, publishWith, saveOffsetWith, openBeside } from '@honker/core/adapter'
 import { isLibsqlClient, openBesideLibsqlClient, type LibsqlClient } from '@honker/core/adapter'
 import { systemClock, unixSeconds, type Executor, type Mode, type Result, type Statement } from '@honker/core/adapter'
@@ -73,12 +73,15 @@ function drizzleExecutor<M extends Mode>(db: DrizzleSqlite<M>): Executor<M> {
  * })
  * ```
  */
+export function enqueue<M extends Mode>(tx: DrizzleSqlite<M>, queue: string, payload: unknown, options: EnqueueOptions & { uniqueKey: string }): Result<M, UniqueEnqueueResult>
+export function enqueue<M extends Mode>(tx: DrizzleSqlite<M>, queue: string, payload: unknown, options?: EnqueueOptions & { uniqueKey?: undefined }): Result<M, number>
+export function enqueue<M extends Mode>(tx: DrizzleSqlite<M>, queue: string, payload: unknown, options?: EnqueueOptions): Result<M, number | UniqueEnqueueResult>
 export function enqueue<M extends Mode>(
   tx: DrizzleSqlite<M>,
   queue: string,
   payload: unknown,
   options?: EnqueueOptions,
-): Result<M, number> {
+): Result<M, number | UniqueEnqueueResult> {
   const defaults = { maxAttempts: DEFAULT_MAX_ATTEMPTS }
   return enqueueWith(drizzleExecutor(tx), queue, payload, options, defaults, unixSeconds(systemClock))
 }

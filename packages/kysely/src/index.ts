@@ -9,7 +9,7 @@
  * translated here: the queue logic and SQL are core's, run through Kysely's raw-query path.
  */
 import { CompiledQuery, type Kysely, type SqliteDatabase, type Transaction } from 'kysely'
-import { InvalidArgumentError, type Clock, type Database, type EnqueueOptions } from '@honker/core'
+import { InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type UniqueEnqueueResult } from '@honker/core'
 import type { SqliteHandle, WatcherOptions } from '@honker/core'
 import { DEFAULT_MAX_ATTEMPTS, enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds, openBeside } from '@honker/core/adapter'
 import type { Executor, Statement } from '@honker/core/adapter'
@@ -65,7 +65,10 @@ const nowS = (): number => unixSeconds(systemClock)
  * })
  * ```
  */
-export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number> {
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options: EnqueueOptions & PostgresCallOptions & { uniqueKey: string }): Promise<UniqueEnqueueResult>
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions & { uniqueKey?: undefined }): Promise<number>
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult>
+export async function enqueue(trx: Transaction<any>, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult> {
   requireTransaction(trx)
   if (isPostgres(trx)) {
     const { schema, ...jobOptions } = options ?? {}

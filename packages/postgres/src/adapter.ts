@@ -6,7 +6,7 @@
  * for the ORM's migration tool. Each write is one statement, so any transaction can run it; its
  * NOTIFY wakes workers when that transaction commits.
  */
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, type EnqueueOptions } from '@honker/core/engine'
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_PAYLOAD_BYTES, type EnqueueOptions, type UniqueEnqueueResult } from '@honker/core/engine'
 import { DEFAULT_SCHEMA, requireSchemaName, wakeChannel } from './names.ts'
 import type { PgQueryable } from './pg.ts'
 import { toHonkerError } from './errors.ts'
@@ -14,7 +14,7 @@ import { migrateOn, migrationChecksum, type PgMigrationReport } from './schema/m
 import { PG_MIGRATIONS } from './schema/migrations.ts'
 import { jobStatements } from './sql/jobs.pg.sql.ts'
 import { messageStatements } from './sql/messages.pg.sql.ts'
-import { appendEvent, insertJobs, insertNotification, saveOffsetOn, type WriteContext } from './writes.ts'
+import { appendEvent, insertJobs, insertNotification, insertUniqueJob, saveOffsetOn, type WriteContext } from './writes.ts'
 
 export type { PgQueryable, PgQueryResult, PgQueryConfig } from './pg.ts'
 export { PG_MIGRATIONS, type PgMigration } from './schema/migrations.ts'
@@ -22,7 +22,7 @@ export type { PgMigrationReport } from './schema/migrate.ts'
 
 export interface PgWriter {
   readonly schema: string
-  enqueue(runner: PgQueryable, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number>
+  enqueue(runner: PgQueryable, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number | UniqueEnqueueResult>
   enqueueMany(runner: PgQueryable, queue: string, payloads: readonly unknown[], options?: EnqueueOptions): Promise<number[]>
   notify(runner: PgQueryable, channel: string, payload: unknown): Promise<number>
   publish(runner: PgQueryable, topic: string, payload: unknown, options?: { key?: string | null }): Promise<number>
@@ -53,7 +53,9 @@ export function pgWriter(options: { schema?: string; maxPayloadBytes?: number } 
     writer = {
       schema,
       enqueue: async (runner, queue, payload, enqueueOptions) =>
-        (await insertJobs(context, runner, queue, [payload], enqueueOptions, DEFAULT_MAX_ATTEMPTS))[0]!,
+        enqueueOptions?.uniqueKey === undefined
+          ? (await insertJobs(context, runner, queue, [payload], enqueueOptions, DEFAULT_MAX_ATTEMPTS))[0]!
+          : insertUniqueJob(context, runner, queue, payload, { ...enqueueOptions, uniqueKey: enqueueOptions.uniqueKey }, DEFAULT_MAX_ATTEMPTS),
       enqueueMany: (runner, queue, payloads, enqueueOptions) => insertJobs(context, runner, queue, payloads, enqueueOptions, DEFAULT_MAX_ATTEMPTS),
       notify: (runner, channelName, payload) => insertNotification(context, runner, channelName, payload),
       publish: (runner, topic, payload, publishOptions) => appendEvent(context, runner, topic, payload, publishOptions),

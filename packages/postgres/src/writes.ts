@@ -8,6 +8,7 @@ import {
   requireObject,
   toUnixSeconds,
   type EnqueueOptions,
+  type UniqueEnqueueResult,
 } from '@honker/core/engine'
 import { toHonkerError } from './errors.ts'
 import { orderingLockName, wakeKey } from './names.ts'
@@ -61,15 +62,61 @@ export async function insertJobs(
   const runAt = options?.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt')
   const maxAttempts = optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaultMaxAttempts
   const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
+  const group = options?.group === undefined ? null : requireName(options.group, 'group')
+  if (options?.uniqueKey !== undefined) {
+    if (payloads.length !== 1) throw new InvalidArgumentError('uniqueKey', 'holds for one job: enqueue each job with its own key')
+    requireName(options.uniqueKey, 'uniqueKey')
+  }
   const texts = payloads.map((payload) => encodePayload(payload, 'payload', context.maxPayloadBytes))
   if (texts.length === 0) return []
   const wake = wakeKey('q', queue)
   if (texts.length === 1) {
-    const { rows } = await runStatement<{ id: string }>(context, runner, context.jobs.insertOne, [queue, texts[0], priority, runAt, delayS, maxAttempts, expiresS, wake])
+    const { rows } = await runStatement<{ id: string }>(context, runner, context.jobs.insertOne, [queue, texts[0], priority, runAt, delayS, maxAttempts, expiresS, wake, group])
     return [Number(rows[0]!.id)]
   }
-  const { rows } = await runStatement<{ ids: string[] }>(context, runner, context.jobs.insert, [queue, texts, priority, runAt, delayS, maxAttempts, expiresS, wake])
+  const { rows } = await runStatement<{ ids: string[] }>(context, runner, context.jobs.insert, [queue, texts, priority, runAt, delayS, maxAttempts, expiresS, wake, group])
   return rows[0]!.ids.map(Number)
+}
+
+/**
+ * Insert one job unless a live job of the queue holds `options.uniqueKey`. An expired holder never
+ * blocks its key: it goes to the dead letters first and the insert runs again. Each step is its own
+ * statement, so the holder read sees a job another transaction committed while the insert waited.
+ */
+export async function insertUniqueJob(
+  context: WriteContext,
+  runner: PgQueryable,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions & { uniqueKey: string },
+  defaultMaxAttempts: number,
+): Promise<UniqueEnqueueResult> {
+  requireName(queue, 'queue')
+  requireObject(options, 'options')
+  const key = requireName(options.uniqueKey, 'uniqueKey')
+  const priority = optionalInteger(options.priority, 'priority') ?? 0
+  const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? null
+  const runAt = options.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt')
+  const maxAttempts = optionalInteger(options.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaultMaxAttempts
+  const expiresS = optionalInteger(options.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
+  const group = options.group === undefined ? null : requireName(options.group, 'group')
+  const text = encodePayload(payload, 'payload', context.maxPayloadBytes)
+  const values = [queue, text, priority, runAt, delayS, maxAttempts, expiresS, wakeKey('q', queue), group, key]
+  const insert = async () => (await runStatement<{ id: string }>(context, runner, context.jobs.insertUnique, values)).rows[0]?.id
+  const created = await insert()
+  if (created !== undefined) return { id: Number(created), created: true }
+  const holder = (await runStatement<{ id: string; expired: boolean }>(context, runner, context.jobs.keyHolder, [queue, key])).rows[0]
+  if (holder === undefined) {
+    // The holder finished between the two statements: the key is free now.
+    const again = await insert()
+    if (again !== undefined) return { id: Number(again), created: true }
+    return insertUniqueJob(context, runner, queue, payload, options, defaultMaxAttempts)
+  }
+  if (!holder.expired) return { id: Number(holder.id), created: false }
+  await runStatement(context, runner, context.jobs.buryExpired, [holder.id])
+  const id = await insert()
+  if (id === undefined) return insertUniqueJob(context, runner, queue, payload, options, defaultMaxAttempts)
+  return { id: Number(id), created: true }
 }
 
 export async function insertNotification(context: WriteContext, runner: PgQueryable, channel: string, payload: unknown): Promise<number> {

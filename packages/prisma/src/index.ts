@@ -11,7 +11,7 @@
  * Left out: the batch form `prisma.$transaction([...])` (its items must be Prisma's own lazy
  * promises) and a client extension (`prisma.$honker`); the functions work on any `tx` as it is.
  */
-import { open, HonkerError, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type WatcherOptions } from '@honker/core'
+import { open, HonkerError, InvalidArgumentError, type Clock, type Database, type EnqueueOptions, type UniqueEnqueueResult, type WatcherOptions } from '@honker/core'
 import { enqueueWith, notifyWith, publishWith, saveOffsetWith, systemClock, unixSeconds } from '@honker/core/adapter'
 import type { Executor } from '@honker/core/adapter'
 import { prismaSqliteDriver } from './driver.ts'
@@ -82,7 +82,10 @@ function prismaExecutor(tx: PrismaTransactionLike): Executor<'async'> {
  * })
  * ```
  */
-export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number> {
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options: EnqueueOptions & { uniqueKey: string }): Promise<UniqueEnqueueResult>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions & { uniqueKey?: undefined }): Promise<number>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number | UniqueEnqueueResult>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions): Promise<number | UniqueEnqueueResult> {
   const now = unixSeconds(systemClock)
   return enqueueWith(prismaExecutor(tx), queue, payload, options, { maxAttempts: DEFAULT_MAX_ATTEMPTS }, now)
 }

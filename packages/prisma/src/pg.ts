@@ -9,7 +9,7 @@
  * and its migration `prisma/migrations-postgres/` (`applyPostgresMigrations` applies a migrations
  * folder without Prisma's schema engine). Only the transaction is translated here.
  */
-import { HonkerError, InvalidArgumentError, type EnqueueOptions } from '@honker/core'
+import { HonkerError, InvalidArgumentError, type EnqueueOptions, type UniqueEnqueueResult } from '@honker/core'
 import { open, type OpenPostgresOptions, type PgDatabase } from '@honker/postgres'
 import { pgWriter, type PgQueryable } from '@honker/postgres/adapter'
 import type { PrismaTransactionLike } from './index.ts'
@@ -60,7 +60,10 @@ function queryableOf(tx: PrismaTransactionLike): PgQueryable {
  * })
  * ```
  */
-export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number> {
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options: EnqueueOptions & PostgresCallOptions & { uniqueKey: string }): Promise<UniqueEnqueueResult>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions & { uniqueKey?: undefined }): Promise<number>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult>
+export async function enqueue(tx: PrismaTransactionLike, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult> {
   const { schema, ...jobOptions } = options ?? {}
   return pgWriter({ schema }).enqueue(queryableOf(tx), queue, payload, jobOptions)
 }

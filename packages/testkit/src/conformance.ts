@@ -76,6 +76,16 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
         expect(await count(file, 'SELECT count(*) FROM _honker_live')).toBe(0)
       })
 
+      it('takes a unique key and a group in the transaction: a duplicate creates nothing', async () => {
+        const first = (await session.transaction((tx) => session.enqueue(tx, 'emails', 1, { uniqueKey: 'order-1', group: 'tenant-1' }))) as { id: number; created: boolean }
+        expect(first).toEqual({ id: expect.any(Number), created: true })
+        const again = await session.transaction((tx) => session.enqueue(tx, 'emails', 2, { uniqueKey: 'order-1' }))
+        expect(again).toEqual({ id: first.id, created: false })
+        expect(await count(file, 'SELECT count(*) FROM _honker_live')).toBe(1)
+        expect(await count(file, `SELECT count(*) FROM _honker_live WHERE group_key = 'tenant-1' AND unique_key = 'order-1'`)).toBe(1)
+        await expect(session.transaction((tx) => session.enqueue(tx, 'emails', 3, { uniqueKey: '' }))).rejects.toMatchObject({ code: 'invalid_argument' })
+      })
+
       it('is invisible to other connections until commit', async () => {
         const seenInside = await session.transaction((tx) =>
           chain(session.enqueue(tx, 'emails', { n: 1 }), () => count(file, 'SELECT count(*) FROM _honker_live')),
@@ -110,7 +120,7 @@ export function defineConformanceSuite(harness: AdapterHarness): void {
           const id = await session.transaction((tx) =>
             chain(session.insertOrder(tx, 'woken'), () => session.enqueue(tx, 'emails', { wake: true })),
           )
-          expect(await worker.handled(id)).toMatchObject({ id, payload: { wake: true } })
+          expect(await worker.handled(id as number)).toMatchObject({ id, payload: { wake: true } })
         } finally {
           expect(await worker.stop()).toBe(0)
         }

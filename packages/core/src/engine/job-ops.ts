@@ -1,5 +1,5 @@
 import type { Mode, Result } from '../executor/executor.ts'
-import type { EnqueueOptions } from '../queue/enqueue.ts'
+import type { EnqueueOptions, UniqueEnqueueResult } from '../queue/enqueue.ts'
 import type { JobInfo } from '../queue/job-row.ts'
 import type { LiveJobState, ReleaseClaimsResult } from '../queue/live-jobs.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
@@ -50,8 +50,8 @@ export interface JobOps<M extends Mode, Tx = unknown> {
   readonly closed: boolean
   /** Validate, encode and insert jobs sharing their options, in `tx` when given; ids in order. */
   insert(queue: string, payloads: readonly unknown[], options: EnqueueOptions, defaultMaxAttempts: number, tx: Tx | undefined): Result<M, number[]>
-  /** The same for one job: the hot path of `enqueue`. */
-  insertOne(queue: string, payload: unknown, options: EnqueueOptions, defaultMaxAttempts: number, tx: Tx | undefined): Result<M, number>
+  /** The same for one job: the hot path of `enqueue`; `{ id, created }` with a `uniqueKey`. */
+  insertOne(queue: string, payload: unknown, options: EnqueueOptions, defaultMaxAttempts: number, tx: Tx | undefined): Result<M, number | UniqueEnqueueResult>
   /** Dead-letter exhausted claimable jobs, then claim up to `limit` in priority, run_at, id order. */
   claim(queue: string, workerId: string, limit: number, visibilityTimeoutS: number): Result<M, ClaimedRow[]>
   /** Delete jobs `workerId` still owns; how many. */

@@ -86,7 +86,7 @@ export class Outbox<Payload = unknown, M extends Mode = 'sync', Tx = Transaction
    * })
    * ```
    */
-  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number> {
+  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> & { uniqueKey?: undefined } = {}): Result<M, number> {
     return this.queue.enqueue(payload, options)
   }
 

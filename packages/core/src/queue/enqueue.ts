@@ -1,7 +1,9 @@
-import { insertRowid, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { insertRowid, mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { encodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
-import { INSERT_JOB } from './queue.sql.ts'
+import { INSERT_DEAD, INSERT_JOB, INSERT_KEYED_JOB, GET_KEY_HOLDER, TAKE_JOB } from './queue.sql.ts'
+import { deadParams, type LiveJobRow } from './job-row.ts'
 
 /** Per-job options of `enqueue`. Times are whole seconds (docs/compatibility.md 1.5). */
 export interface EnqueueOptions {
@@ -15,7 +17,27 @@ export interface EnqueueOptions {
   maxAttempts?: number
   /** Drop the job (to `_honker_dead` as 'expired') if it has not run this many seconds from now. */
   expiresS?: number
+  /**
+   * At most one live job (pending, delayed or processing) per key and queue. With a key, `enqueue`
+   * returns `{ id, created }`: the new job's id, or the id of the job that holds the key and
+   * `created: false`. The key is free again once its job is acked, dead-lettered, cancelled or expired.
+   */
+  uniqueKey?: string
+  /**
+   * The job's group (a tenant, say): a queue's `groupConcurrency` limits how many jobs of one group
+   * run at once, and claims interleave groups so one group's backlog cannot starve another's.
+   */
+  group?: string
 }
+
+/** What `enqueue` with a `uniqueKey` returns. */
+export interface UniqueEnqueueResult {
+  /** The new job, or the live job that holds the key. */
+  id: number
+  /** False when a live job already held the key and nothing was inserted. */
+  created: boolean
+}
+
 
 export interface EnqueueDefaults {
   maxAttempts: number
@@ -42,8 +64,12 @@ export function enqueueParams(
   const runAt = options?.runAt === undefined ? undefined : toUnixSeconds(options.runAt, 'runAt')
   const maxAttempts = optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaults.maxAttempts
   const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS })
+  const uniqueKey = options?.uniqueKey === undefined ? null : requireName(options.uniqueKey, 'uniqueKey')
+  const group = options?.group === undefined ? null : requireName(options.group, 'group')
   const text = encodePayload(payload, 'payload', defaults.maxPayloadBytes)
   return {
+    unique_key: uniqueKey,
+    group_key: group,
     queue,
     payload: text,
     priority,
@@ -67,16 +93,18 @@ export function enqueueManyWith<M extends Mode>(
   defaults: EnqueueDefaults,
   now: number,
 ): Result<M, number>[] {
+  if (options?.uniqueKey !== undefined) throw new InvalidArgumentError('uniqueKey', 'holds for one job: enqueue each job with its own key')
   if (payloads.length === 0) return []
   const fields = enqueueParams(queue, null, options, defaults, now)
-  const row = INSERT_JOB.bind(fields)
-  const payloadAt = INSERT_JOB.params.indexOf('payload')
+  const insert = fields.group_key === null ? INSERT_JOB : INSERT_KEYED_JOB
+  const row = insert.bind(fields)
+  const payloadAt = insert.params.indexOf('payload')
   return payloads.map((payload) => {
     // A sync driver binds the values before returning, so one row array serves every job; an
     // async executor may bind later and gets its own copy.
     const bound = executor.mode === 'sync' ? row : row.slice()
     bound[payloadAt] = encodePayload(payload, 'payload', defaults.maxPayloadBytes)
-    return insertRowid(executor, INSERT_JOB, bound, 'id')
+    return insertRowid(executor, insert, bound, 'id')
   })
 }
 
@@ -91,9 +119,42 @@ export function enqueueWith<M extends Mode>(
   options: EnqueueOptions | undefined,
   defaults: EnqueueDefaults,
   now: number,
-): Result<M, number> {
-  const params = INSERT_JOB.bind(enqueueParams(queue, payload, options, defaults, now))
-  return insertRowid(executor, INSERT_JOB, params, 'id')
+): Result<M, number | UniqueEnqueueResult> {
+  const fields = enqueueParams(queue, payload, options, defaults, now)
+  if (fields.unique_key !== null) return insertUnique(executor, fields)
+  if (fields.group_key !== null) return insertRowid(executor, INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(fields), 'id')
+  return insertRowid(executor, INSERT_JOB, INSERT_JOB.bind(fields), 'id')
+}
+
+/**
+ * Insert unless a live job holds the key. An expired holder never blocks its key: it goes to the
+ * dead letters ('expired') first, as the sweep would have moved it, and the insert runs again.
+ * Callers run this inside one transaction (the caller's, or the engine's write).
+ */
+function insertUnique<M extends Mode>(executor: Executor<M>, fields: Record<string, unknown>): Result<M, UniqueEnqueueResult> {
+  const insert = (): Result<M, number | undefined> =>
+    mapResult(executor.all<{ id: number | bigint }>(INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(fields)), (rows) =>
+      rows[0] === undefined ? undefined : Number(rows[0].id),
+    )
+  return chainResult(insert(), (id) => {
+    if (id !== undefined) return { id, created: true } as UniqueEnqueueResult
+    return chainResult(executor.all<{ id: number | bigint; expired: number | bigint | boolean }>(GET_KEY_HOLDER, GET_KEY_HOLDER.bind(fields)), (holders) => {
+      const holder = holders[0]
+      if (holder === undefined) throw new Error('insert_keyed_job: the key conflicted, but no live job holds it')
+      if (!holder.expired) return { id: Number(holder.id), created: false } as UniqueEnqueueResult
+      return chainResult(executor.all<LiveJobRow>(TAKE_JOB, TAKE_JOB.bind({ id: holder.id })), (taken) =>
+        chainResult(
+          taken[0] === undefined ? undefined : executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(taken[0], 'expired', Number(fields.now)))),
+          () => mapResult(insert(), (again) => ({ id: again!, created: true })),
+        ),
+      )
+    })
+  }) as Result<M, UniqueEnqueueResult>
+}
+
+/** `mapResult` for a step that itself answers now or later. */
+function chainResult<M extends Mode, A, B>(value: Result<M, A> | A, fn: (a: A) => Result<M, B> | B): Result<M, B> {
+  return mapResult(value as Result<M, A>, fn as (a: A) => B) as Result<M, B>
 }
 
 /** honker's defaults for a queue: 3 executions per job, a 300 s claim. */

@@ -19,6 +19,30 @@ export const INSERT_JOB = statement(
 )
 
 /**
+ * Insert one job with a unique key or a group (migration 0003). Kept apart from INSERT_JOB so a
+ * plain enqueue binds nothing more. With a key, a live job of the queue holding it makes the
+ * insert do nothing and return no row.
+ */
+export const INSERT_KEYED_JOB = statement(
+  'insert_keyed_job',
+  `INSERT INTO _honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, unique_key, group_key)
+   VALUES (:queue, :payload, 'pending', :priority, :run_at, 0, :max_attempts, :now, :expires_at, :unique_key, :group_key)
+   ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+   RETURNING id`,
+)
+
+/** The live job holding a unique key, and whether it expired (then it only waits to be swept). */
+export const GET_KEY_HOLDER = statement(
+  'get_key_holder',
+  `SELECT id, (expires_at IS NOT NULL AND expires_at <= :now
+       AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < :now))) AS expired
+   FROM _honker_live WHERE queue = :queue AND unique_key = :unique_key`,
+)
+
+/** Take an expired key holder out of the live table, for the dead letters ('expired'). */
+export const TAKE_JOB = statement('take_job', `DELETE FROM _honker_live WHERE id = :id RETURNING ${JOB_COLUMNS}`)
+
+/**
  * Dead-letter step that runs before every claim: a claimable job whose attempts are used up (its
  * worker crashed on the last attempt) would otherwise be reclaimed forever. Without statistics the
  * planner prefers the deadline indexes and walks every due row (honker's O(backlog) claim), so the

@@ -7,7 +7,7 @@ import type { Transaction } from '../transaction.ts'
 import { TimeSlice } from '../time-slice.ts'
 import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
-import { requireQueueDefaults, type EnqueueOptions } from './enqueue.ts'
+import { requireQueueDefaults, type EnqueueOptions, type UniqueEnqueueResult } from './enqueue.ts'
 import { Job } from './job.ts'
 import { DeadLetters } from './dead-letters.ts'
 import type { JobInfo } from './job-row.ts'
@@ -96,8 +96,17 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
    *   emails.enqueue({ to: 'alice@example.com' }, { tx, priority: 5, delayS: 10 })
    * })
    * ```
+   *
+   * With `uniqueKey`, it returns `{ id, created }`: at most one live job per key and queue.
+   *
+   * ```ts
+   * const { id, created } = invoices.enqueue({ invoice: 42 }, { uniqueKey: 'invoice-42' })
+   * ```
    */
-  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number> {
+  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> & { uniqueKey: string }): Result<M, UniqueEnqueueResult>
+  enqueue(payload: Payload, options?: EnqueueCallOptions<Tx> & { uniqueKey?: undefined }): Result<M, number>
+  enqueue(payload: Payload, options?: EnqueueCallOptions<Tx>): Result<M, number | UniqueEnqueueResult>
+  enqueue(payload: Payload, options: EnqueueCallOptions<Tx> = {}): Result<M, number | UniqueEnqueueResult> {
     return settle(this.#ops.mode, () => {
       requireObject(options, 'options')
       return this.#ops.insertOne(this.name, payload, options, this.maxAttempts, options.tx)

@@ -21,7 +21,9 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
     },
     insertOne(queue, payload, options, maxAttempts, tx) {
       const executor = host.executorFor(tx)
-      return enqueueWith(executor, queue, payload, options, { maxAttempts, maxPayloadBytes: host.maxPayloadBytes }, host.nowS())
+      const insert = () => enqueueWith(executor, queue, payload, options, { maxAttempts, maxPayloadBytes: host.maxPayloadBytes }, host.nowS())
+      // A unique key may take several statements (the holder, an expired one's dead letter): one write.
+      return tx === undefined && options.uniqueKey !== undefined ? host.write(insert) : insert()
     },
     insert(queue, payloads, options, maxAttempts, tx) {
       const executor = host.executorFor(tx)

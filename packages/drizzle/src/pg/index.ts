@@ -9,7 +9,7 @@
  * opens `@honker/postgres` on the app's pool. Only the transaction is translated here.
  */
 import { sql, type SQL } from 'drizzle-orm'
-import { HonkerError, InvalidArgumentError, type EnqueueOptions } from '@honker/core'
+import { HonkerError, InvalidArgumentError, type EnqueueOptions, type UniqueEnqueueResult } from '@honker/core'
 import { open, type OpenPostgresOptions, type PgDatabase } from '@honker/postgres'
 import { applyMigrations, migrationScripts, pgWriter, type PgMigrationReport, type PgQueryable } from '@honker/postgres/adapter'
 
@@ -85,7 +85,10 @@ function queryableOf(db: DrizzlePg): PgQueryable {
  * })
  * ```
  */
-export async function enqueue(tx: DrizzlePg, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number> {
+export async function enqueue(tx: DrizzlePg, queue: string, payload: unknown, options: EnqueueOptions & PostgresCallOptions & { uniqueKey: string }): Promise<UniqueEnqueueResult>
+export async function enqueue(tx: DrizzlePg, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions & { uniqueKey?: undefined }): Promise<number>
+export async function enqueue(tx: DrizzlePg, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult>
+export async function enqueue(tx: DrizzlePg, queue: string, payload: unknown, options?: EnqueueOptions & PostgresCallOptions): Promise<number | UniqueEnqueueResult> {
   const { schema, ...jobOptions } = options ?? {}
   return pgWriter({ schema }).enqueue(queryableOf(tx), queue, payload, jobOptions)
 }

@@ -1,7 +1,7 @@
 import type { ClaimedRow, EnqueueOptions, JobOps } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
-import { insertJobs } from '../writes.ts'
+import { insertJobs, insertUniqueJob } from '../writes.ts'
 import { rowToInfo, type PgJobRow } from './job-row.ts'
 import { pgQueueWorkerStorage, sleepUntilClaimable } from './queue-worker-storage.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
@@ -26,7 +26,14 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
       return engine.closed
     },
     insert,
-    insertOne: async (queue, payload, options, maxAttempts, tx) => (await insert(queue, [payload], options, maxAttempts, tx))[0]!,
+    async insertOne(queue, payload, options, maxAttempts, tx) {
+      if (options.uniqueKey === undefined) return (await insert(queue, [payload], options, maxAttempts, tx))[0]!
+      const runner = runnerOf(tx, owner) ?? engine.pool
+      engine.assertOpen()
+      const result = await insertUniqueJob(engine, runner, queue, payload, { ...options, uniqueKey: options.uniqueKey }, maxAttempts)
+      if (result.created) engine.noteInserted(1)
+      return result
+    },
     async claim(queue, workerId, limit, visibilityTimeoutS) {
       const { rows } = await engine.query<{ claimed: PgJobRow[] }>(jobs.ackAndClaim, [queue, workerId, limit, visibilityTimeoutS, []])
       return rows[0]!.claimed as ClaimedRow[]

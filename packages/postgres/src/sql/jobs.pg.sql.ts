@@ -56,14 +56,14 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
   }
   return {
     /**
-     * $2 queue, $3 payloads (text[]), $4 priority, $5 run_at, $6 delay_s, $7 max_attempts, $8 expires_s, $9 wake key.
+     * $2 queue, $3 payloads (text[]), $4 priority, $5 run_at, $6 delay_s, $7 max_attempts, $8 expires_s, $9 wake key, $10 group.
      * Ids come back as one array in payload order; the NOTIFY is an initplan, sent once per statement.
      */
     insert: pgStatement(
       'insert_jobs',
       `WITH ins AS (
-         INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
-         SELECT $2, p.payload, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint
+         INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, group_key)
+         SELECT $2, p.payload, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint, $10::text
          FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n)
          ORDER BY p.n
          RETURNING id)
@@ -76,9 +76,31 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
      */
     insertOne: pgStatement(
       'insert_job',
-      `INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at)
-       VALUES ($2, $3, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint)
+      `INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, group_key)
+       VALUES ($2, $3, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint, $10::text)
        RETURNING id, pg_notify('${wake}', $9)::text AS woke`,
+    ),
+    /** The same with $11 a unique key: no row (and no wake) when a live job of the queue holds it. */
+    insertUnique: pgStatement(
+      'insert_unique_job',
+      `INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, group_key, unique_key)
+       VALUES ($2, $3, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint, $10::text, $11::text)
+       ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+       RETURNING id, pg_notify('${wake}', $9)::text AS woke`,
+    ),
+    /** $2 queue, $3 unique key: the live job holding it, and whether it expired (it then only waits for the sweep). */
+    keyHolder: pgStatement(
+      'key_holder',
+      `SELECT id, (expires_at IS NOT NULL AND expires_at <= ${NOW}
+         AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < ${NOW}))) AS expired
+       FROM ${s}._honker_live WHERE queue = $2 AND unique_key = $3`,
+    ),
+    /** $2 id: an expired key holder to the dead letters ('expired'). */
+    buryExpired: pgStatement(
+      'bury_expired',
+      `WITH taken AS (DELETE FROM ${s}._honker_live WHERE id = $2 RETURNING *)
+       INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
+       SELECT id, queue, payload, priority, run_at, attempts, max_attempts, 'expired', created_at, ${NOW} FROM taken`,
     ),
     /** $2 queue, $3 worker, $4 limit, $5 visibility timeout, $6 finished ids to ack first. */
     ackAndClaim: pgStatement('ack_and_claim', ackAndClaimText('')),

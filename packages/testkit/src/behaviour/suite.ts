@@ -154,6 +154,60 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
       })
     })
 
+    describe('queue features', () => {
+      check('unique jobs: one live job per key and queue; the key frees on ack, dead letter, cancel and expiry', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('unique', { maxAttempts: 1 })
+        const first = await q.enqueue({ n: 1 }, { uniqueKey: 'invoice-42' })
+        expect(first).toEqual({ id: expect.any(Number), created: true })
+        expect(await q.enqueue({ n: 2 }, { uniqueKey: 'invoice-42', priority: 9 })).toEqual({ id: first.id, created: false })
+        expect(await db.queue('other').enqueue(1, { uniqueKey: 'invoice-42' })).toMatchObject({ created: true })
+        expect((await q.counts()).pending).toBe(1)
+        // Held while processing; free once acked.
+        const job = await q.claimOne('w')
+        expect(await q.enqueue(3, { uniqueKey: 'invoice-42' })).toEqual({ id: first.id, created: false })
+        expect(await job.ack()).toBe(true)
+        const second = await q.enqueue(4, { uniqueKey: 'invoice-42' })
+        expect(second.created).toBe(true)
+        expect(second.id).not.toBe(first.id)
+        // Free once dead-lettered, and once cancelled.
+        expect(await (await q.claimOne('w')).fail('no')).toBe(true)
+        const third = await q.enqueue(5, { uniqueKey: 'invoice-42' })
+        expect(third.created).toBe(true)
+        expect(await q.cancel(third.id)).toBe(true)
+        // An expired holder never blocks its key: it goes to the dead letters first.
+        const expiring = await q.enqueue(6, { uniqueKey: 'invoice-42', expiresS: 5 })
+        clock.advance(10)
+        const fresh2 = await q.enqueue(7, { uniqueKey: 'invoice-42' })
+        expect(fresh2.created).toBe(true)
+        expect(await q.getJob(expiring.id)).toMatchObject({ state: 'dead', lastError: 'expired' })
+        // Plain jobs are unaffected by keys.
+        expect(typeof (await q.enqueue(8))).toBe('number')
+      })
+
+      check('unique jobs inside a transaction: a rolled-back holder frees its key', async () => {
+        const db = await fresh()
+        const q = db.queue('unique-tx')
+        await expect(harness.inTransaction(db, [(tx) => q.enqueue(1, { tx, uniqueKey: 'k' })], true)).rejects.toThrow()
+        const [inside] = (await harness.inTransaction(db, [(tx) => q.enqueue(2, { tx, uniqueKey: 'k' })])) as { created: boolean; id: number }[]
+        expect(inside!.created).toBe(true)
+        expect(await q.enqueue(3, { uniqueKey: 'k' })).toEqual({ id: inside!.id, created: false })
+      })
+
+      check('unique keys and groups refuse bad input with invalid_argument and write nothing', async () => {
+        const db = await fresh()
+        const q = db.queue('unique-bad')
+        expect(await codeOf(() => q.enqueue(1, { uniqueKey: '' }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueue(1, { uniqueKey: 42 }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueue(1, { group: '' }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueue(1, { group: {} }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.enqueueMany([1, 2], { uniqueKey: 'k' }))).toBe('invalid_argument')
+        expect({ ...(await q.counts()) }).toEqual({ pending: 0, delayed: 0, processing: 0, dead: 0 })
+        expect(await q.enqueueMany([1, 2], { group: 'tenant-1' })).toHaveLength(2)
+      })
+    })
+
     describe('worker', () => {
       check('runs, retries, dead-letters and saves results', async () => {
         const db = await fresh()
