@@ -83,7 +83,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
     const started = Date.now()
     await runFixture('sqlite-commit.mjs', [file, 'enqueue', 'emails', '{"to":"live@example.com"}', '2'])
     const committed = Date.now()
-    await expect.poll(() => countCell(page, 'emails', 'pending').textContent(), { timeout: 5000, intervals: [20] }).toBe(String(before + 2))
+    await expect.poll(() => countCell(page, 'emails', 'pending').textContent(), { timeout: 5000, interval: 20 }).toBe(String(before + 2))
     // The same document: updated by the pushed event, not by a reload.
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42)
     expect(Date.now() - committed).toBeLessThan(1000 + (committed - started))
@@ -119,7 +119,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
     const response = await page.evaluate(async () => {
       const csrf = document.documentElement.dataset.csrf!
       const r = await fetch('/api/dead/retry', { method: 'POST', headers: { 'content-type': 'application/json', 'x-honker-csrf': csrf }, body: JSON.stringify({ queue: 'payments', all: true }) })
-      return { status: r.status, body: await r.json() }
+      return { status: r.status, body: (await r.json()) as { message: string } }
     })
     expect(response.status).toBe(403)
     expect(response.body.message).toMatch(/read-only/)
