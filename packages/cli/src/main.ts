@@ -2,12 +2,13 @@
  * @module @honker/cli
  *
  * The `honker` command: `worker`, `status`, `dead list|retry|delete`, `jobs list|release`,
- * `enqueue`, `tail` and `scheduler run`, on any SQLite file honker's tables live in (created by @honker/core or by
- * honker 0.5 in another language). Every command is a thin layer over @honker/core; what is
- * deliberately left out is anything that would need a daemon or a network port.
+ * `enqueue`, `tail`, `scheduler run` and `dashboard`, on any SQLite file honker's tables live in (created by @honker/core or by
+ * honker 0.5 in another language). Every command is a thin layer over @honker/core; the only one
+ * with a network port is `dashboard` (@honker/dashboard, on 127.0.0.1 unless told otherwise).
  */
 import { createRequire } from 'node:module'
 import { Command, CommanderError, Option } from 'commander'
+import { dashboardCommand } from './commands/dashboard.ts'
 import { deadActionCommand, deadListCommand } from './commands/dead.ts'
 import { enqueueCommand } from './commands/enqueue.ts'
 import { jobsListCommand, jobsReleaseCommand } from './commands/jobs.ts'
@@ -51,6 +52,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
       "honker enqueue --db app.db --queue emails --payload '{\"to\":\"a@example.com\"}'",
       'honker tail --db app.db --channel orders',
       'honker scheduler run --db app.db',
+      'honker dashboard --db app.db --port 4000',
     ))
 
   // Each command records itself as the one that failed to parse, for the `--help` hint.
@@ -200,6 +202,16 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--create', CREATE_HELP)
     .addHelpText('after', examples('honker scheduler run --db app.db'))
     .action((options) => run(schedulerRunCommand(options)))
+
+  command(program, 'dashboard')
+    .description('Serve the web dashboard (queues, jobs, dead letters, streams, schedules, live) until SIGINT/SIGTERM.')
+    .addOption(dbOption())
+    .addOption(driverOption())
+    .option('--port <n>', 'the port to listen on (0: any free port)', integer({ min: 0, max: 65_535 }), 4000)
+    .option('--host <address>', 'the address to listen on; anything but loopback is reachable from other machines', '127.0.0.1')
+    .addOption(new Option('--token <secret>', 'allow actions (retry, delete, pause, run now) to browsers that open /login?token=<secret>, or send it as a Bearer token; without it the dashboard is read-only').env('HONKER_DASHBOARD_TOKEN'))
+    .addHelpText('after', examples('honker dashboard --db app.db', 'HONKER_DASHBOARD_TOKEN=$(openssl rand -hex 16) honker dashboard --db app.db --port 4000'))
+    .action((options) => run(dashboardCommand(options)))
 
   return program
 }
