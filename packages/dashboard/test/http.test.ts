@@ -205,6 +205,33 @@ describe('pages', () => {
   })
 })
 
+describe('a job page', () => {
+  it('shows progress, result, a finished job from history and its events when the schema has them', async () => {
+    const id = db.queue('pages').listJobs({ limit: 1 })[0]!.id
+    const sql = db.executor.connection
+    sql.prepare('UPDATE _honker_live SET progress = ? WHERE id = ?').run(['{"pct":40,"note":"<b>half</b>"}', id])
+    db.saveResult(id, { partial: '<i>yes</i>' })
+    const live = await (await fetch(`${url}/job?queue=pages&id=${id}`)).text()
+    expect(live).toMatch(/<h2>Progress<\/h2><pre class="json">\{\n  &quot;pct&quot;: 40,\n  &quot;note&quot;: &quot;&lt;b&gt;half&lt;\/b&gt;&quot;\n\}<\/pre>/)
+    expect(live).toContain('&lt;i&gt;yes&lt;/i&gt;')
+    // A finished job: gone from _honker_live, kept in _honker_history with its event log.
+    sql.prepare(
+      `INSERT INTO _honker_history (id, queue, payload, state, attempts, max_attempts, created_at, finished_at, result) VALUES (?, 'pages', '{"n":0}', 'completed', 1, 3, unixepoch() - 5, unixepoch(), '{"sent":true}')`,
+    ).run([900001])
+    for (const kind of ['enqueued', 'claimed', 'completed']) {
+      sql.prepare(`INSERT INTO _honker_events (queue, job_id, kind, data) VALUES ('pages', ?, ?, ?)`).run([900001, kind, kind === 'claimed' ? '{"worker":"<w1>"}' : null])
+    }
+    const finished = await fetch(`${url}/job?queue=pages&id=900001`)
+    expect(finished.status).toBe(200)
+    const text = await finished.text()
+    expect(text).toContain('<span class="state state-completed">completed</span>')
+    expect(text).toContain('<dt>Finished</dt>')
+    expect(text).toMatch(/<h2>Result<\/h2><pre class="json">\{\n  &quot;sent&quot;: true\n\}<\/pre>/)
+    expect([...text.matchAll(/<tr><td><time[^>]*>[^<]*<\/time><\/td><td>(\w+)<\/td>/g)].map((match) => match[1])).toEqual(['enqueued', 'claimed', 'completed'])
+    expect(text).toContain('{&quot;worker&quot;:&quot;&lt;w1&gt;&quot;}')
+  })
+})
+
 describe('a queue of a million jobs', () => {
   it('shows capped counts and pages by index, without counting every job', async () => {
     db.executor.connection.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)

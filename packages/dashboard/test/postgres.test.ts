@@ -70,6 +70,22 @@ describe('the dashboard in a real browser (PostgreSQL)', () => {
     expect(Date.now() - committed).toBeLessThan(1000 + (committed - started))
   })
 
+  it('keeps the page live after the LISTEN connection drops', async () => {
+    const { url } = await serve(createDashboard({ db, postgres: pool }))
+    const { page } = await newPage()
+    await page.goto(url)
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live')
+    const listening = async () =>
+      (await pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN honker_%' AND pid <> pg_backend_pid()`)).rows
+    await expect.poll(async () => (await listening()).length).toBeGreaterThan(0)
+    for (const { pid } of await listening()) await pool.query('SELECT pg_terminate_backend($1)', [pid])
+    // The dashboard listens again (after a second's backoff) and re-reads; a commit after that is pushed.
+    await expect.poll(async () => (await listening()).length, { timeout: 10_000 }).toBeGreaterThan(0)
+    const before = Number(await countCell(page, 'emails', 'pending').textContent())
+    await runFixture('postgres-commit.mjs', [postgresTestUrl(), schema, 'enqueue', 'emails', '{"to":"again@example.com"}', '1'])
+    await expect.poll(() => countCell(page, 'emails', 'pending').textContent(), { timeout: 5000, interval: 20 }).toBe(String(before + 1))
+  })
+
   it('retries a dead job through the UI and refuses it without authorization', async () => {
     const readOnly = await serve(createDashboard({ db, postgres: pool }))
     const csrf = /data-csrf="([^"]+)"/.exec(await (await fetch(readOnly.url)).text())![1]!

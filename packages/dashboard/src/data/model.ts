@@ -37,20 +37,40 @@ export type DashboardJob = JobInfo & {
   group?: string | null
 }
 
-export interface JobHistoryEntry {
+/** One entry of a job's event log (`_honker_events`), when the queue keeps one. */
+export interface JobEvent {
+  kind: string
+  dataText: string | null
+  at: number
+}
+
+/** A finished job kept in `_honker_history`, when the queue keeps history. */
+export interface FinishedJob {
+  id: number
+  queue: string
   state: string
-  finishedAt: number
+  payloadText: string
+  priority: number
+  runAt: number
   attempts: number
+  maxAttempts: number
+  createdAt: number
+  finishedAt: number
   lastError: string | null
-  result: string | null
+  resultText: string | null
+  progressText: string | null
 }
 
 export interface JobDetail {
-  job: DashboardJob
+  /** The live or dead job; null when only its history row is left. */
+  job: DashboardJob | null
+  /** Its history row, when the job has finished and the queue keeps history. */
+  finished: FinishedJob | null
   /** The saved result, when one exists. */
   result: { found: true; value: unknown } | { found: false }
   /** The queue-features progress column, read raw when the table has it. */
   progressText: string | null
+  events: JobEvent[]
 }
 
 export interface ConsumerLag {

@@ -75,7 +75,14 @@ export function postgresData(db: PgDatabase, pool: PgPool): SqlDashboardData {
       const connect = async (): Promise<void> => {
         if (pool.Client !== undefined && pool.options !== undefined) {
           const client = new pool.Client(pool.options)
-          client.on('error', (error) => onError(error))
+          let failed = false
+          const fail = (error: Error): void => {
+            if (failed || stopped) return
+            failed = true
+            onError(error)
+          }
+          client.on('error', fail)
+          client.on('end', () => fail(new Error('the LISTEN connection closed')))
           client.on('notification', (message) => {
             if (message.channel === channel) onCommit()
           })

@@ -7,6 +7,8 @@ import {
   type ChannelSummary,
   type DashboardData,
   type DashboardJob,
+  type FinishedJob,
+  type JobEvent,
   type JobDetail,
   type JobListState,
   type LockSummary,
@@ -27,6 +29,9 @@ const capped = (value: unknown): CappedCount => {
 }
 /** Lists on the overview stop here: a page is for people, not for a million names. */
 const LIST_LIMIT = 500
+/** Events shown on a job's page. */
+const JOB_EVENTS = 200
+const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value))
 
 export interface SqlDataSettings {
   engine: 'sqlite' | 'postgres'
@@ -172,8 +177,10 @@ export class SqlDashboardData implements DashboardData {
   }
 
   async job(queue: string, id: number): Promise<JobDetail | null> {
+    const tables = await this.#sql.tables()
     const job = (await this.#api.queue(queue).getJob(id)) as DashboardJob | null
-    if (job === null) return null
+    const finished = job === null ? await this.#finished(queue, id, tables) : null
+    if (job === null && finished === null) return null
     let result: JobDetail['result'] = { found: false }
     try {
       result = await this.#api.getResult(id)
@@ -181,13 +188,46 @@ export class SqlDashboardData implements DashboardData {
       // A result that is not JSON (another writer's) reads as none rather than failing the page.
     }
     let progressText: string | null = null
-    const tables = await this.#sql.tables()
-    if (job.progress === undefined && job.state !== 'dead' && tables.get('_honker_live')?.has('progress')) {
+    if (job !== null && job.progress === undefined && job.state !== 'dead' && tables.get('_honker_live')?.has('progress')) {
       const rows = await this.#sql.all(`SELECT progress FROM ${this.#t('_honker_live')} WHERE id = ? AND queue = ?`, [id, queue])
-      const value = rows[0]?.progress
-      progressText = value === null || value === undefined ? null : String(value)
+      progressText = text(rows[0]?.progress)
     }
-    return { job, result, progressText }
+    return { job, finished, result, progressText, events: await this.#events(queue, id, tables) }
+  }
+
+  /** The job's row in `_honker_history` (queue features), read only when the table has the columns. */
+  async #finished(queue: string, id: number, tables: Map<string, Set<string>>): Promise<FinishedJob | null> {
+    const columns = tables.get('_honker_history')
+    if (columns === undefined || !['id', 'queue', 'state', 'payload', 'finished_at'].every((column) => columns.has(column))) return null
+    const rows = await this.#sql.all(`SELECT * FROM ${this.#t('_honker_history')} WHERE id = ? AND queue = ?`, [id, queue])
+    const row = rows[0]
+    if (row === undefined) return null
+    return {
+      id: num(row.id),
+      queue: String(row.queue),
+      state: String(row.state),
+      payloadText: String(row.payload),
+      priority: num(row.priority),
+      runAt: num(row.run_at),
+      attempts: num(row.attempts),
+      maxAttempts: num(row.max_attempts),
+      createdAt: num(row.created_at),
+      finishedAt: num(row.finished_at),
+      lastError: text(row.last_error),
+      resultText: text(row.result),
+      progressText: text(row.progress),
+    }
+  }
+
+  /** The job's event log (`_honker_events`, queue features), oldest first, at most JOB_EVENTS. */
+  async #events(queue: string, id: number, tables: Map<string, Set<string>>): Promise<JobEvent[]> {
+    const columns = tables.get('_honker_events')
+    if (columns === undefined || !['queue', 'job_id', 'kind', 'created_at'].every((column) => columns.has(column))) return []
+    const rows = await this.#sql.all(
+      `SELECT kind, ${columns.has('data') ? 'data' : 'NULL AS data'}, created_at FROM ${this.#t('_honker_events')} WHERE queue = ? AND job_id = ? ORDER BY id LIMIT ${JOB_EVENTS}`,
+      [queue, id],
+    )
+    return rows.map((row) => ({ kind: String(row.kind), dataText: text(row.data), at: num(row.created_at) }))
   }
 
   async streams(): Promise<StreamSummary[]> {

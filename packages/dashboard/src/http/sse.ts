@@ -4,6 +4,8 @@ import type { DashboardData } from '../data/model.ts'
 const MIN_GAP_MS = 200
 /** A comment line this often keeps proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000
+/** Longest wait before watching again after the wake source failed. */
+const MAX_RETRY_MS = 30_000
 
 interface Client {
   send(text: string): void
@@ -20,6 +22,8 @@ export class ChangeHub {
   readonly #clients = new Set<Client>()
   #stopWatching: (() => void) | null = null
   #timer: NodeJS.Timeout | null = null
+  #retry: NodeJS.Timeout | null = null
+  #failures = 0
   #lastSent = 0
   #sequence = 0
   #closed = false
@@ -93,12 +97,44 @@ export class ChangeHub {
 
   #add(client: Client): void {
     this.#clients.add(client)
-    if (this.#stopWatching === null) {
-      this.#stopWatching = this.#data.watch(
-        () => this.#changed(),
-        (error) => this.#broadcast(`event: problem\ndata: ${JSON.stringify(error.message)}\n\n`),
-      )
+    if (this.#stopWatching === null && this.#retry === null) {
+      try {
+        this.#watch()
+      } catch (error) {
+        this.#lost(error instanceof Error ? error : new Error(String(error)))
+      }
     }
+  }
+
+  #watch(): void {
+    this.#stopWatching = this.#data.watch(
+      () => this.#changed(),
+      (error) => this.#lost(error),
+    )
+  }
+
+  /**
+   * The wake source failed (a dropped LISTEN connection, a replaced file): say so, then watch
+   * again after a backoff while anyone is connected, and tell the pages to re-read, since commits
+   * made in between woke nobody.
+   */
+  #lost(error: Error): void {
+    this.#broadcast(`event: problem\ndata: ${JSON.stringify(error.message)}\n\n`)
+    this.#stopWatching?.()
+    this.#stopWatching = null
+    if (this.#retry !== null || this.#clients.size === 0 || this.#closed) return
+    const delay = Math.min(MAX_RETRY_MS, 1000 * 2 ** this.#failures++)
+    this.#retry = setTimeout(() => {
+      this.#retry = null
+      if (this.#clients.size === 0 || this.#closed) return
+      try {
+        this.#watch()
+        this.#changed()
+      } catch (caught) {
+        this.#lost(caught instanceof Error ? caught : new Error(String(caught)))
+      }
+    }, delay)
+    this.#retry.unref?.()
   }
 
   #remove(client: Client): void {
@@ -108,6 +144,8 @@ export class ChangeHub {
       this.#stopWatching = null
       if (this.#timer !== null) clearTimeout(this.#timer)
       this.#timer = null
+      if (this.#retry !== null) clearTimeout(this.#retry)
+      this.#retry = null
     }
   }
 
@@ -117,6 +155,7 @@ export class ChangeHub {
     this.#timer = setTimeout(() => {
       this.#timer = null
       this.#lastSent = Date.now()
+      this.#failures = 0
       this.#broadcast(`event: change\ndata: ${++this.#sequence}\n\n`)
     }, wait)
   }
