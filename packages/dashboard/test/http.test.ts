@@ -232,6 +232,25 @@ describe('a job page', () => {
   })
 })
 
+describe('queue settings and history', () => {
+  it('shows throughput per minute from kept history, and paused queues', async () => {
+    const sql = db.executor.connection
+    const before = await (await fetch(url)).text()
+    expect(before).toMatch(/<tr data-queue="failing">[\s\S]*?title="counted from job history[^"]*">–<\/span>/)
+    sql.prepare(`INSERT INTO _honker_queues (queue, paused, keep_completed_count) VALUES ('failing', 1, 1000)`).run()
+    // 3 finished in the last minute, 2 five minutes ago, 1 too old to count.
+    const ages = [10, 20, 30, 270, 280, 3600]
+    ages.forEach((age, index) =>
+      sql.prepare(`INSERT INTO _honker_history (id, queue, payload, state, created_at, finished_at) VALUES (?, 'failing', '{}', 'completed', unixepoch() - ?, unixepoch() - ?)`).run([800001 + index, age + 1, age]),
+    )
+    const after = await (await fetch(url)).text()
+    const row = /<tr data-queue="failing">[\s\S]*?<\/tr>/.exec(after)![0]
+    expect(row).toContain('<span class="badge">paused</span>')
+    expect(row).toContain('<span title="5 in the last 10 minutes">3/min</span>')
+    expect([...row.matchAll(/<title>(\d+)\/min<\/title>/g)].map((match) => Number(match[1]))).toEqual([0, 0, 0, 0, 0, 2, 0, 0, 0, 3])
+  })
+})
+
 describe('a queue of a million jobs', () => {
   it('shows capped counts and pages by index, without counting every job', async () => {
     db.executor.connection.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)

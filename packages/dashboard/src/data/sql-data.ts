@@ -127,8 +127,16 @@ export class SqlDashboardData implements DashboardData {
     if (tables.has('_honker_dead')) {
       summary.dead = await this.#count(`SELECT 1 FROM ${this.#t('_honker_dead')} WHERE queue = ?`, [queue])
     }
-    const history = tables.get('_honker_history')
-    if (history?.has('finished_at')) {
+    let settings: Row | undefined
+    const settingsColumns = tables.get('_honker_queues')
+    if (settingsColumns !== undefined) {
+      settings = (await this.#sql.all(`SELECT * FROM ${this.#t('_honker_queues')} WHERE queue = ?`, [queue]))[0]
+      summary.paused = settings !== undefined && num(settings.paused) !== 0
+    }
+    // Throughput needs finished jobs to count: only a queue that keeps completed jobs in history
+    // has them (queue features); for the others the column says why it is empty.
+    const keepsHistory = settings !== undefined && (settings.keep_completed_s != null || settings.keep_completed_count != null)
+    if (keepsHistory && tables.get('_honker_history')?.has('finished_at')) {
       const since = now - THROUGHPUT_MINUTES * 60
       const rows = await this.#sql.all(
         `SELECT finished_at FROM ${this.#t('_honker_history')} WHERE queue = ? AND finished_at > ? ORDER BY finished_at LIMIT ${COUNT_CAP}`,
@@ -140,10 +148,6 @@ export class SqlDashboardData implements DashboardData {
         perMinute[Math.max(0, minute)]! += 1
       }
       summary.throughput = perMinute
-    }
-    if (tables.get('_honker_queues')?.has('paused')) {
-      const rows = await this.#sql.all(`SELECT paused FROM ${this.#t('_honker_queues')} WHERE queue = ?`, [queue])
-      summary.paused = num(rows[0]?.paused) !== 0
     }
     return summary
   }

@@ -12,7 +12,7 @@ function sparkline(perMinute: number[]): SafeHtml {
 }
 
 function throughput(summary: QueueSummary): SafeHtml {
-  if (summary.throughput === null) return html`<span class="muted" title="needs job history (a later schema)">–</span>`
+  if (summary.throughput === null) return html`<span class="muted" title="counted from job history: keep completed jobs on this queue to see it">–</span>`
   const last = summary.throughput.at(-1) ?? 0
   const total = summary.throughput.reduce((a, b) => a + b, 0)
   return html`${sparkline(summary.throughput)} <span title="${integer(total)} in the last ${THROUGHPUT_MINUTES} minutes">${integer(last)}/min</span>`
