@@ -105,8 +105,13 @@ function errorResponse(error: HttpError, wantsHtml: boolean): Response {
   return Response.json({ error: error.code, message: error.message }, { status: error.status, headers })
 }
 
+/** A standard fetch handler (Hono's app, without its types in this package's declarations). */
+export interface FetchApp {
+  fetch(request: Request): Response | Promise<Response>
+}
+
 /** The dashboard's routes, as a Hono app whose `fetch` is the standard handler. */
-export function dashboardRoutes(settings: RouteSettings): Hono {
+export function dashboardRoutes(settings: RouteSettings): FetchApp {
   const { data, hub, access, csrf, base, pageSize } = settings
   const app = new Hono({
     // Mounted under `base` (full URLs, as most frameworks pass them) or with the prefix already
