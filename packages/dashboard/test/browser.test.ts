@@ -198,6 +198,26 @@ describe('the dashboard in a real browser (SQLite)', () => {
     await expect.poll(() => page.locator('b[data-count="pending"]').textContent(), { timeout: 3000 }).toBe('0')
   })
 
+  it('deletes one dead job, then all of them, through the UI', async () => {
+    const trash = db.queue('trash', { maxAttempts: 1 })
+    trash.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }])
+    for (let i = 0; i < 3; i++) trash.claimOne('w')!.fail(new Error(`failure ${i}`))
+    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const { page, dialogs } = await newPage()
+    const wrong = await page.goto(`${guarded.url}/login?token=not-the-token`)
+    expect(wrong?.status()).toBe(403)
+    await page.goto(`${guarded.url}/login?token=${TOKEN}`)
+    await page.goto(`${guarded.url}/queue?name=trash&state=dead`)
+    await page.locator('tr[data-job] button', { hasText: 'Delete' }).first().click()
+    await expect.poll(() => page.locator('#flash').textContent()).toBe('deleted 1 dead job of trash')
+    await expect.poll(() => page.locator('b[data-count="dead"]').textContent()).toBe('2')
+    await page.locator('button', { hasText: 'Delete all dead jobs' }).click()
+    await expect.poll(() => page.locator('#flash').textContent()).toBe('deleted 2 dead jobs of trash')
+    expect(dialogs).toEqual(['confirm: Delete every dead job of trash? This cannot be undone.'])
+    expect(deadCount('trash')).toBe(0)
+    expect(db.queue('trash').counts()).toMatchObject({ pending: 0, processing: 0, dead: 0 })
+  })
+
   it('pauses, resumes and runs a schedule now through the UI', async () => {
     const guarded = await serve(createDashboard({ db, token: TOKEN }))
     const { page } = await newPage()

@@ -15,7 +15,8 @@ export type Authorize = (request: Request, action: DashboardAction) => boolean |
 export const TOKEN_COOKIE = 'honker_dashboard_token'
 export const CSRF_HEADER = 'x-honker-csrf'
 
-function sameSecret(a: string, b: string): boolean {
+/** Compares secrets in constant time (for equal lengths). */
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a)
   const right = Buffer.from(b)
   return left.length === right.length && timingSafeEqual(left, right)

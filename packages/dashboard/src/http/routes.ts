@@ -8,7 +8,7 @@ import { overviewView, queueView } from '../views/queues.ts'
 import { locksView, schedulesView } from '../views/schedules.ts'
 import { channelsView, streamsView } from '../views/streams.ts'
 import { ASSETS } from './assets.ts'
-import { actionsPossible, allowed, TOKEN_COOKIE, type AccessSettings, type DashboardAction, type CsrfGuard } from './auth.ts'
+import { actionsPossible, allowed, sameSecret, TOKEN_COOKIE, type AccessSettings, type DashboardAction, type CsrfGuard } from './auth.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { html, type SafeHtml } from './escape.ts'
 import { HttpError } from './errors.ts'
@@ -245,6 +245,7 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     const token = c.req.query('token')
     if (access.token === undefined) throw new HttpError(404, 'not_found', 'this dashboard has no token: actions are authorized by the app')
     if (token === undefined || token === '') throw new HttpError(400, 'bad_request', 'token: missing')
+    if (!sameSecret(token, access.token)) throw new HttpError(403, 'forbidden', 'wrong token')
     const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : ''
     return new Response(null, {
       status: 303,
