@@ -1,7 +1,7 @@
 /**
  * @module @honker/cli
  *
- * The `honker` command: `worker`, `status`, `dead list|retry|delete`, `jobs list|release`,
+ * The `honker` command: `worker`, `status`, `dead list|retry|delete`, `jobs list|release`, `queue pause|resume|show`,
  * `enqueue`, `tail`, `scheduler run` and `dashboard`, on any SQLite file honker's tables live in (created by @honker/core or by
  * honker 0.5 in another language). Every command is a thin layer over @honker/core; the only one
  * with a network port is `dashboard` (@honker/dashboard, on 127.0.0.1 unless told otherwise).
@@ -12,6 +12,7 @@ import { dashboardCommand } from './commands/dashboard.ts'
 import { deadActionCommand, deadListCommand } from './commands/dead.ts'
 import { enqueueCommand } from './commands/enqueue.ts'
 import { jobsListCommand, jobsReleaseCommand } from './commands/jobs.ts'
+import { queueCommand } from './commands/queue.ts'
 import { schedulerRunCommand } from './commands/scheduler.ts'
 import { statusCommand } from './commands/status.ts'
 import { tailCommand } from './commands/tail.ts'
@@ -122,6 +123,29 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
       .option('--all', `${action} every dead job of the queue`)
       .option('--json', 'print the ids as JSON')
       .action((options) => run(deadActionCommand(action, options)))
+  }
+
+  const queueCmd = command(program, 'queue')
+    .description("Pause or resume a queue, or show its shared settings (every worker process obeys them).")
+    .addHelpText('after', examples(
+      'honker queue pause --db app.db --queue emails',
+      'honker queue resume --db app.db --queue emails',
+      'honker queue show --db app.db --queue emails --json',
+    ))
+  for (const action of ['pause', 'resume', 'show'] as const) {
+    command(queueCmd, action)
+      .description(
+        action === 'pause'
+          ? 'Stop handing out claims in every process; running jobs finish, jobs can still be enqueued.'
+          : action === 'resume'
+            ? 'Hand out claims again; idle workers wake at once.'
+            : 'Print whether the queue is paused and its concurrency limits.',
+      )
+      .addOption(dbOption())
+      .addOption(driverOption())
+      .requiredOption('--queue <name>', 'the queue')
+      .option('--json', 'print the settings as one JSON object')
+      .action((options) => run(queueCommand(action, options)))
   }
 
   const jobs = command(program, 'jobs')

@@ -68,9 +68,9 @@ export const honkerLive = sqliteTable(
     index('_honker_live_processing_deadline').on(t.queue, t.claimExpiresAt).where(sql`state = 'processing'`),
     // Core's migration 0002: keeps the dead-letter step of a claim a seek, whatever the backlog.
     index('_honker_live_exhausted').on(t.queue, t.id).where(sql`attempts >= max_attempts`),
-    // Core's migration 0003: one live job per unique key and queue; a queue's jobs by group.
+    // Core's migration 0003: one live job per unique key and queue; each group's jobs in claim order.
     uniqueIndex('_honker_live_unique').on(t.queue, t.uniqueKey).where(sql`unique_key IS NOT NULL`),
-    index('_honker_live_group').on(t.queue, t.groupKey, t.state).where(sql`group_key IS NOT NULL`),
+    index('_honker_live_group').on(t.queue, t.groupKey, sql`${t.priority} DESC`, t.runAt, t.id).where(sql`group_key IS NOT NULL`),
   ],
 )
 

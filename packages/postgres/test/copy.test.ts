@@ -29,6 +29,8 @@ function sqliteApp() {
   stream.saveOffset('billing', offsets[1]!)
   db.scheduler().add({ name: 'nightly', queue: 'reports', schedule: '0 3 * * *', payload: { kind: 'daily' } })
   db.saveResult(first!, { ok: true })
+  q.setConcurrency(5)
+  db.queue('reports').pause()
   return { file, db, ids: { first: first!, second: second!, delayed, claimed: claimed.id, doomed }, offsets }
 }
 
@@ -37,7 +39,9 @@ describe('copyFromSqlite: moving an app from SQLite to PostgreSQL', () => {
     const app = sqliteApp()
     const target = await freshDatabase()
     const report = await copyFromSqlite(app.db, target)
-    expect(report).toEqual({ jobs: 3, deadJobs: 1, events: 3, consumers: 1, schedules: 1, results: 1 })
+    expect(report).toEqual({ jobs: 3, deadJobs: 1, events: 3, consumers: 1, schedules: 1, results: 1, queueSettings: 2, history: 0 })
+    expect(await target.queue('emails').settings()).toEqual({ paused: false, concurrency: 5, groupConcurrency: null })
+    expect(await target.queue('reports').isPaused()).toBe(true)
     const q = target.queue('emails', { maxAttempts: 2 })
     const counts = await q.counts()
     expect(counts).toEqual({ pending: 2, delayed: 1, processing: 0, dead: 1 })

@@ -4,6 +4,7 @@ import type { JobInfo } from '../queue/job-row.ts'
 import type { LiveJobState, ReleaseClaimsResult } from '../queue/live-jobs.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import type { Job } from '../queue/job.ts'
+import type { QueueSettings, QueueSettingsChange } from '../queue/queue-settings.ts'
 import type { WorkerStorage } from '../worker/worker-storage.ts'
 
 /** A claimed `_honker_live` row as an engine reads it: integers as numbers, bigints (SQLite) or strings (pg). */
@@ -62,6 +63,8 @@ export interface JobOps<M extends Mode, Tx = unknown> {
   /** The claim's new expiry, or null when it is no longer owned. */
   heartbeat(job: OwnedJob, extendS: number): Result<M, number | null>
   release(job: OwnedJob): Result<M, boolean>
+  /** Store `text` (JSON) as the job's progress while the claim is owned; whether it was. */
+  progress(job: OwnedJob, text: string): Result<M, boolean>
   /** A job of `queue`, live or dead; null once acked or cancelled, or in another queue. */
   get(queue: string, id: number): Result<M, JobInfo | null>
   cancel(id: number): Result<M, boolean>
@@ -73,6 +76,10 @@ export interface JobOps<M extends Mode, Tx = unknown> {
   /** A page of live jobs of `queue` (every queue when null) in id order. */
   list(queue: string | null, state: LiveJobState | null, afterId: number, limit: number): Result<M, JobInfo[]>
   releaseClaims(queue: string, ids: readonly number[] | null, workerId: string | null, force: boolean): Result<M, ReleaseClaimsResult>
+  /** The queue's shared settings (pause, limits); defaults when it has none. */
+  settings(queue: string): Result<M, QueueSettings>
+  /** Change the queue's settings (a field left out stays); wakes its consumers; the settings after. */
+  updateSettings(queue: string, change: QueueSettingsChange): Result<M, QueueSettings>
   /** Wakes for `queue` (any commit where the engine cannot tell them apart); subscribe before reading. */
   subscribe(queue: string): WakeSubscription
   /** The worker runtime's operations for one queue; `job` makes the queue's Job from a claimed row. */

@@ -140,7 +140,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS _honker_live_unique
   WHERE unique_key IS NOT NULL;
 
 CREATE INDEX IF NOT EXISTS _honker_live_group
-  ON _honker_live(queue, group_key, state)
+  ON _honker_live(queue, group_key, priority DESC, run_at, id)
   WHERE group_key IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS _honker_queues (

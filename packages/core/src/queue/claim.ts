@@ -1,5 +1,8 @@
 import {
   ACK_JOBS,
+  COUNT_RUNNING,
+  GET_QUEUE_SETTINGS,
+  SELECT_CLAIMABLE_GROUPED,
   HAS_EXHAUSTED,
   INSERT_DEAD,
   MARK_CLAIMED,
@@ -11,6 +14,7 @@ import {
 } from './queue.sql.ts'
 import { deadParams, liveRowFromTuple, toNumber, type LiveJobRow, type LiveJobTuple } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
+import type { QueueSettingsRow } from './queue-settings.ts'
 
 export const MAX_ATTEMPTS_EXCEEDED = 'max attempts exceeded'
 export const EXPIRED = 'expired'
@@ -43,13 +47,29 @@ export function claimRowsInTransaction(
 ): LiveJobRow[] {
   const { executor } = store
   const now = store.nowS()
+  const settings = executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue])
+  let take = limit
+  if (settings !== undefined) {
+    if (toNumber(settings.paused) !== 0) return []
+    if (settings.concurrency !== null) {
+      const running = toNumber(executor.get<{ running: number | bigint }>(COUNT_RUNNING, COUNT_RUNNING.bind({ queue, now }))!.running)
+      take = Math.min(limit, toNumber(settings.concurrency) - running)
+      if (take <= 0) return []
+    }
+  }
   if (executor.get(HAS_EXHAUSTED, HAS_EXHAUSTED.bind({ queue, now })) !== undefined) {
     const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
     for (const row of exhausted) {
       executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
     }
   }
-  const tuples = executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit }))
+  const tuples =
+    settings?.group_concurrency == null
+      ? executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit: take }))
+      : executor.allRaw<LiveJobTuple>(
+          SELECT_CLAIMABLE_GROUPED,
+          SELECT_CLAIMABLE_GROUPED.bind({ queue, now, limit: take, group_limit: toNumber(settings.group_concurrency) }),
+        )
   if (tuples.length === 0) return []
   const rows = tuples.map(liveRowFromTuple)
   const claimExpiresAt = now + visibilityTimeoutS
@@ -89,6 +109,9 @@ export function sweepExpired(store: JobStore, queue: string): number {
 /** Unix second at which a claim on `queue` could next succeed, or null when nothing is waiting. */
 export function nextClaimAt(store: JobStore, queue: string): number | null {
   store.assertOpen()
+  // A paused queue has no next claim: its idle consumers sleep until a wake (resuming is a commit).
+  const settings = store.executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue])
+  if (settings !== undefined && toNumber(settings.paused) !== 0) return null
   const row = store.executor.get<{ next_at: number | bigint | null }>(
     NEXT_CLAIM_AT,
     NEXT_CLAIM_AT.bind({ queue, now: store.nowS() }),

@@ -82,6 +82,33 @@ export interface JobInfo {
   expiresAt: number | null
   lastError: string | null
   diedAt: number | null
+  /** What the job last reported with `job.progress()` (parsed JSON), or null; only from `getJob`. */
+  progress?: unknown
+  /** The job's unique key, or null; only from `getJob`. */
+  uniqueKey?: string | null
+  /** The job's group, or null; only from `getJob`. */
+  group?: string | null
+}
+
+/** The columns of migration 0003 that `getJob` reads beside a live row's own. */
+export interface LiveJobExtras {
+  progress?: string | null
+  unique_key?: string | null
+  group_key?: string | null
+}
+
+/** Add the migration-0003 fields a `getJob` read carries; a foreign non-JSON progress stays text. */
+export function withExtras(info: JobInfo, row: LiveJobExtras): JobInfo {
+  if (row.progress === undefined) return info
+  let progress: unknown = null
+  if (row.progress !== null) {
+    try {
+      progress = JSON.parse(row.progress)
+    } catch {
+      progress = row.progress
+    }
+  }
+  return { ...info, progress, uniqueKey: row.unique_key ?? null, group: row.group_key ?? null }
 }
 
 /** An integer column as the engine read it: a number, a bigint (SQLite's safe-integer handles) or a string (pg). */

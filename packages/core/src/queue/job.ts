@@ -1,6 +1,6 @@
 import type { ClaimedRow, JobOps } from '../engine/job-ops.ts'
-import { mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
-import { decodePayload } from '../payload.ts'
+import { isThenable, mapResult, settle, type Mode, type Result } from '../executor/executor.ts'
+import { decodePayload, encodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireObject } from '../validate.ts'
 import { toNumber } from './job-row.ts'
 import { errorText } from './transitions.ts'
@@ -13,6 +13,9 @@ export interface RetryOptions {
 }
 
 const UNPARSED = Symbol('unparsed')
+
+/** At most one progress write per job in this many milliseconds (4 a second). */
+export const PROGRESS_INTERVAL_MS = 250
 
 
 /**
@@ -38,6 +41,9 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
   readonly #ops: JobOps<M, unknown>
   readonly #visibilityTimeoutS: number
   #payload: unknown = UNPARSED
+  #progressAt = -Infinity
+  #pendingProgress: string | undefined
+  #progressTimer: ReturnType<typeof setTimeout> | undefined
 
   /** @internal */
   constructor(ops: JobOps<M, unknown>, row: ClaimedRow, visibilityTimeoutS: number) {
@@ -97,6 +103,41 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
         return true
       })
     })
+  }
+
+  /**
+   * Report how far the job is (any JSON value), readable by every process through
+   * `queue.getJob(id).progress`. Call it as often as you like: at most one write per
+   * PROGRESS_INTERVAL_MS reaches the database, the latest value last. False if the claim was lost.
+   */
+  progress(value: unknown): Result<M, boolean> {
+    return settle(this.#ops.mode, () => {
+      const text = encodePayload(value, 'progress', this.#ops.maxPayloadBytes)
+      const now = performance.now()
+      if (this.#progressTimer === undefined && now - this.#progressAt >= PROGRESS_INTERVAL_MS) {
+        this.#progressAt = now
+        return this.#ops.progress(this, text)
+      }
+      this.#pendingProgress = text
+      this.#progressTimer ??= setTimeout(() => this.#flushProgress(), PROGRESS_INTERVAL_MS - (now - this.#progressAt))
+      this.#progressTimer.unref?.()
+      return (this.#ops.mode === 'sync' ? true : Promise.resolve(true)) as Result<M, boolean>
+    })
+  }
+
+  #flushProgress(): void {
+    this.#progressTimer = undefined
+    const text = this.#pendingProgress
+    this.#pendingProgress = undefined
+    if (text === undefined || this.#ops.closed) return
+    this.#progressAt = performance.now()
+    try {
+      const written = this.#ops.progress(this, text)
+      // A lost claim or a closed database only means the value is no longer wanted.
+      if (isThenable(written)) (written as Promise<boolean>).catch(() => {})
+    } catch {
+      // As above.
+    }
   }
 
   /** Hand the job back to the queue now, not counting this attempt (used on graceful shutdown). */

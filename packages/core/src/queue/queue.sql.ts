@@ -83,6 +83,75 @@ const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
      ORDER BY priority DESC, run_at ASC, id ASC
      LIMIT :limit`
 
+/** A queue's settings row (migration 0003); no row means none of the features is in use. */
+export const GET_QUEUE_SETTINGS = statement(
+  'get_queue_settings',
+  `SELECT paused, concurrency, group_concurrency, keep_completed_s, keep_completed_count, keep_failed_s, keep_failed_count, events
+   FROM _honker_queues WHERE queue = :queue`,
+)
+
+/** Create or change a queue's settings row; NULL arguments leave a column as it is. */
+export const UPSERT_QUEUE_SETTINGS = statement(
+  'upsert_queue_settings',
+  `INSERT INTO _honker_queues (queue, paused, concurrency, group_concurrency)
+   VALUES (:queue, coalesce(:paused, 0), :concurrency, :group_concurrency)
+   ON CONFLICT (queue) DO UPDATE SET
+     paused = coalesce(:paused, paused),
+     concurrency = CASE WHEN :set_concurrency = 1 THEN :concurrency ELSE concurrency END,
+     group_concurrency = CASE WHEN :set_group_concurrency = 1 THEN :group_concurrency ELSE group_concurrency END`,
+)
+
+/** Jobs of a queue whose claim is live: what a concurrency limit counts (the processing-deadline index). */
+export const COUNT_RUNNING = statement(
+  'count_running',
+  `SELECT count(*) AS running FROM _honker_live
+   WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now`,
+)
+
+/**
+ * The claim of a queue with a per-group limit. Each group (jobs without one form a group of their
+ * own) offers at most :group_limit minus its running jobs, walked in claim order over
+ * `_honker_live_group`; the distinct groups come from a loose index scan (one seek per group), so
+ * one group's backlog costs nothing more than a small group's. The picks are ordered by their rank
+ * inside their group first: every group's first job comes before any group's second, which is
+ * what keeps one tenant's 100,000 jobs from starving another's one.
+ */
+export const SELECT_CLAIMABLE_GROUPED = statement(
+  'select_claimable_grouped',
+  `WITH RECURSIVE groups(g) AS (
+     SELECT (SELECT group_key FROM _honker_live INDEXED BY _honker_live_group
+             WHERE queue = :queue AND group_key IS NOT NULL ORDER BY group_key LIMIT 1)
+     UNION ALL
+     SELECT (SELECT group_key FROM _honker_live INDEXED BY _honker_live_group
+             WHERE queue = :queue AND group_key > groups.g ORDER BY group_key LIMIT 1)
+     FROM groups WHERE groups.g IS NOT NULL),
+   running AS (
+     SELECT group_key AS g, count(*) AS n FROM _honker_live
+     WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now
+     GROUP BY group_key),
+   candidates AS (
+     SELECT l.* FROM groups JOIN _honker_live AS l ON l.id IN (
+       SELECT id FROM _honker_live INDEXED BY _honker_live_group
+       WHERE queue = :queue AND group_key = groups.g AND state IN ('pending', 'processing')
+         AND attempts < max_attempts
+         AND (expires_at IS NULL OR expires_at > :now)
+         AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
+       ORDER BY priority DESC, run_at ASC, id ASC
+       LIMIT :group_limit)
+     WHERE groups.g IS NOT NULL
+     UNION ALL
+     SELECT * FROM _honker_live WHERE id IN (
+       SELECT id FROM _honker_live INDEXED BY _honker_live_claim
+       WHERE ${CLAIMABLE.replace('LIMIT :limit', 'LIMIT :group_limit').replace("queue = :queue AND", "queue = :queue AND group_key IS NULL AND")})),
+   ranked AS (
+     SELECT c.*, row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority DESC, c.run_at, c.id) AS rank
+     FROM candidates AS c)
+   SELECT ${JOB_COLUMNS} FROM ranked
+   WHERE rank + coalesce((SELECT n FROM running WHERE running.g IS ranked.group_key), 0) <= :group_limit
+   ORDER BY rank, priority DESC, run_at, id
+   LIMIT :limit`,
+)
+
 /** What a claim does to each job it takes (docs/compatibility.md 2.3: a claim counts an attempt). */
 const MARK_AS_CLAIMED = `UPDATE _honker_live
    SET state = 'processing', worker_id = :worker_id, claim_expires_at = :claim_expires_at, attempts = attempts + 1`
@@ -230,7 +299,17 @@ export const LIST_LIVE_JOBS = statement(
 /** Delete a live job whatever its owner; no dead row (honker_cancel). */
 export const CANCEL_JOB = statement('cancel_job', `DELETE FROM _honker_live WHERE id = :id`)
 
-export const GET_LIVE_JOB = statement('get_live_job', `SELECT ${JOB_COLUMNS} FROM _honker_live WHERE id = :id`)
+export const GET_LIVE_JOB = statement(
+  'get_live_job',
+  `SELECT ${JOB_COLUMNS}, progress, unique_key, group_key FROM _honker_live WHERE id = :id`,
+)
+
+/** A job's progress, written only while this worker owns an unexpired claim. */
+export const SET_PROGRESS = statement(
+  'set_progress',
+  `UPDATE _honker_live SET progress = :progress
+   WHERE id = :id AND worker_id = :worker_id AND state = 'processing' AND claim_expires_at >= :now`,
+)
 
 export const GET_DEAD_JOB = statement(
   'get_dead_job',

@@ -9,6 +9,7 @@ import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
 import { requireQueueDefaults, type EnqueueOptions, type UniqueEnqueueResult } from './enqueue.ts'
 import { Job } from './job.ts'
+import { requireLimit, type QueueSettings } from './queue-settings.ts'
 import { DeadLetters } from './dead-letters.ts'
 import type { JobInfo } from './job-row.ts'
 import type { ListJobsOptions, LiveJobState, ReleaseClaimsOptions, ReleaseClaimsResult } from './live-jobs.ts'
@@ -212,6 +213,51 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
   work(handler: JobHandler<Payload, Job<Payload, M>>, options?: WorkOptions): Worker<Payload, Job<Payload, M>> {
     const storage = this.#ops.workerStorage<Payload>(this, (row) => new Job<Payload, M>(this.#ops, row, this.visibilityTimeoutS))
     return new Worker(storage, handler, options)
+  }
+
+  /**
+   * Stop handing out claims, in every process on the database: running jobs finish, idle workers
+   * sleep until `resume()` wakes them. Jobs can still be enqueued. honker's own bindings do not
+   * know about pauses (docs/compatibility.md).
+   */
+  pause(): Result<M, void> {
+    return mapResult(this.#ops.updateSettings(this.name, { paused: true }), () => undefined)
+  }
+
+  /** Hand out claims again; idle workers wake at once. */
+  resume(): Result<M, void> {
+    return mapResult(this.#ops.updateSettings(this.name, { paused: false }), () => undefined)
+  }
+
+  isPaused(): Result<M, boolean> {
+    return mapResult(this.#ops.settings(this.name), (settings) => settings.paused)
+  }
+
+  /**
+   * At most `limit` jobs of this queue processing at once, across every worker and process (stored
+   * in the database, so every process obeys the same number); null removes the limit. The claim
+   * enforces it, so no race can exceed it.
+   */
+  setConcurrency(limit: number | null): Result<M, void> {
+    return settle(this.#ops.mode, () =>
+      mapResult(this.#ops.updateSettings(this.name, { concurrency: requireLimit(limit, 'limit') }), () => undefined),
+    )
+  }
+
+  /**
+   * At most `limit` jobs of one group (`enqueue(payload, { group })`) processing at once, and claims
+   * that interleave groups: every group's next job comes before any group's one after it. Jobs
+   * without a group form a group of their own. null removes the limit.
+   */
+  setGroupConcurrency(limit: number | null): Result<M, void> {
+    return settle(this.#ops.mode, () =>
+      mapResult(this.#ops.updateSettings(this.name, { groupConcurrency: requireLimit(limit, 'limit') }), () => undefined),
+    )
+  }
+
+  /** The queue's shared settings: paused, concurrency and groupConcurrency. */
+  settings(): Result<M, QueueSettings> {
+    return this.#ops.settings(this.name)
   }
 
   /** A live or dead job by id, or null once acked or cancelled (or if it never existed). */

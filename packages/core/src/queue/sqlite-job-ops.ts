@@ -3,10 +3,11 @@ import type { Host } from '../host.ts'
 import type { Transaction } from '../transaction.ts'
 import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueManyWith, enqueueWith } from './enqueue.ts'
-import { deadRowToInfo, liveRowToInfo, toNumber, type DeadJobRow, type LiveJobRow } from './job-row.ts'
+import { deadRowToInfo, liveRowToInfo, toNumber, withExtras, type DeadJobRow, type LiveJobExtras, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims } from './live-jobs.ts'
 import { queueWorkerStorage } from './queue-worker-storage.ts'
-import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, QUEUE_COUNTS } from './queue.sql.ts'
+import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, GET_QUEUE_SETTINGS, QUEUE_COUNTS, SET_PROGRESS, UPSERT_QUEUE_SETTINGS } from './queue.sql.ts'
+import { settingsFromRow, settingsParams, type QueueSettingsRow } from './queue-settings.ts'
 import { ack, fail, heartbeat, release, retry } from './transitions.ts'
 
 /** The queue's operations on SQLite: prepared statements on Honker's connection or the caller's `tx`. */
@@ -37,10 +38,14 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
     fail: (job, error) => fail(host, job.id, job.workerId, error),
     heartbeat: (job, extendS) => heartbeat(host, job.id, job.workerId, extendS),
     release: (job) => release(host, job.id, job.workerId),
+    progress(job, text) {
+      host.assertOpen()
+      return host.executor.run(SET_PROGRESS, SET_PROGRESS.bind({ id: job.id, worker_id: job.workerId, progress: text, now: host.nowS() })).changes === 1
+    },
     get(queue, id) {
       host.assertOpen()
-      const live = host.executor.get<LiveJobRow>(GET_LIVE_JOB, [id])
-      if (live !== undefined) return live.queue === queue ? liveRowToInfo(live) : null
+      const live = host.executor.get<LiveJobRow & LiveJobExtras>(GET_LIVE_JOB, [id])
+      if (live !== undefined) return live.queue === queue ? withExtras(liveRowToInfo(live), live) : null
       const dead = host.executor.get<DeadJobRow>(GET_DEAD_JOB, [id])
       return dead !== undefined && dead.queue === queue ? deadRowToInfo(dead) : null
     },
@@ -61,6 +66,18 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
     },
     list: (queue, state, afterId, limit) => listLiveJobs(host, queue, state, afterId, limit),
     releaseClaims: (queue, ids, workerId, force) => releaseClaims(host, queue, ids, workerId, force),
+    settings(queue) {
+      host.assertOpen()
+      return settingsFromRow(host.executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue]))
+    },
+    updateSettings(queue, change) {
+      host.assertOpen()
+      // The commit is the wake: idle consumers of the queue re-check on it.
+      return host.write(() => {
+        host.executor.run(UPSERT_QUEUE_SETTINGS, UPSERT_QUEUE_SETTINGS.bind(settingsParams(queue, change)))
+        return settingsFromRow(host.executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue]))
+      })
+    },
     subscribe: () => host.subscribe(),
     workerStorage: (queue, job) => queueWorkerStorage(host, queue, job),
   }

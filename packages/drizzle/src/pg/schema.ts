@@ -41,7 +41,7 @@ export const honkerLivePg = honkerPgSchema.table(
     index('_honker_live_processing_deadline').on(t.queue, t.claimExpiresAt).where(sql`state = 'processing'`),
     index('_honker_live_exhausted').on(t.queue, t.id).where(sql`attempts >= max_attempts`),
     uniqueIndex('_honker_live_unique').on(t.queue, t.uniqueKey).where(sql`unique_key IS NOT NULL`),
-    index('_honker_live_group').on(t.queue, t.groupKey, t.state).where(sql`group_key IS NOT NULL`),
+    index('_honker_live_group').on(t.queue, t.groupKey, t.priority.desc().nullsFirst(), t.runAt, t.id).where(sql`group_key IS NOT NULL`),
   ],
 )
 

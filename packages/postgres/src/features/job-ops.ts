@@ -1,4 +1,5 @@
-import type { ClaimedRow, EnqueueOptions, JobOps } from '@honker/core/engine'
+import { settingsFromRow, settingsParams, withExtras, type LiveJobExtras, type ClaimedRow, type EnqueueOptions, type JobOps, type QueueSettingsRow } from '@honker/core/engine'
+import { claimLimited, type ClaimLimits } from './limited-claim.ts'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { insertJobs, insertUniqueJob } from '../writes.ts'
@@ -35,8 +36,9 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
       return result
     },
     async claim(queue, workerId, limit, visibilityTimeoutS) {
-      const { rows } = await engine.query<{ claimed: PgJobRow[] }>(jobs.ackAndClaim, [queue, workerId, limit, visibilityTimeoutS, []])
-      return rows[0]!.claimed as ClaimedRow[]
+      const { rows } = await engine.query<{ claimed: PgJobRow[]; limits: ClaimLimits }>(jobs.ackAndClaim, [queue, workerId, limit, visibilityTimeoutS, []])
+      const { claimed, limits } = rows[0]!
+      return limits === null ? (claimed as ClaimedRow[]) : claimLimited(engine, limits, queue, workerId, limit, visibilityTimeoutS)
     },
     async ack(ids, workerId) {
       if (ids.length === 0) return 0
@@ -58,8 +60,12 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
       return Number(rows[0]!.released) === 1
     },
     async get(queue, id) {
-      const row = (await engine.query<PgJobRow>(jobs.get, [id])).rows[0]
-      return row !== undefined && row.queue === queue ? rowToInfo(row) : null
+      const row = (await engine.query<PgJobRow & LiveJobExtras>(jobs.get, [id])).rows[0]
+      if (row === undefined || row.queue !== queue) return null
+      return row.state === 'dead' ? rowToInfo(row) : withExtras(rowToInfo(row), row)
+    },
+    async progress(job, text) {
+      return (await engine.query(jobs.progress, [job.id, job.workerId, text])).rowCount === 1
     },
     async cancel(id) {
       return (await engine.query(jobs.cancel, [id])).rowCount === 1
@@ -86,6 +92,14 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
         released: rows.filter((row) => row.released).map((row) => Number(row.id)).sort((a, b) => a - b),
         live: rows.filter((row) => !row.released).map(rowToInfo),
       }
+    },
+    async settings(queue) {
+      return settingsFromRow((await engine.query<QueueSettingsRow>(jobs.settings, [queue])).rows[0])
+    },
+    async updateSettings(queue, change) {
+      const p = settingsParams(queue, change)
+      const values = [queue, p.paused, p.set_concurrency === 1, p.concurrency, p.set_group_concurrency === 1, p.group_concurrency, wakeKey('q', queue)]
+      return settingsFromRow((await engine.query<QueueSettingsRow>(jobs.updateSettings, values)).rows[0])
     },
     subscribe: (queue) => engine.wake.subscribe([wakeKey('q', queue)]),
     workerStorage: (queue, job) => pgQueueWorkerStorage(engine, queue, job),

@@ -1,6 +1,7 @@
 import { sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
+import { claimLimited, wakeLimited, type ClaimLimits } from './limited-claim.ts'
 
 const EXHAUSTED_CHECK_MS = 1_000
 
@@ -34,20 +35,28 @@ export function pgQueueWorkerStorage<Payload>(
       const checkExhausted = limit > 0 && performance.now() - exhaustedCheckedAt >= EXHAUSTED_CHECK_MS
       if (checkExhausted) exhaustedCheckedAt = performance.now()
       // Concurrency 1 between exhausted checks: the statement whose prepared plan Postgres keeps.
+      type Step = { acked: string[]; claimed: ClaimedRow[]; limits: ClaimLimits }
       const { rows } =
         !checkExhausted && limit === 1 && ids.length <= 1
-          ? await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(engine.jobs.ackOneAndClaimOne, [name, workerId, visibilityTimeoutS, ids[0] ?? null])
-          : await engine.query<{ acked: string[]; claimed: ClaimedRow[] }>(checkExhausted ? engine.jobs.workerAckAndClaim : engine.jobs.ackAndClaimOnly, [
+          ? await engine.query<Step>(engine.jobs.ackOneAndClaimOne, [name, workerId, visibilityTimeoutS, ids[0] ?? null])
+          : await engine.query<Step>(checkExhausted ? engine.jobs.workerAckAndClaim : engine.jobs.ackAndClaimOnly, [
               name,
               workerId,
               limit,
               visibilityTimeoutS,
               ids,
             ])
+      const { limits } = rows[0]!
       const acked = new Set(rows[0]!.acked.map(Number))
+      let claimed = rows[0]!.claimed
+      if (limits !== null) {
+        // A paused or limited queue: the plain claim took nothing; its locked claim decides.
+        if (acked.size > 0) await wakeLimited(engine, name)
+        if (limit > 0) claimed = await claimLimited(engine, limits, name, workerId, limit, visibilityTimeoutS)
+      }
       return {
         acked: ids.map((id) => acked.has(id)),
-        claimed: rows[0]!.claimed.map(makeJob),
+        claimed: claimed.map(makeJob),
       }
     },
     ackWithResult: async (job, value, ttlS) => {

@@ -63,7 +63,7 @@ export function pgScheduleOps(engine: PgEngine, owner: object): ScheduleOps<'asy
             // The task's stored text as it is (another binding's spacing is kept), run now.
             const inserted = await engine.query<{ ids: string[] }>(
               engine.jobs.insert,
-              [task.queue, fireAt.map(() => task.payload), task.priority, null, null, task.max_attempts, task.expires_s, wakeKey('q', task.queue)],
+              [task.queue, fireAt.map(() => task.payload), task.priority, null, null, task.max_attempts, task.expires_s, wakeKey('q', task.queue), null],
               client,
             )
             fireAt.forEach((boundary, i) => fired.push({ name: task.name, queue: task.queue, fireAt: boundary, jobId: Number(inserted.rows[0]!.ids[i]) }))

@@ -110,7 +110,7 @@ ALTER TABLE ${s}._honker_live ADD COLUMN IF NOT EXISTS group_key text;
 ALTER TABLE ${s}._honker_live ADD COLUMN IF NOT EXISTS progress text;
 ALTER TABLE ${s}._honker_live ADD COLUMN IF NOT EXISTS trace_context text;
 CREATE UNIQUE INDEX IF NOT EXISTS _honker_live_unique ON ${s}._honker_live (queue, unique_key) WHERE unique_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS _honker_live_group ON ${s}._honker_live (queue, group_key, state) WHERE group_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS _honker_live_group ON ${s}._honker_live (queue, group_key, priority DESC, run_at, id) WHERE group_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS ${s}._honker_queues (
   queue text PRIMARY KEY,
   paused bigint NOT NULL DEFAULT 0,

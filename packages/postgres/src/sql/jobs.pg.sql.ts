@@ -21,10 +21,20 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
     buried AS (
       INSERT INTO ${s}._honker_dead (${DEAD_COLUMNS})
       SELECT id, queue, payload, priority, run_at, attempts, max_attempts, 'max attempts exceeded', created_at, ${NOW} FROM exhausted),`
+  /**
+   * A queue with settings that change its claim (paused, or a limit) takes the locked path of
+   * limited-claim.ts instead: the plain claim skips it (an InitPlan, so its plan is unchanged) and
+   * reports the settings in `limits`.
+   */
+  const LIMITED = `EXISTS (SELECT 1 FROM ${s}._honker_queues AS q
+      WHERE q.queue = $2 AND (q.paused <> 0 OR q.concurrency IS NOT NULL OR q.group_concurrency IS NOT NULL))`
+  const LIMITS = `(SELECT row_to_json(q) FROM ${s}._honker_queues AS q
+      WHERE q.queue = $2 AND (q.paused <> 0 OR q.concurrency IS NOT NULL OR q.group_concurrency IS NOT NULL)) AS limits`
   /** The claim: `limit` jobs in priority, run_at, id order, each claimed for `timeout` seconds ($2 queue, $3 worker). */
-  const claimCtes = (limit: string, timeout: string) => `picked AS MATERIALIZED (
+  const claimCtes = (limit: string, timeout: string, guard = `AND NOT ${LIMITED}`) => `picked AS MATERIALIZED (
       SELECT id FROM ${s}._honker_live
       WHERE queue = $2 AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
+        ${guard}
       ORDER BY priority DESC, run_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED),
@@ -35,6 +45,8 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
       WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
       RETURNING l.${COLUMNS.split(', ').join(', l.')})`
   const CLAIM_CTES = claimCtes('$4', '$5')
+  /** Jobs of queue $2 whose claim is live: what a concurrency limit counts. */
+  const RUNNING_TOTAL = `(SELECT count(*) FROM ${s}._honker_live WHERE queue = $2 AND state = 'processing' AND claim_expires_at >= ${NOW})`
   const CLAIMED_JSON = `(SELECT coalesce(json_agg(claimed ORDER BY priority DESC, run_at, id), '[]') FROM claimed)`
   /** A new job's run_at: a delay counts from now, else the given time, else now. */
   const RUN_AT = `CASE WHEN $6::bigint IS NOT NULL THEN ${NOW} + $6::bigint ELSE coalesce($5::bigint, ${NOW}) END`
@@ -52,7 +64,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          RETURNING id),
        ${DEAD_LETTER_EXHAUSTED}
        ${CLAIM_CTES}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${commit}`
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed, ${LIMITS}${commit}`
   }
   return {
     /**
@@ -124,7 +136,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          WHERE id = $5::bigint AND worker_id = $3 AND claim_expires_at >= ${NOW}
          RETURNING id),
        ${claimCtes('1', '$4')}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${WORKER_COMMIT}`,
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed, ${LIMITS}${WORKER_COMMIT}`,
     ),
     ackAndClaimOnly: pgStatement(
       'ack_and_claim_only',
@@ -133,7 +145,81 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          WHERE id = ANY($6::bigint[]) AND worker_id = $3 AND claim_expires_at >= ${NOW}
          RETURNING id),
        ${CLAIM_CTES}
-       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed${WORKER_COMMIT}`,
+       SELECT (SELECT coalesce(array_agg(id), '{}') FROM acked) AS acked, ${CLAIMED_JSON} AS claimed, ${LIMITS}${WORKER_COMMIT}`,
+    ),
+    /**
+     * The claim of a limited queue, run after `lockQueue` in the same transaction so no other
+     * claimer of the queue sees the same free slots ($2 queue, $3 worker, $4 limit, $5 visibility
+     * timeout, $6 concurrency or NULL). Exhausted jobs are dead-lettered first, as in ackAndClaim.
+     */
+    claimCapped: pgStatement(
+      'claim_capped',
+      `WITH ${DEAD_LETTER_EXHAUSTED}
+       ${claimCtes(`(SELECT greatest(0, least($4::bigint, coalesce($6::bigint - ${RUNNING_TOTAL}, $4::bigint))))`, '$5', '')}
+       SELECT ${CLAIMED_JSON} AS claimed`,
+    ),
+    /**
+     * The same with a per-group limit $7 (core's SELECT_CLAIMABLE_GROUPED, in Postgres): each group
+     * offers at most $7 minus its running jobs, in claim order; picks are ordered by their rank in
+     * their group first, so groups interleave.
+     */
+    claimGrouped: pgStatement(
+      'claim_grouped',
+      `WITH RECURSIVE ${DEAD_LETTER_EXHAUSTED}
+       groups(g) AS (
+         SELECT (SELECT group_key FROM ${s}._honker_live WHERE queue = $2 AND group_key IS NOT NULL ORDER BY group_key LIMIT 1)
+         UNION ALL
+         SELECT (SELECT group_key FROM ${s}._honker_live WHERE queue = $2 AND group_key > groups.g ORDER BY group_key LIMIT 1)
+         FROM groups WHERE groups.g IS NOT NULL),
+       running AS (
+         SELECT group_key AS g, count(*) AS n FROM ${s}._honker_live
+         WHERE queue = $2 AND state = 'processing' AND claim_expires_at >= ${NOW} GROUP BY group_key),
+       candidates AS (
+         SELECT c.* FROM groups CROSS JOIN LATERAL (
+           SELECT id, group_key, priority, run_at FROM ${s}._honker_live
+           WHERE queue = $2 AND group_key = groups.g AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
+           ORDER BY priority DESC, run_at, id LIMIT $7) AS c
+         WHERE groups.g IS NOT NULL
+         UNION ALL
+         (SELECT id, group_key, priority, run_at FROM ${s}._honker_live
+          WHERE queue = $2 AND group_key IS NULL AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
+          ORDER BY priority DESC, run_at, id LIMIT $7)),
+       ranked AS (
+         SELECT c.*, row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority DESC, c.run_at, c.id) AS rank FROM candidates AS c),
+       picked AS MATERIALIZED (
+         SELECT id FROM ranked
+         WHERE rank + coalesce((SELECT n FROM running WHERE running.g IS NOT DISTINCT FROM ranked.group_key), 0) <= $7
+         ORDER BY rank, priority DESC, run_at, id
+         LIMIT (SELECT greatest(0, least($4::bigint, coalesce($6::bigint - (SELECT coalesce(sum(n), 0) FROM running), $4::bigint))))),
+       claimed AS (
+         UPDATE ${s}._honker_live AS l
+         SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + $5::bigint, attempts = l.attempts + 1
+         WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
+         RETURNING l.${COLUMNS.split(', ').join(', l.')})
+       SELECT (SELECT coalesce(json_agg(claimed ORDER BY rank_of.rank, claimed.priority DESC, claimed.run_at, claimed.id), '[]')
+               FROM claimed JOIN ranked AS rank_of ON rank_of.id = claimed.id) AS claimed`,
+    ),
+    /** $2 wake key. */
+    wakeQueue: pgStatement('wake_queue', `SELECT pg_notify('${wake}', $2)::text AS woke`),
+    /** $2 lock name: serialises the limited claims of one queue until the transaction ends. */
+    lockQueue: pgStatement('lock_queue', `SELECT pg_advisory_xact_lock(hashtextextended($2, 0))`),
+    /** $2 queue: its settings row, if any. */
+    settings: pgStatement('queue_settings', `SELECT paused, concurrency, group_concurrency FROM ${s}._honker_queues WHERE queue = $2`),
+    /**
+     * $2 queue, $3 paused or NULL, $4 set concurrency?, $5 concurrency, $6 set group concurrency?,
+     * $7 group concurrency, $8 wake key: consumers re-check (a resume or a raised limit frees claims).
+     */
+    updateSettings: pgStatement(
+      'update_queue_settings',
+      `WITH saved AS (
+         INSERT INTO ${s}._honker_queues AS q (queue, paused, concurrency, group_concurrency)
+         VALUES ($2, coalesce($3::bigint, 0), $5::bigint, $7::bigint)
+         ON CONFLICT (queue) DO UPDATE SET
+           paused = coalesce($3::bigint, q.paused),
+           concurrency = CASE WHEN $4::boolean THEN $5::bigint ELSE q.concurrency END,
+           group_concurrency = CASE WHEN $6::boolean THEN $7::bigint ELSE q.group_concurrency END
+         RETURNING paused, concurrency, group_concurrency)
+       SELECT saved.*, pg_notify('${wake}', $8)::text AS woke FROM saved`,
     ),
     /** $2 ids, $3 worker. */
     ack: pgStatement(
@@ -180,6 +266,8 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
       'heartbeat_job',
       `UPDATE ${s}._honker_live SET claim_expires_at = ${NOW} + $4::bigint WHERE ${OWNED} RETURNING claim_expires_at`,
     ),
+    /** $2 id, $3 worker, $4 progress (JSON text). */
+    progress: pgStatement('set_progress', `UPDATE ${s}._honker_live SET progress = $4 WHERE ${OWNED}`),
     /** $2 id, $3 worker, $4 queue wake key. */
     release: pgStatement(
       'release_job',
@@ -222,9 +310,9 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
     /** $2 id: the live row, else the dead one. */
     get: pgStatement(
       'get_job',
-      `SELECT ${COLUMNS}, NULL AS last_error, NULL::bigint AS died_at FROM ${s}._honker_live WHERE id = $2
+      `SELECT ${COLUMNS}, NULL AS last_error, NULL::bigint AS died_at, progress, unique_key, group_key FROM ${s}._honker_live WHERE id = $2
        UNION ALL
-       SELECT id, queue, payload, 'dead', priority, run_at, NULL, NULL, attempts, max_attempts, created_at, NULL, last_error, died_at
+       SELECT id, queue, payload, 'dead', priority, run_at, NULL, NULL, attempts, max_attempts, created_at, NULL, last_error, died_at, NULL, NULL, NULL
        FROM ${s}._honker_dead WHERE id = $2 AND NOT EXISTS (SELECT 1 FROM ${s}._honker_live WHERE id = $2)`,
     ),
     /** $2 queue. */
@@ -240,12 +328,12 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
     /** $2 queue: the next moment a claim could succeed, and the server's time to measure it from. */
     nextClaimAt: pgStatement(
       'next_claim_at',
-      `SELECT least(
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM ${s}._honker_queues WHERE queue = $2 AND paused <> 0) THEN NULL ELSE least(
          (SELECT min(run_at) FROM ${s}._honker_live
           WHERE queue = $2 AND state = 'pending' AND run_at > ${NOW} AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ${NOW})),
          (SELECT min(claim_expires_at) + 1 FROM ${s}._honker_live
           WHERE queue = $2 AND state = 'processing' AND claim_expires_at >= ${NOW} AND attempts < max_attempts AND (expires_at IS NULL OR expires_at > ${NOW}))
-       ) AS next_at, extract(epoch from statement_timestamp()) * 1000 AS server_ms`,
+       ) END AS next_at, extract(epoch from statement_timestamp()) * 1000 AS server_ms`,
     ),
     /** $2 queue. */
     counts: pgStatement(

@@ -195,6 +195,118 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect(await q.enqueue(3, { uniqueKey: 'k' })).toEqual({ id: inside!.id, created: false })
       })
 
+      check('pause and resume: a paused queue hands out no claims, running jobs finish, a sleeping worker wakes on resume', async () => {
+        const db = await fresh()
+        const q = db.queue('pausable')
+        const running = await (async () => {
+          await q.enqueue('before')
+          return q.claimOne('w')
+        })()
+        await q.pause()
+        expect(await q.isPaused()).toBe(true)
+        expect(await db.queue('pausable').isPaused()).toBe(true) // stored, not per object
+        const id = await q.enqueue('while paused') // enqueueing still works
+        expect(await q.claimOne('w')).toBeNull()
+        expect(await q.nextClaimAt()).toBeNull()
+        expect(await running.ack()).toBe(true) // a running job finishes
+        const ran: number[] = []
+        // No fallback poll: only the resume's wake can start the job.
+        const worker = q.work((job: { id: number }) => void ran.push(job.id), { fallbackPollMs: null })
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        expect(ran).toEqual([])
+        await q.resume()
+        await until(() => ran.length === 1)
+        await worker.stop()
+        expect(ran).toEqual([id])
+        expect(await q.settings()).toEqual({ paused: false, concurrency: null, groupConcurrency: null })
+      })
+
+      check('a concurrency limit holds across workers; a finished job frees its slot', async () => {
+        const db = await fresh()
+        const q = db.queue('limited')
+        await q.setConcurrency(2)
+        await q.enqueueMany([1, 2, 3, 4, 5])
+        const first = await q.claimBatch('w1', 5)
+        expect(first).toHaveLength(2)
+        expect(await q.claimOne('w2')).toBeNull()
+        expect(await first[0].ack()).toBe(true)
+        expect(await q.claimBatch('w2', 5)).toHaveLength(1)
+        await q.setConcurrency(null)
+        expect(await q.claimBatch('w3', 5)).toHaveLength(2)
+        expect(await q.settings()).toEqual({ paused: false, concurrency: null, groupConcurrency: null })
+
+        // Two workers of concurrency 3 on a limit of 2: never more than 2 handlers at once.
+        const busy = db.queue('limited-workers')
+        await busy.setConcurrency(2)
+        await busy.enqueueMany(Array.from({ length: 12 }, (_, i) => i))
+        let now = 0
+        let most = 0
+        let done = 0
+        const handler = async () => {
+          most = Math.max(most, ++now)
+          await new Promise((resolve) => setTimeout(resolve, 15))
+          now--
+          done++
+        }
+        const workers = [busy.work(handler, { concurrency: 3 }), busy.work(handler, { concurrency: 3 })]
+        await until(() => done === 12)
+        await Promise.all(workers.map((worker) => worker.stop()))
+        expect(most).toBe(2)
+      })
+
+      check('group limits interleave groups: one group\'s backlog cannot starve another\'s one job', async () => {
+        const db = await fresh()
+        const q = db.queue('fair')
+        await q.setGroupConcurrency(1)
+        await q.enqueueMany(Array.from({ length: 50 }, (_, i) => `big-${i}`), { group: 'big' })
+        await q.enqueue('small', { group: 'small' })
+        await q.enqueue('ungrouped')
+        const batch = await q.claimBatch('w', 10)
+        // One job per group (jobs without a group are a group of their own), in claim order.
+        expect(batch.map((job: { payload: string }) => job.payload).sort()).toEqual(['big-0', 'small', 'ungrouped'])
+        expect(await q.claimBatch('w', 10)).toEqual([])
+        // The big group's slot frees: its next job, and nothing of the groups still at their limit.
+        expect(await batch.find((job: { payload: string }) => job.payload === 'big-0').ack()).toBe(true)
+        expect((await q.claimBatch('w', 10)).map((job: { payload: string }) => job.payload)).toEqual(['big-1'])
+        // With a global limit too, both hold: 3 running of a limit of 3.
+        expect(await (await q.claimBatch('w', 1))).toEqual([])
+        await q.setGroupConcurrency(2)
+        await q.setConcurrency(4)
+        expect((await q.claimBatch('w', 10)).map((job: { payload: string }) => job.payload)).toEqual(['big-2'])
+        await q.setConcurrency(3)
+        expect(await q.settings()).toEqual({ paused: false, concurrency: 3, groupConcurrency: 2 })
+      })
+
+      check('limits refuse bad values with invalid_argument and change nothing', async () => {
+        const db = await fresh()
+        const q = db.queue('limits-bad')
+        await q.setConcurrency(4)
+        for (const bad of [0, -1, 1.5, '2', Number.NaN, undefined]) {
+          expect(await codeOf(() => q.setConcurrency(bad))).toBe('invalid_argument')
+          expect(await codeOf(() => q.setGroupConcurrency(bad))).toBe('invalid_argument')
+        }
+        expect(await q.settings()).toEqual({ paused: false, concurrency: 4, groupConcurrency: null })
+      })
+
+      check('progress: JSON readable by getJob in any process, throttled, refused when not JSON or not owned', async () => {
+        const db = await fresh()
+        const q = db.queue('progress')
+        const id = await q.enqueue(1, { uniqueKey: 'p-1', group: 'g' })
+        expect(await q.getJob(id.id)).toMatchObject({ progress: null, uniqueKey: 'p-1', group: 'g' })
+        const job = await q.claimOne('w')
+        expect(await job.progress({ done: 1, of: 100 })).toBe(true)
+        expect((await q.getJob(job.id)).progress).toEqual({ done: 1, of: 100 })
+        // Within the interval every call is accepted, and only the latest value is written, later.
+        for (let done = 2; done <= 100; done++) expect(await job.progress({ done, of: 100 })).toBe(true)
+        expect((await q.getJob(job.id)).progress.done).toBeLessThan(100)
+        await until(async () => (await q.getJob(job.id)).progress.done === 100)
+        expect(await codeOf(() => job.progress(10n))).toBe('invalid_payload')
+        expect(await codeOf(() => job.progress(() => 1))).toBe('invalid_payload')
+        expect(await job.ack()).toBe(true)
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        expect(await job.progress('too late')).toBe(false)
+      })
+
       check('unique keys and groups refuse bad input with invalid_argument and write nothing', async () => {
         const db = await fresh()
         const q = db.queue('unique-bad')

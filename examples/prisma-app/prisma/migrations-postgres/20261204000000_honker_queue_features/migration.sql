@@ -5,7 +5,7 @@ ALTER TABLE honker._honker_live ADD COLUMN IF NOT EXISTS group_key text;
 ALTER TABLE honker._honker_live ADD COLUMN IF NOT EXISTS progress text;
 ALTER TABLE honker._honker_live ADD COLUMN IF NOT EXISTS trace_context text;
 CREATE UNIQUE INDEX IF NOT EXISTS _honker_live_unique ON honker._honker_live (queue, unique_key) WHERE unique_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS _honker_live_group ON honker._honker_live (queue, group_key, state) WHERE group_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS _honker_live_group ON honker._honker_live (queue, group_key, priority DESC, run_at, id) WHERE group_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS honker._honker_queues (
   queue text PRIMARY KEY,
   paused bigint NOT NULL DEFAULT 0,
@@ -46,4 +46,4 @@ CREATE TABLE IF NOT EXISTS honker._honker_events (
   created_at bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS _honker_events_queue ON honker._honker_events (queue, id);
-INSERT INTO honker._honker_ts_migrations (version, name, checksum, applied_at) VALUES (2, 'queue_features', '2946ad6d2ed7c55c', floor(extract(epoch from now()))::bigint);
+INSERT INTO honker._honker_ts_migrations (version, name, checksum, applied_at) VALUES (2, 'queue_features', '7ed029b59281504e', floor(extract(epoch from now()))::bigint);
