@@ -1,7 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { DriverName } from '@honker/core'
-import { createDashboard, toNodeListener } from '@honker/dashboard'
 import { cliDriver, openHonker } from '../database.ts'
 import { CliError, EXIT_OK } from '../errors.ts'
 import { aborted, listenForShutdown } from '../shutdown.ts'
@@ -24,6 +23,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 export async function dashboardCommand(options: DashboardCommandOptions): Promise<number> {
   const token = options.token === '' ? undefined : options.token
   if (token !== undefined && token.length < 8) throw new CliError('usage', '--token: use at least 8 characters', { exitCode: 2 })
+  // Loaded here, not at the top: the other commands never pay for the web server's modules.
+  const { createDashboard, toNodeListener } = await import('@honker/dashboard')
   const db = openHonker(options.db, { driver: cliDriver({ name: options.driver }) })
   const dashboard = createDashboard({ db, token })
   const server = createServer(toNodeListener(dashboard))
