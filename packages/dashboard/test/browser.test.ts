@@ -43,6 +43,12 @@ beforeAll(() => {
   for (let i = 0; i < 5; i++) orders.publish({ order: i })
   orders.saveOffset('billing', 2)
   db.notify('order-events', { order: 1 })
+  // A topic, consumer, channel and lock whose names are markup.
+  const markedTopic = db.stream(`<img src=x onerror=alert(4)>`)
+  markedTopic.publish({})
+  markedTopic.saveOffset(`<svg onload=alert(5)>`, 0)
+  db.notify(`<img src=y onerror=alert(6)>`, {})
+  db.lock(`<iframe src=javascript:alert(7)>`, { ttlS: 60, owner: '<b>me</b>' }).acquire()
   db.scheduler().add({ name: 'nightly-report', queue: 'reports', schedule: '0 3 * * *', payload: { kind: 'nightly' } })
   db.lock('migrations', { ttlS: 300, owner: 'deploy-42' }).acquire()
   db.rateLimit('partner-api', { limit: 100, perS: 60 }).try()
@@ -106,6 +112,17 @@ describe('the dashboard in a real browser (SQLite)', () => {
     expect(await page.locator('h1 .name').textContent()).toBe(XSS_QUEUE)
     await page.locator('main').hover()
     expect(await page.locator('main img, main script, main b[onmouseover]').count()).toBe(0)
+    for (const [path, text] of [
+      ['/streams', '<img src=x onerror=alert(4)>'],
+      ['/streams', '<svg onload=alert(5)>'],
+      ['/channels', '<img src=y onerror=alert(6)>'],
+      ['/locks', '<iframe src=javascript:alert(7)>'],
+      ['/locks', '<b>me</b>'],
+    ] as const) {
+      await page.goto(url + path)
+      expect(await page.locator('main').textContent(), path).toContain(text)
+      expect(await page.locator('main img, main svg:not(.spark), main iframe, main b').count(), path).toBe(0)
+    }
     expect(await page.locator('header ~ * img, h1 b').count()).toBe(0)
     expect(dialogs).toEqual([])
     expect(errors).toEqual([])

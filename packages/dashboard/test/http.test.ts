@@ -128,6 +128,17 @@ describe('bad input: a clear 4xx with a message, nothing changed', () => {
   })
 })
 
+describe('a closed database', () => {
+  it('answers 503 with a message', async () => {
+    const closed = open(path.join(tempDir(), 'closed.db'))
+    const served = await serve(createDashboard({ db: closed }))
+    closed.close()
+    const response = await fetch(served.url)
+    expect(response.status).toBe(503)
+    expect(await response.json()).toEqual({ error: 'closed', message: 'the database is closed' })
+  })
+})
+
 describe('pages', () => {
   it('pages through a queue by keyset cursor', async () => {
     const ids: number[] = []
@@ -248,6 +259,10 @@ describe('queue settings and history', () => {
     expect(row).toContain('<span class="badge">paused</span>')
     expect(row).toContain('<span title="5 in the last 10 minutes">3/min</span>')
     expect([...row.matchAll(/<title>(\d+)\/min<\/title>/g)].map((match) => Number(match[1]))).toEqual([0, 0, 0, 0, 0, 2, 0, 0, 0, 3])
+    // The kept jobs are the queue's 'completed' list, paged by id like the others.
+    const completed = await (await fetch(`${url}/queue?name=failing&state=completed`)).text()
+    expect(completed).toContain('<b data-count="completed">6</b>')
+    expect([...completed.matchAll(/<tr data-job="(\d+)">/g)].map((match) => Number(match[1]))).toEqual([800001, 800002, 800003, 800004, 800005, 800006])
   })
 })
 

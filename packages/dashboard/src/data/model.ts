@@ -16,6 +16,8 @@ export interface QueueSummary {
   delayed: CappedCount
   processing: CappedCount
   dead: CappedCount
+  /** Completed jobs kept in history; null when the database has no history table. */
+  completed: CappedCount | null
   /** Seconds the oldest due pending job has waited; null when none waits. */
   oldestPendingS: number | null
   /** Jobs finished per minute over the last THROUGHPUT_MINUTES minutes, oldest first; null without job history. */
@@ -27,14 +29,21 @@ export interface QueueSummary {
 /** Minutes of throughput shown per queue. */
 export const THROUGHPUT_MINUTES = 10
 
-export type JobListState = 'pending' | 'delayed' | 'processing' | 'dead'
-export const JOB_LIST_STATES: readonly JobListState[] = ['pending', 'delayed', 'processing', 'dead']
+/** The lists of a queue page; 'completed' reads kept history (queue features), when the table exists. */
+export type JobListState = 'pending' | 'delayed' | 'processing' | 'dead' | 'completed'
+export const JOB_LIST_STATES: readonly JobListState[] = ['pending', 'delayed', 'processing', 'dead', 'completed']
 
 /** A job as the dashboard shows it: core's JobInfo, plus what newer engines may add. */
-export type DashboardJob = JobInfo & {
+export type DashboardJob = Omit<JobInfo, 'state'> & {
+  /** 'pending', 'processing' or 'dead'; 'completed' (or another history state) for a kept finished job. */
+  state: string
   progress?: unknown
   uniqueKey?: string | null
   group?: string | null
+  /** When a kept job finished (unix seconds). */
+  finishedAt?: number
+  /** A kept job's result, parsed. */
+  result?: unknown
 }
 
 /** One entry of a job's event log (`_honker_events`), when the queue keeps one. */

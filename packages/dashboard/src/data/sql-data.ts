@@ -114,7 +114,7 @@ export class SqlDashboardData implements DashboardData {
 
   async #summary(queue: string, now: number, tables: Map<string, Set<string>>): Promise<QueueSummary> {
     const zero: CappedCount = { value: 0, atLeast: false }
-    const summary: QueueSummary = { queue, pending: zero, delayed: zero, processing: zero, dead: zero, oldestPendingS: null, throughput: null, paused: false }
+    const summary: QueueSummary = { queue, pending: zero, delayed: zero, processing: zero, dead: zero, completed: null, oldestPendingS: null, throughput: null, paused: false }
     if (tables.has('_honker_live')) {
       const live = this.#t('_honker_live')
       summary.pending = await this.#count(`SELECT 1 FROM ${live} WHERE queue = ? AND state = 'pending' AND run_at <= ?`, [queue, now])
@@ -126,6 +126,9 @@ export class SqlDashboardData implements DashboardData {
     }
     if (tables.has('_honker_dead')) {
       summary.dead = await this.#count(`SELECT 1 FROM ${this.#t('_honker_dead')} WHERE queue = ?`, [queue])
+    }
+    if (hasHistory(tables)) {
+      summary.completed = await this.#count(`SELECT 1 FROM ${this.#t('_honker_history')} WHERE queue = ? AND state = 'completed'`, [queue])
     }
     let settings: Row | undefined
     const settingsColumns = tables.get('_honker_queues')
@@ -176,6 +179,16 @@ export class SqlDashboardData implements DashboardData {
 
   async jobs(queue: string, state: JobListState, afterId: number, limit: number): Promise<DashboardJob[]> {
     const q = this.#api.queue(queue)
+    if (state === 'completed') {
+      const tables = await this.#sql.tables()
+      if (!hasHistory(tables)) return []
+      // Keyset on the history's (queue, state, id) index.
+      const rows = await this.#sql.all(
+        `SELECT * FROM ${this.#t('_honker_history')} WHERE queue = ? AND state = 'completed' AND id > ? ORDER BY id LIMIT ?`,
+        [queue, afterId, limit],
+      )
+      return rows.map((row) => historyJob(finishedFromRow(row)))
+    }
     if (state === 'dead') return (await q.dead.list({ afterId, limit })) as DashboardJob[]
     return (await q.listJobs({ state, afterId, limit })) as DashboardJob[]
   }
@@ -201,26 +214,9 @@ export class SqlDashboardData implements DashboardData {
 
   /** The job's row in `_honker_history` (queue features), read only when the table has the columns. */
   async #finished(queue: string, id: number, tables: Map<string, Set<string>>): Promise<FinishedJob | null> {
-    const columns = tables.get('_honker_history')
-    if (columns === undefined || !['id', 'queue', 'state', 'payload', 'finished_at'].every((column) => columns.has(column))) return null
+    if (!hasHistory(tables)) return null
     const rows = await this.#sql.all(`SELECT * FROM ${this.#t('_honker_history')} WHERE id = ? AND queue = ?`, [id, queue])
-    const row = rows[0]
-    if (row === undefined) return null
-    return {
-      id: num(row.id),
-      queue: String(row.queue),
-      state: String(row.state),
-      payloadText: String(row.payload),
-      priority: num(row.priority),
-      runAt: num(row.run_at),
-      attempts: num(row.attempts),
-      maxAttempts: num(row.max_attempts),
-      createdAt: num(row.created_at),
-      finishedAt: num(row.finished_at),
-      lastError: text(row.last_error),
-      resultText: text(row.result),
-      progressText: text(row.progress),
-    }
+    return rows[0] === undefined ? null : finishedFromRow(rows[0])
   }
 
   /** The job's event log (`_honker_events`, queue features), oldest first, at most JOB_EVENTS. */
@@ -344,6 +340,51 @@ export class SqlDashboardData implements DashboardData {
     const task = await this.#schedule(name)
     if (task === null) return null
     return await this.#api.queue(task.queue).enqueue(JSON.parse(task.payloadText), { priority: task.priority, maxAttempts: task.maxAttempts })
+  }
+}
+
+/** Whether the database has queue features' `_honker_history` with the columns read here. */
+function hasHistory(tables: Map<string, Set<string>>): boolean {
+  const columns = tables.get('_honker_history')
+  return columns !== undefined && ['id', 'queue', 'state', 'payload', 'finished_at'].every((column) => columns.has(column))
+}
+
+function finishedFromRow(row: Row): FinishedJob {
+  return {
+    id: num(row.id),
+    queue: String(row.queue),
+    state: String(row.state),
+    payloadText: String(row.payload),
+    priority: num(row.priority),
+    runAt: num(row.run_at),
+    attempts: num(row.attempts),
+    maxAttempts: num(row.max_attempts),
+    createdAt: num(row.created_at),
+    finishedAt: num(row.finished_at),
+    lastError: text(row.last_error),
+    resultText: text(row.result),
+    progressText: text(row.progress),
+  }
+}
+
+/** A history row in the shape of a job list's rows. */
+function historyJob(job: FinishedJob): DashboardJob {
+  return {
+    id: job.id,
+    queue: job.queue,
+    payloadText: job.payloadText,
+    state: job.state,
+    priority: job.priority,
+    runAt: job.runAt,
+    workerId: null,
+    claimExpiresAt: null,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    createdAt: job.createdAt,
+    expiresAt: null,
+    lastError: job.lastError,
+    diedAt: null,
+    finishedAt: job.finishedAt,
   }
 }
 

@@ -146,6 +146,7 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     const wantsHtml = c.req.method === 'GET' && !c.req.path.startsWith('/api/') && c.req.header('x-honker-fragment') !== '1' && (c.req.header('accept') ?? '').includes('text/html')
     if (error instanceof HttpError) return errorResponse(error, wantsHtml)
     if (error instanceof HonkerError && error.code === 'invalid_argument') return errorResponse(new HttpError(400, 'bad_request', error.message), wantsHtml)
+    if (error instanceof HonkerError && error.code === 'closed') return errorResponse(new HttpError(503, 'closed', 'the database is closed'), wantsHtml)
     console.error('honker dashboard:', error)
     return Response.json({ error: 'internal', message: error instanceof Error ? error.message : String(error) }, { status: 500, headers: SECURITY_HEADERS })
   })

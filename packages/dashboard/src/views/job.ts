@@ -30,6 +30,7 @@ ${job.workerId !== null ? html`<dt>Worker</dt><dd>${job.workerId}</dd>` : html``
 ${job.claimExpiresAt !== null ? html`<dt>Claim expires</dt><dd>${time(context, job.claimExpiresAt)}</dd>` : html``}
 ${job.expiresAt !== null ? html`<dt>Expires</dt><dd>${time(context, job.expiresAt)}</dd>` : html``}
 ${job.diedAt !== null ? html`<dt>Died</dt><dd>${time(context, job.diedAt)}</dd>` : html``}
+${job.finishedAt !== undefined ? html`<dt>Finished</dt><dd>${time(context, job.finishedAt)}</dd>` : html``}
 ${job.uniqueKey !== undefined && job.uniqueKey !== null ? html`<dt>Unique key</dt><dd>${job.uniqueKey}</dd>` : html``}
 ${job.group !== undefined && job.group !== null ? html`<dt>Group</dt><dd>${job.group}</dd>` : html``}
 </dl>`
@@ -53,7 +54,13 @@ export function jobView(context: ViewContext, detail: JobDetail): SafeHtml {
   const payloadText = job?.payloadText ?? finished!.payloadText
   const lastError = job?.lastError ?? finished?.lastError ?? null
   const progress = job?.progress ?? detail.progressText ?? finished?.progressText ?? null
-  const result: { found: boolean; value?: unknown } = detail.result.found ? detail.result : finished?.resultText != null ? { found: true, value: finished.resultText } : { found: false }
+  const result: { found: boolean; value?: unknown } = detail.result.found
+    ? detail.result
+    : job?.result !== undefined && job.result !== null
+      ? { found: true, value: job.result }
+      : finished?.resultText != null
+        ? { found: true, value: finished.resultText }
+        : { found: false }
   return html`<h1>Job #${id} <span class="state state-${state}">${state}</span></h1>
 <p class="meta">Queue <a href="${link(context, '/queue', { name: queue, state: state === 'dead' ? 'dead' : undefined })}">${queue}</a></p>
 ${state === 'dead' ? html`<p class="bulk">${actionButton(context, 'Retry', '/api/dead/retry', { queue, ids: [id] })}${actionButton(context, 'Delete', '/api/dead/delete', { queue, ids: [id] })}</p>` : html``}

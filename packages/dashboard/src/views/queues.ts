@@ -58,17 +58,21 @@ function jobRow(context: ViewContext, job: DashboardJob, state: JobListState): S
 ${state === 'processing' ? html`<td>${job.workerId ?? ''}</td><td>${job.claimExpiresAt === null ? '' : relative(job.claimExpiresAt, context.now)}</td><td>${progress}</td>` : html``}
 ${state === 'dead' ? html`<td class="error"><code>${(job.lastError ?? '').slice(0, 160)}</code></td><td>${job.diedAt === null ? '' : relative(job.diedAt, context.now)}</td>
 <td class="actions">${actionButton(context, 'Retry', '/api/dead/retry', { queue: job.queue, ids: [job.id] })}${actionButton(context, 'Delete', '/api/dead/delete', { queue: job.queue, ids: [job.id] })}</td>` : html``}
+${state === 'completed' ? html`<td>${job.finishedAt === undefined ? '' : relative(job.finishedAt, context.now)}</td>` : html``}
 </tr>`
 }
 
 export function queueView(context: ViewContext, page: QueuePage): SafeHtml {
   const { summary, state } = page
-  const tabs = (['pending', 'delayed', 'processing', 'dead'] as const).map(
-    (key) => html`<a class="tab" data-state="${key}" href="${link(context, '/queue', { name: summary.queue, state: key })}"${key === state ? html` aria-current="page"` : html``}>${key} <b data-count="${key}">${count(summary[key])}</b></a>`,
-  )
+  const states: JobListState[] = ['pending', 'delayed', 'processing', 'dead']
+  if (summary.completed !== null) states.push('completed')
+  const tabs = states.map((key) => {
+    const value = summary[key]
+    return html`<a class="tab" data-state="${key}" href="${link(context, '/queue', { name: summary.queue, state: key })}"${key === state ? html` aria-current="page"` : html``}>${key} <b data-count="${key}">${value === null ? '' : count(value)}</b></a>`
+  })
   const head = html`<th>Job</th><th>Payload</th><th class="n">Priority</th><th class="n">Attempts</th><th>Run at</th>${
     state === 'processing' ? html`<th>Worker</th><th>Claim expires</th><th>Progress</th>` : html``
-  }${state === 'dead' ? html`<th>Last error</th><th>Died</th><th></th>` : html``}`
+  }${state === 'dead' ? html`<th>Last error</th><th>Died</th><th></th>` : html``}${state === 'completed' ? html`<th>Finished</th>` : html``}`
   const bulk =
     state === 'dead' && summary.dead.value > 0
       ? html`<p class="bulk">${actionButton(context, 'Retry all dead jobs', '/api/dead/retry', { queue: summary.queue, all: true }, `Retry every dead job of ${summary.queue}?`)}${actionButton(
