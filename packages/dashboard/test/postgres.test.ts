@@ -105,8 +105,8 @@ describe('the dashboard in a real browser (PostgreSQL)', () => {
     await expect.poll(() => page.locator('#flash').textContent()).toBe('retried 1 job of payments')
     await expect.poll(() => page.locator('b[data-count="dead"]').textContent()).toBe('0')
     expect(await db.queue('payments').dead.count()).toBe(0)
+    // A worker claims it again (the full run, in another process, is the SQLite test's).
     const job = await db.queue('payments').claimOne('worker-2')
     expect(job?.payload).toBe('<img src=x onerror=alert(1)>')
-    await job!.ack()
   })
 })
