@@ -25,6 +25,8 @@ export interface DashboardOptions {
   trustedOrigins?: string[]
   /** Jobs per page. Default 50. */
   pageSize?: number
+  /** What the header names the database by. Default: the file's path, or the PostgreSQL schema. */
+  title?: string
 }
 
 /** A standard fetch handler, plus `close()` to end its live streams and stop watching commits. */
@@ -84,6 +86,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const pageSize = options.pageSize ?? 50
   if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new InvalidArgumentError('pageSize', 'must be an integer from 1 to 1000')
 
+  if (options.title !== undefined && (typeof options.title !== 'string' || options.title.length > 200)) {
+    throw new InvalidArgumentError('title', 'must be a string of at most 200 characters')
+  }
   const hub = new ChangeHub(data)
   const app = dashboardRoutes({
     data,
@@ -92,6 +97,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     csrf: new CsrfGuard(options.trustedOrigins),
     base,
     pageSize,
+    title: options.title ?? data.label,
   })
   const fetch = async (request: Request): Promise<Response> => app.fetch(request)
   return Object.assign(fetch, { fetch, close: () => hub.close() })

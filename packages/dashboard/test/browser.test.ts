@@ -56,7 +56,7 @@ beforeAll(() => {
 
 describe('the dashboard in a real browser (SQLite)', () => {
   it('loads and shows every queue with its counts', async () => {
-    const { url } = await serve(createDashboard({ db }))
+    const { url } = await serve(createDashboard({ db, title: 'app.db' }))
     const { page, dialogs, errors } = await newPage()
     await page.goto(url)
     await expect.poll(() => page.locator('#live').textContent()).toBe('live')
@@ -80,7 +80,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('changes the counts live when another process commits, without reloading', async () => {
-    const { url } = await serve(createDashboard({ db }))
+    const { url } = await serve(createDashboard({ db, title: 'app.db' }))
     const { page } = await newPage()
     await page.goto(url)
     await expect.poll(() => page.locator('#live').textContent()).toBe('live')
@@ -96,7 +96,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('renders markup in payloads, errors and names as text, running none of it', async () => {
-    const { url } = await serve(createDashboard({ db }))
+    const { url } = await serve(createDashboard({ db, title: 'app.db' }))
     const { page, dialogs, errors } = await newPage()
     await page.goto(url)
     expect(await page.locator('main').textContent()).toContain(XSS_QUEUE)
@@ -129,7 +129,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('refuses an action without authorization and changes nothing', async () => {
-    const { url } = await serve(createDashboard({ db }))
+    const { url } = await serve(createDashboard({ db, title: 'app.db' }))
     const { page } = await newPage()
     await page.goto(`${url}/queue?name=payments&state=dead`)
     expect(await page.locator('button[data-action]').count()).toBe(0)
@@ -143,7 +143,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
     expect(deadCount('payments')).toBe(1)
 
     // With a token, a browser that has not logged in with it is refused too.
-    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const other = await newPage()
     await other.page.goto(`${guarded.url}/queue?name=payments&state=dead`)
     const refused = await other.page.evaluate(async () => {
@@ -156,7 +156,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('refuses cross-site POSTs, even from a browser holding the token', async () => {
-    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const { page } = await newPage()
     await page.goto(`${guarded.url}/login?token=${TOKEN}`)
     expect(await page.locator('.mode').textContent()).toBe('actions enabled')
@@ -197,7 +197,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('retries a dead job through the UI, and a worker in another process runs it', async () => {
-    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const { page } = await newPage()
     await page.goto(`${guarded.url}/login?token=${TOKEN}`)
     await page.goto(`${guarded.url}/queue?name=payments&state=dead`)
@@ -219,7 +219,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
     const trash = db.queue('trash', { maxAttempts: 1 })
     trash.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }])
     for (let i = 0; i < 3; i++) trash.claimOne('w')!.fail(new Error(`failure ${i}`))
-    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const { page, dialogs } = await newPage()
     const wrong = await page.goto(`${guarded.url}/login?token=not-the-token`)
     expect(wrong?.status()).toBe(403)
@@ -236,7 +236,7 @@ describe('the dashboard in a real browser (SQLite)', () => {
   })
 
   it('pauses, resumes and runs a schedule now through the UI', async () => {
-    const guarded = await serve(createDashboard({ db, token: TOKEN }))
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const { page } = await newPage()
     await page.goto(`${guarded.url}/login?token=${TOKEN}`)
     await page.goto(`${guarded.url}/schedules`)

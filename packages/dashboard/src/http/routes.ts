@@ -25,6 +25,8 @@ export interface RouteSettings {
   csrf: CsrfGuard
   base: string
   pageSize: number
+  /** The header's name for the database. */
+  title: string
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -112,7 +114,7 @@ export interface FetchApp {
 
 /** The dashboard's routes, as a Hono app whose `fetch` is the standard handler. */
 export function dashboardRoutes(settings: RouteSettings): FetchApp {
-  const { data, hub, access, csrf, base, pageSize } = settings
+  const { data, hub, access, csrf, base, pageSize, title } = settings
   const app = new Hono({
     // Mounted under `base` (full URLs, as most frameworks pass them) or with the prefix already
     // stripped (Hono's app.mount): either way the routes see the path inside the dashboard.
@@ -127,7 +129,7 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     base,
     csrf: csrf.token(),
     actions: actionsPossible(access),
-    label: data.label,
+    label: title,
     engine: data.engine,
     now: await data.now(),
   })
