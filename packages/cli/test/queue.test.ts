@@ -17,7 +17,7 @@ describe('honker queue pause|resume|show', () => {
 
     emails.setConcurrency(3)
     const shown = await runCli(['queue', 'show', '--db', file, '--queue', 'emails', '--json'])
-    expect(JSON.parse(shown.stdout)).toEqual({ queue: 'emails', paused: true, concurrency: 3, groupConcurrency: null })
+    expect(JSON.parse(shown.stdout)).toMatchObject({ queue: 'emails', paused: true, concurrency: 3, groupConcurrency: null, events: false })
 
     const resumed = await runCli(['queue', 'resume', '--db', file, '--queue', 'emails'])
     expect(resumed).toMatchObject({ code: 0, stdout: 'emails: running, concurrency 3\n' })

@@ -154,6 +154,10 @@ describe.skipIf(skipReason !== null)('interop with the honker 0.5.1 native bindi
     const file = tempDbPath()
     const db = openDb(file)
     const invoices = db.queue('invoices')
+    // Every feature's storage in use: settings, history, events, a limit honker does not know about.
+    invoices.setHistory({ keepCompleted: { maxCount: 100 } })
+    invoices.setEvents(true)
+    invoices.setConcurrency(5)
     const keyed = invoices.enqueue({ invoice: 42 }, { uniqueKey: 'invoice-42', group: 'tenant-1' })
     expect(keyed.created).toBe(true)
     const { enqueued } = await native({ op: 'enqueue', db: file, queue: 'invoices', jobs: [{ payload: { from: 'honker' }, priority: 9 }] })
@@ -163,6 +167,10 @@ describe.skipIf(skipReason !== null)('interop with the honker 0.5.1 native bindi
     expect(claimed.acked).toBe(2)
     // honker's ack deleted the row, and with it the key: a new job may take it.
     expect(invoices.enqueue({ invoice: 42 }, { uniqueKey: 'invoice-42' })).toMatchObject({ created: true })
+    // honker's acks record no history (docs/compatibility.md 1.6); ours on the same file do.
+    expect(invoices.jobs({ state: 'completed' })).toEqual([])
+    expect(invoices.claimOne('ts-w')!.ack()).toBe(true)
+    expect(invoices.jobs({ state: 'completed' })).toHaveLength(1)
   })
 
   it('a claim honker let lapse on its last attempt is dead-lettered by @honker/core', async () => {

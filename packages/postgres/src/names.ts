@@ -25,8 +25,8 @@ export function wakeChannel(schema: string): string {
   return `honker_${sha256(schema).slice(0, 24)}`
 }
 
-/** What a wake is about: a queue, a notify channel, a stream topic, a job's result, a lock, the schedules. */
-export type WakeTopic = 'q' | 'n' | 's' | 'r' | 'l' | 't'
+/** What a wake is about: a queue, a notify channel, a stream topic, a job's result, a lock, the schedules, a queue's events. */
+export type WakeTopic = 'q' | 'n' | 's' | 'r' | 'l' | 't' | 'e'
 
 /**
  * The NOTIFY payload for one name: short enough for NOTIFY's 8,000-byte limit whatever the name,

@@ -5,6 +5,7 @@ import type { LiveJobState, ReleaseClaimsResult } from '../queue/live-jobs.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import type { Job } from '../queue/job.ts'
 import type { QueueSettings, QueueSettingsChange } from '../queue/queue-settings.ts'
+import type { QueueEvent } from '../queue/queue-event.ts'
 import type { WorkerStorage } from '../worker/worker-storage.ts'
 
 /** A claimed `_honker_live` row as an engine reads it: integers as numbers, bigints (SQLite) or strings (pg). */
@@ -56,7 +57,7 @@ export interface JobOps<M extends Mode, Tx = unknown> {
   /** Dead-letter exhausted claimable jobs, then claim up to `limit` in priority, run_at, id order. */
   claim(queue: string, workerId: string, limit: number, visibilityTimeoutS: number): Result<M, ClaimedRow[]>
   /** Delete jobs `workerId` still owns; how many. */
-  ack(ids: readonly number[], workerId: string): Result<M, number>
+  ack(queue: string, ids: readonly number[], workerId: string): Result<M, number>
   /** Back to pending after `delayS`, or dead-lettered with `error` when attempts are used up. */
   retry(job: OwnedJob, delayS: number, error: string): Result<M, boolean>
   fail(job: OwnedJob, error: string): Result<M, boolean>
@@ -80,6 +81,14 @@ export interface JobOps<M extends Mode, Tx = unknown> {
   settings(queue: string): Result<M, QueueSettings>
   /** Change the queue's settings (a field left out stays); wakes its consumers; the settings after. */
   updateSettings(queue: string, change: QueueSettingsChange): Result<M, QueueSettings>
+  /** A page of the queue's kept finished jobs ('completed') in id order. */
+  history(queue: string, afterId: number, limit: number): Result<M, JobInfo[]>
+  /** The queue's events after `afterId`, oldest first. */
+  events(queue: string, afterId: number, limit: number): Result<M, QueueEvent[]>
+  /** The newest event id of the queue (0 without events). */
+  lastEventId(queue: string): Result<M, number>
+  /** Wakes for new events of `queue` (any commit where the engine cannot tell them apart). */
+  subscribeEvents(queue: string): WakeSubscription
   /** Wakes for `queue` (any commit where the engine cannot tell them apart); subscribe before reading. */
   subscribe(queue: string): WakeSubscription
   /** The worker runtime's operations for one queue; `job` makes the queue's Job from a claimed row. */

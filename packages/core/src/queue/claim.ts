@@ -14,7 +14,8 @@ import {
 } from './queue.sql.ts'
 import { deadParams, liveRowFromTuple, toNumber, type LiveJobRow, type LiveJobTuple } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
-import type { QueueSettingsRow } from './queue-settings.ts'
+import { settingsFromRow, type QueueSettingsRow } from './queue-settings.ts'
+import { ackJournaled, pruneJournal, readJournal, recordEvent } from './journal.ts'
 
 export const MAX_ATTEMPTS_EXCEEDED = 'max attempts exceeded'
 export const EXPIRED = 'expired'
@@ -57,10 +58,12 @@ export function claimRowsInTransaction(
       if (take <= 0) return []
     }
   }
+  const events = settings !== undefined && toNumber(settings.events) !== 0
   if (executor.get(HAS_EXHAUSTED, HAS_EXHAUSTED.bind({ queue, now })) !== undefined) {
     const exhausted = executor.all<LiveJobRow>(TAKE_EXHAUSTED, TAKE_EXHAUSTED.bind({ queue, now }))
     for (const row of exhausted) {
       executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, MAX_ATTEMPTS_EXCEEDED, now)))
+      if (events) recordEvent(store, queue, row.id, 'dead', { reason: MAX_ATTEMPTS_EXCEEDED, attempts: toNumber(row.attempts) }, now)
     }
   }
   const tuples =
@@ -80,6 +83,8 @@ export function claimRowsInTransaction(
     executor.run(MARK_MANY_CLAIMED, MARK_MANY_CLAIMED.bind({ ...mark, ids: JSON.stringify(rows.map((row) => toNumber(row.id))) }))
   }
   for (const row of rows) {
+    // A processing row claimed again had a claim that expired: its worker stalled or died.
+    if (events && row.state === 'processing') recordEvent(store, queue, row.id, 'stalled', { workerId: row.worker_id, attempts: toNumber(row.attempts) }, now)
     row.state = 'processing'
     row.worker_id = workerId
     row.claim_expires_at = claimExpiresAt
@@ -89,9 +94,11 @@ export function claimRowsInTransaction(
 }
 
 /** Ack many jobs in one statement; returns how many were still owned by `workerId`. */
-export function ackMany(store: JobStore, ids: readonly number[], workerId: string): number {
+export function ackMany(store: JobStore, queue: string, ids: readonly number[], workerId: string): number {
   store.assertOpen()
   if (ids.length === 0) return 0
+  const journal = readJournal(store, queue)
+  if (journal !== null) return store.write(() => ids.filter((id) => ackJournaled(store, journal, id, workerId)).length)
   return store.executor.run(ACK_JOBS, [JSON.stringify(ids), workerId, store.nowS()]).changes
 }
 
@@ -100,8 +107,15 @@ export function sweepExpired(store: JobStore, queue: string): number {
   const { executor } = store
   return store.write(() => {
     const now = store.nowS()
+    const settingsRow = executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue])
+    const settings = settingsRow === undefined ? null : settingsFromRow(settingsRow)
     const rows = executor.all<LiveJobRow>(TAKE_EXPIRED, TAKE_EXPIRED.bind({ queue, now }))
-    for (const row of rows) executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, EXPIRED, now)))
+    for (const row of rows) {
+      executor.run(INSERT_DEAD, INSERT_DEAD.bind(deadParams(row, EXPIRED, now)))
+      if (settings?.events === true) recordEvent(store, queue, row.id, 'dead', { reason: EXPIRED, attempts: toNumber(row.attempts) }, now)
+    }
+    // The sweep also applies the queue's retention (history, dead letters, events).
+    if (settings !== null) pruneJournal(store, queue, settings)
     return rows.length
   })
 }

@@ -63,7 +63,7 @@ export interface DeadJobRow {
 }
 
 /** Where a job is, as `getJob` reports it. Acked and cancelled jobs leave no trace (honker). */
-export type JobState = 'pending' | 'processing' | 'dead'
+export type JobState = 'pending' | 'processing' | 'dead' | 'completed'
 
 /** A snapshot of one job, live or dead. Times are unix seconds. */
 export interface JobInfo {
@@ -88,6 +88,59 @@ export interface JobInfo {
   uniqueKey?: string | null
   /** The job's group, or null; only from `getJob`. */
   group?: string | null
+  /** When a kept job was acked (unix seconds); only for 'completed' jobs. */
+  finishedAt?: number
+  /** The handler's result (parsed JSON) when the worker saved one; only for 'completed' jobs. */
+  result?: unknown
+}
+
+/** A `_honker_history` row (migration 0003) as an engine reads it. */
+export interface HistoryJobRow extends LiveJobExtras {
+  id: number | bigint | string
+  queue: string
+  payload: string
+  state: 'completed'
+  priority: number | bigint | string
+  run_at: number | bigint | string
+  attempts: number | bigint | string
+  max_attempts: number | bigint | string
+  created_at: number | bigint | string
+  finished_at: number | bigint | string
+  last_error: string | null
+  result: string | null
+}
+
+function parseStored(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+export function historyRowToInfo(row: HistoryJobRow): JobInfo {
+  return {
+    id: toNumber(row.id),
+    queue: row.queue,
+    payloadText: row.payload,
+    state: row.state,
+    priority: toNumber(row.priority),
+    runAt: toNumber(row.run_at),
+    workerId: null,
+    claimExpiresAt: null,
+    attempts: toNumber(row.attempts),
+    maxAttempts: toNumber(row.max_attempts),
+    createdAt: toNumber(row.created_at),
+    expiresAt: null,
+    lastError: row.last_error,
+    diedAt: null,
+    progress: parseStored(row.progress),
+    uniqueKey: row.unique_key ?? null,
+    group: row.group_key ?? null,
+    finishedAt: toNumber(row.finished_at),
+    result: parseStored(row.result),
+  }
 }
 
 /** The columns of migration 0003 that `getJob` reads beside a live row's own. */
@@ -100,15 +153,7 @@ export interface LiveJobExtras {
 /** Add the migration-0003 fields a `getJob` read carries; a foreign non-JSON progress stays text. */
 export function withExtras(info: JobInfo, row: LiveJobExtras): JobInfo {
   if (row.progress === undefined) return info
-  let progress: unknown = null
-  if (row.progress !== null) {
-    try {
-      progress = JSON.parse(row.progress)
-    } catch {
-      progress = row.progress
-    }
-  }
-  return { ...info, progress, uniqueKey: row.unique_key ?? null, group: row.group_key ?? null }
+  return { ...info, progress: parseStored(row.progress), uniqueKey: row.unique_key ?? null, group: row.group_key ?? null }
 }
 
 /** An integer column as the engine read it: a number, a bigint (SQLite's safe-integer handles) or a string (pg). */

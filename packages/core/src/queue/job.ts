@@ -75,7 +75,7 @@ export class Job<Payload = unknown, M extends Mode = 'sync'> {
 
   /** Done: delete the job. */
   ack(): Result<M, boolean> {
-    return mapResult(this.#ops.ack([this.id], this.workerId), (acked) => acked === 1)
+    return mapResult(this.#ops.ack(this.queue, [this.id], this.workerId), (acked) => acked === 1)
   }
 
   /** Run again after `delayS`, or dead-letter with `error` when this was the last attempt. */

@@ -5,6 +5,8 @@ import { sqliteResultOps } from '../result/sqlite-result-ops.ts'
 import type { WorkerStorage } from '../worker/worker-storage.ts'
 import { claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import type { Job } from './job.ts'
+import { readJournal } from './journal.ts'
+import { SET_HISTORY_RESULT } from './journal.sql.ts'
 
 /**
  * The operations `queue.work()` hands its worker on SQLite: the queue's claim, transitions and
@@ -34,6 +36,8 @@ export function queueWorkerStorage<Payload>(
       host.write(() => {
         if (!job.ack()) return false
         results.save(job.id, value, { ttlS })
+        // A kept history row carries the result too, for as long as the history keeps the job.
+        if (readJournal(host, name)?.history === true) host.executor.run(SET_HISTORY_RESULT, SET_HISTORY_RESULT.bind({ id: job.id, result: JSON.stringify(value) }))
         return true
       }),
     retry: (job, delayS, error) => job.retry({ delayS, error }),

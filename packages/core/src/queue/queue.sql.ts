@@ -93,12 +93,19 @@ export const GET_QUEUE_SETTINGS = statement(
 /** Create or change a queue's settings row; NULL arguments leave a column as it is. */
 export const UPSERT_QUEUE_SETTINGS = statement(
   'upsert_queue_settings',
-  `INSERT INTO _honker_queues (queue, paused, concurrency, group_concurrency)
-   VALUES (:queue, coalesce(:paused, 0), :concurrency, :group_concurrency)
+  `INSERT INTO _honker_queues
+     (queue, paused, concurrency, group_concurrency, keep_completed_s, keep_completed_count, keep_failed_s, keep_failed_count, events)
+   VALUES (:queue, coalesce(:paused, 0), :concurrency, :group_concurrency,
+     :keep_completed_s, :keep_completed_count, :keep_failed_s, :keep_failed_count, coalesce(:events, 0))
    ON CONFLICT (queue) DO UPDATE SET
      paused = coalesce(:paused, paused),
      concurrency = CASE WHEN :set_concurrency = 1 THEN :concurrency ELSE concurrency END,
-     group_concurrency = CASE WHEN :set_group_concurrency = 1 THEN :group_concurrency ELSE group_concurrency END`,
+     group_concurrency = CASE WHEN :set_group_concurrency = 1 THEN :group_concurrency ELSE group_concurrency END,
+     keep_completed_s = CASE WHEN :set_keep_completed = 1 THEN :keep_completed_s ELSE keep_completed_s END,
+     keep_completed_count = CASE WHEN :set_keep_completed = 1 THEN :keep_completed_count ELSE keep_completed_count END,
+     keep_failed_s = CASE WHEN :set_keep_failed = 1 THEN :keep_failed_s ELSE keep_failed_s END,
+     keep_failed_count = CASE WHEN :set_keep_failed = 1 THEN :keep_failed_count ELSE keep_failed_count END,
+     events = coalesce(:events, events)`,
 )
 
 /** Jobs of a queue whose claim is live: what a concurrency limit counts (the processing-deadline index). */

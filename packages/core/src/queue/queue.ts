@@ -9,7 +9,8 @@ import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
 import { requireQueueDefaults, type EnqueueOptions, type UniqueEnqueueResult } from './enqueue.ts'
 import { Job } from './job.ts'
-import { requireLimit, type QueueSettings } from './queue-settings.ts'
+import { requireLimit, requireRetention, type QueueSettings, type QueueSettingsChange, type Retention } from './queue-settings.ts'
+import type { QueueEvent } from './queue-event.ts'
 import { DeadLetters } from './dead-letters.ts'
 import type { JobInfo } from './job-row.ts'
 import type { ListJobsOptions, LiveJobState, ReleaseClaimsOptions, ReleaseClaimsResult } from './live-jobs.ts'
@@ -57,6 +58,28 @@ export interface QueueEngine<M extends Mode, Tx> {
 }
 
 const MAX_PAGE = 100_000
+const EVENTS_PAGE = 100
+const JOB_LIST_STATES: readonly JobListState[] = ['pending', 'delayed', 'processing', 'completed', 'dead']
+
+/** What `queue.jobs()` lists: a live state, kept finished jobs, or dead letters. */
+export type JobListState = LiveJobState | 'completed' | 'dead'
+
+export interface QueueJobsOptions {
+  state?: JobListState
+  /** Most jobs returned. Default 100. */
+  limit?: number
+  /** Only jobs with a greater id: the last id of the previous page. */
+  after?: number
+}
+
+export interface QueueEventsOptions {
+  /** End the iteration when this signal aborts. */
+  signal?: AbortSignal
+  /** Resume after this event id instead of the newest. */
+  after?: number
+  /** Re-check after this long without a wake (paranoia); `null` disables. Default 5000. */
+  fallbackPollMs?: number | null
+}
 const LIVE_STATES: readonly LiveJobState[] = ['pending', 'delayed', 'processing']
 
 /**
@@ -145,7 +168,7 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
       requireName(workerId, 'workerId')
       if (!Array.isArray(jobs)) throw new InvalidArgumentError('jobs', 'must be an array')
       const ids = jobs.map((job) => (typeof job === 'number' ? requireInteger(job, 'jobs[]') : job.id))
-      return this.#ops.ack(ids, workerId)
+      return this.#ops.ack(this.name, ids, workerId)
     })
   }
 
@@ -255,6 +278,95 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
     )
   }
 
+  /**
+   * Keep finished jobs, for this queue in every process: `keepCompleted` keeps acked jobs (state,
+   * attempts, times, progress, and the result when the worker saves one) in `_honker_history`;
+   * `keepFailed` bounds the dead letters, which are kept until deleted otherwise. Each takes
+   * `{ maxAgeS?, maxCount? }` (at least one) or null; a field left out stays as it is. The
+   * worker's sweep prunes past the bounds.
+   *
+   * ```ts
+   * emails.setHistory({ keepCompleted: { maxAgeS: 86_400, maxCount: 10_000 } })
+   * ```
+   */
+  setHistory(history: { keepCompleted?: Retention | null; keepFailed?: Retention | null }): Result<M, void> {
+    return settle(this.#ops.mode, () => {
+      requireObject(history, 'history')
+      if (history === undefined) throw new InvalidArgumentError('history', 'must be { keepCompleted?, keepFailed? }')
+      const change: QueueSettingsChange = {}
+      if (history.keepCompleted !== undefined) change.keepCompleted = requireRetention(history.keepCompleted, 'keepCompleted')
+      if (history.keepFailed !== undefined) change.keepFailed = requireRetention(history.keepFailed, 'keepFailed')
+      return mapResult(this.#ops.updateSettings(this.name, change), () => undefined)
+    })
+  }
+
+  /** Record job events for `queue.events()` (in every process), or stop; a queue without them pays nothing. */
+  setEvents(enabled: boolean): Result<M, void> {
+    return settle(this.#ops.mode, () => {
+      if (typeof enabled !== 'boolean') throw new InvalidArgumentError('enabled', `must be a boolean, got ${typeof enabled}`)
+      return mapResult(this.#ops.updateSettings(this.name, { events: enabled }), () => undefined)
+    })
+  }
+
+  /**
+   * A page of this queue's jobs of one state, in id order, with keyset pagination (`after`: the
+   * last id of the previous page), fast at any depth: 'pending', 'delayed', 'processing' (live),
+   * 'completed' (kept by `setHistory`) or 'dead'. Without a state, every live job.
+   *
+   * ```ts
+   * for (let page = q.jobs({ state: 'completed' }); page.length > 0; page = q.jobs({ state: 'completed', after: page.at(-1)!.id })) ...
+   * ```
+   */
+  jobs(options: QueueJobsOptions = {}): Result<M, JobInfo[]> {
+    return settle(this.#ops.mode, () => {
+      requireObject(options, 'options')
+      const state = options.state ?? null
+      if (state !== null && !JOB_LIST_STATES.includes(state)) {
+        throw new InvalidArgumentError('state', `must be one of ${JOB_LIST_STATES.join(', ')}, got ${String(state)}`)
+      }
+      const limit = optionalInteger(options.limit, 'limit', { min: 1, max: MAX_PAGE }) ?? 100
+      const after = optionalInteger(options.after, 'after', { min: 0 }) ?? 0
+      if (state === 'completed') return this.#ops.history(this.name, after, limit)
+      if (state === 'dead') return this.dead.list({ afterId: after, limit })
+      return this.#ops.list(this.name, state, after, limit)
+    })
+  }
+
+  /**
+   * Follow this queue's job events from every process, as they commit: completed, retried,
+   * failed, dead, progress and stalled. Needs `setEvents(true)` (events are recorded from then
+   * on). Starts after the newest event, or after `after` (an event id) to resume.
+   *
+   * ```ts
+   * for await (const event of emails.events({ signal })) console.log(event.kind, event.jobId)
+   * ```
+   */
+  async *events(options: QueueEventsOptions = {}): AsyncGenerator<QueueEvent, void, undefined> {
+    requireObject(options, 'options')
+    const signal = optionalSignal(options.signal, 'signal')
+    const fallbackMs =
+      options.fallbackPollMs === undefined ? 5000 : (optionalMilliseconds(options.fallbackPollMs, 'fallbackPollMs') ?? null)
+    let cursor = optionalInteger(options.after, 'after', { min: 0 })
+    // Subscribed before the first read, so an event committed in between still wakes the loop.
+    const subscription = this.#ops.subscribeEvents(this.name)
+    try {
+      cursor ??= await this.#ops.lastEventId(this.name)
+      while (signal?.aborted !== true) {
+        const page = await this.#ops.events(this.name, cursor, EVENTS_PAGE)
+        for (const event of page) {
+          cursor = event.id
+          yield event
+          // The consumer may have aborted while it held the event.
+          if (isAborted(signal)) return
+        }
+        if (page.length === EVENTS_PAGE) continue
+        if ((await subscription.wait({ timeoutMs: fallbackMs, signal })) === 'aborted') return
+      }
+    } finally {
+      subscription.close()
+    }
+  }
+
   /** The queue's shared settings: paused, concurrency and groupConcurrency. */
   settings(): Result<M, QueueSettings> {
     return this.#ops.settings(this.name)
@@ -323,6 +435,10 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
     if (options.force !== undefined && typeof options.force !== 'boolean') throw new InvalidArgumentError('force', 'must be a boolean')
     return this.#ops.releaseClaims(this.name, ids, workerId, options.force === true)
   }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
 }
 
 /** A page of live jobs of `queue` (or of every queue when null), in id order. @internal */

@@ -3,12 +3,15 @@ import type { Host } from '../host.ts'
 import type { Transaction } from '../transaction.ts'
 import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
 import { enqueueManyWith, enqueueWith } from './enqueue.ts'
-import { deadRowToInfo, liveRowToInfo, toNumber, withExtras, type DeadJobRow, type LiveJobExtras, type LiveJobRow } from './job-row.ts'
+import { deadRowToInfo, historyRowToInfo, liveRowToInfo, toNumber, withExtras, type DeadJobRow, type HistoryJobRow, type LiveJobExtras, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims } from './live-jobs.ts'
 import { queueWorkerStorage } from './queue-worker-storage.ts'
 import { CANCEL_JOB, GET_DEAD_JOB, GET_LIVE_JOB, GET_QUEUE_SETTINGS, QUEUE_COUNTS, SET_PROGRESS, UPSERT_QUEUE_SETTINGS } from './queue.sql.ts'
 import { settingsFromRow, settingsParams, type QueueSettingsRow } from './queue-settings.ts'
 import { ack, fail, heartbeat, release, retry } from './transitions.ts'
+import { readJournal, recordEvent } from './journal.ts'
+import { GET_HISTORY_JOB, LAST_EVENT_ID, LIST_EVENTS, LIST_HISTORY } from './journal.sql.ts'
+import { eventFromRow, type EventRow } from './queue-event.ts'
 
 /** The queue's operations on SQLite: prepared statements on Honker's connection or the caller's `tx`. */
 export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
@@ -33,21 +36,29 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
     },
     claim: (queue, workerId, limit, visibilityTimeoutS) => claimRows(host, queue, workerId, limit, visibilityTimeoutS),
     // One id (a job's own ack) skips the JSON array of the batch statement.
-    ack: (ids, workerId) => (ids.length === 1 ? Number(ack(host, ids[0]!, workerId)) : ackMany(host, ids, workerId)),
-    retry: (job, delayS, error) => retry(host, job.id, job.workerId, delayS, error),
-    fail: (job, error) => fail(host, job.id, job.workerId, error),
+    ack: (queue, ids, workerId) => (ids.length === 1 ? Number(ack(host, queue, ids[0]!, workerId)) : ackMany(host, queue, ids, workerId)),
+    retry: (job, delayS, error) => retry(host, job.queue, job.id, job.workerId, delayS, error),
+    fail: (job, error) => fail(host, job.queue, job.id, job.workerId, error),
     heartbeat: (job, extendS) => heartbeat(host, job.id, job.workerId, extendS),
     release: (job) => release(host, job.id, job.workerId),
     progress(job, text) {
       host.assertOpen()
-      return host.executor.run(SET_PROGRESS, SET_PROGRESS.bind({ id: job.id, worker_id: job.workerId, progress: text, now: host.nowS() })).changes === 1
+      const write = () => {
+        const now = host.nowS()
+        const written = host.executor.run(SET_PROGRESS, SET_PROGRESS.bind({ id: job.id, worker_id: job.workerId, progress: text, now })).changes === 1
+        if (written && readJournal(host, job.queue)?.events === true) recordEvent(host, job.queue, job.id, 'progress', { progress: JSON.parse(text) }, now)
+        return written
+      }
+      return host.write(write)
     },
     get(queue, id) {
       host.assertOpen()
       const live = host.executor.get<LiveJobRow & LiveJobExtras>(GET_LIVE_JOB, [id])
       if (live !== undefined) return live.queue === queue ? withExtras(liveRowToInfo(live), live) : null
       const dead = host.executor.get<DeadJobRow>(GET_DEAD_JOB, [id])
-      return dead !== undefined && dead.queue === queue ? deadRowToInfo(dead) : null
+      if (dead !== undefined) return dead.queue === queue ? deadRowToInfo(dead) : null
+      const kept = host.executor.get<HistoryJobRow>(GET_HISTORY_JOB, [id])
+      return kept !== undefined && kept.queue === queue ? historyRowToInfo(kept) : null
     },
     cancel(id) {
       host.assertOpen()
@@ -78,6 +89,19 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
         return settingsFromRow(host.executor.get<QueueSettingsRow>(GET_QUEUE_SETTINGS, [queue]))
       })
     },
+    history(queue, afterId, limit) {
+      host.assertOpen()
+      return host.executor.all<HistoryJobRow>(LIST_HISTORY, LIST_HISTORY.bind({ queue, state: 'completed', after_id: afterId, limit })).map(historyRowToInfo)
+    },
+    events(queue, afterId, limit) {
+      host.assertOpen()
+      return host.executor.all<EventRow>(LIST_EVENTS, LIST_EVENTS.bind({ queue, after_id: afterId, limit })).map(eventFromRow)
+    },
+    lastEventId(queue) {
+      host.assertOpen()
+      return toNumber(host.executor.get<{ id: number | bigint }>(LAST_EVENT_ID, [queue])!.id)
+    },
+    subscribeEvents: () => host.subscribe(),
     subscribe: () => host.subscribe(),
     workerStorage: (queue, job) => queueWorkerStorage(host, queue, job),
   }

@@ -1,10 +1,10 @@
-import { settingsFromRow, settingsParams, withExtras, type LiveJobExtras, type ClaimedRow, type EnqueueOptions, type JobOps, type QueueSettingsRow } from '@honker/core/engine'
+import { eventFromRow, historyRowToInfo, settingsFromRow, settingsParams, withExtras, type EventRow, type HistoryJobRow, type LiveJobExtras, type ClaimedRow, type EnqueueOptions, type JobOps, type QueueSettingsRow } from '@honker/core/engine'
 import { claimLimited, type ClaimLimits } from './limited-claim.ts'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { insertJobs, insertUniqueJob } from '../writes.ts'
 import { rowToInfo, type PgJobRow } from './job-row.ts'
-import { pgQueueWorkerStorage, sleepUntilClaimable } from './queue-worker-storage.ts'
+import { pgQueueWorkerStorage, sleepUntilClaimable, sweepAndPrune } from './queue-worker-storage.ts'
 import { runnerOf, type PgTransaction } from './transaction.ts'
 
 /**
@@ -40,16 +40,16 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
       const { claimed, limits } = rows[0]!
       return limits === null ? (claimed as ClaimedRow[]) : claimLimited(engine, limits, queue, workerId, limit, visibilityTimeoutS)
     },
-    async ack(ids, workerId) {
+    async ack(_queue, ids, workerId) {
       if (ids.length === 0) return 0
-      return (await engine.query(jobs.ack, [ids, workerId])).rowCount ?? 0
+      return Number((await engine.query<{ acked: string }>(jobs.ack, [ids, workerId])).rows[0]!.acked)
     },
     async retry(job, delayS, error) {
       const { rows } = await engine.query<{ done: string }>(jobs.retry, [job.id, job.workerId, delayS, error, wakeKey('q', job.queue)])
       return Number(rows[0]!.done) === 1
     },
     async fail(job, error) {
-      return (await engine.query(jobs.fail, [job.id, job.workerId, error])).rowCount === 1
+      return Number((await engine.query<{ done: string }>(jobs.fail, [job.id, job.workerId, error])).rows[0]!.done) === 1
     },
     async heartbeat(job, extendS) {
       const { rows } = await engine.query<{ claim_expires_at: string }>(jobs.heartbeat, [job.id, job.workerId, extendS])
@@ -61,18 +61,30 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
     },
     async get(queue, id) {
       const row = (await engine.query<PgJobRow & LiveJobExtras>(jobs.get, [id])).rows[0]
-      if (row === undefined || row.queue !== queue) return null
-      return row.state === 'dead' ? rowToInfo(row) : withExtras(rowToInfo(row), row)
+      if (row !== undefined) {
+        if (row.queue !== queue) return null
+        return row.state === 'dead' ? rowToInfo(row) : withExtras(rowToInfo(row), row)
+      }
+      const kept = (await engine.query<HistoryJobRow>(jobs.getHistory, [id])).rows[0]
+      return kept !== undefined && kept.queue === queue ? historyRowToInfo(kept) : null
     },
     async progress(job, text) {
-      return (await engine.query(jobs.progress, [job.id, job.workerId, text])).rowCount === 1
+      return Number((await engine.query<{ done: string }>(jobs.progress, [job.id, job.workerId, text])).rows[0]!.done) === 1
     },
+    async history(queue, afterId, limit) {
+      return (await engine.query<HistoryJobRow>(jobs.listHistory, [queue, afterId, limit])).rows.map(historyRowToInfo)
+    },
+    async events(queue, afterId, limit) {
+      return (await engine.query<EventRow>(jobs.listEvents, [queue, afterId, limit])).rows.map(eventFromRow)
+    },
+    async lastEventId(queue) {
+      return Number((await engine.query<{ id: string }>(jobs.lastEventId, [queue])).rows[0]!.id)
+    },
+    subscribeEvents: (queue) => engine.wake.subscribe([wakeKey('e', queue)]),
     async cancel(id) {
       return (await engine.query(jobs.cancel, [id])).rowCount === 1
     },
-    async sweepExpired(queue) {
-      return (await engine.query(jobs.sweepExpired, [queue])).rowCount ?? 0
-    },
+    sweepExpired: (queue) => sweepAndPrune(engine, queue),
     async nextClaimAt(queue) {
       const { rows } = await engine.query<{ next_at: string | null }>(jobs.nextClaimAt, [queue])
       return rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
@@ -98,7 +110,14 @@ export function pgJobOps(engine: PgEngine, owner: object): JobOps<'async', PgTra
     },
     async updateSettings(queue, change) {
       const p = settingsParams(queue, change)
-      const values = [queue, p.paused, p.set_concurrency === 1, p.concurrency, p.set_group_concurrency === 1, p.group_concurrency, wakeKey('q', queue)]
+      const values = [
+        queue, p.paused,
+        p.set_concurrency === 1, p.concurrency,
+        p.set_group_concurrency === 1, p.group_concurrency,
+        p.set_keep_completed === 1, p.keep_completed_s, p.keep_completed_count,
+        p.set_keep_failed === 1, p.keep_failed_s, p.keep_failed_count,
+        p.events, wakeKey('q', queue),
+      ]
       return settingsFromRow((await engine.query<QueueSettingsRow>(jobs.updateSettings, values)).rows[0])
     },
     subscribe: (queue) => engine.wake.subscribe([wakeKey('q', queue)]),

@@ -1,4 +1,4 @@
-import { sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
+import { EVENTS_KEPT_S, sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { claimLimited, wakeLimited, type ClaimLimits } from './limited-claim.ts'
@@ -13,6 +13,13 @@ export async function sleepUntilClaimable(engine: PgEngine, queue: string, fallb
   const { rows } = await engine.query<{ next_at: string | null; server_ms: string }>(engine.jobs.nextClaimAt, [queue])
   const nextAt = rows[0]!.next_at === null ? null : Number(rows[0]!.next_at)
   return sleepUntilClaimableMs(nextAt, engine.clockMs() ?? Number(rows[0]!.server_ms), fallbackMs)
+}
+
+/** Move the queue's expired jobs to the dead letters, then apply its retention; how many expired. */
+export async function sweepAndPrune(engine: PgEngine, queue: string): Promise<number> {
+  const { rows } = await engine.query<{ swept: string }>(engine.jobs.sweepExpired, [queue])
+  await engine.query(engine.jobs.pruneJournal, [queue, EVENTS_KEPT_S])
+  return Number(rows[0]!.swept)
 }
 
 /** The storage operations `queue.work()` hands core's worker runtime, on PostgreSQL. */
@@ -73,7 +80,7 @@ export function pgQueueWorkerStorage<Payload>(
     fail: (job, error) => job.fail(error),
     heartbeat: (job) => job.heartbeat(),
     release: (job) => job.release(),
-    sweepExpired: async () => (await engine.query(engine.jobs.sweepExpired, [name])).rowCount ?? 0,
+    sweepExpired: () => sweepAndPrune(engine, name),
     sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimable(engine, name, fallbackMs),
     subscribe: () => engine.wake.subscribe([wakeKey('q', name)]),
     withBusyTimeout: (_timeoutMs, fn) => fn(),

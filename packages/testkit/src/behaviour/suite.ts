@@ -218,7 +218,7 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         await until(() => ran.length === 1)
         await worker.stop()
         expect(ran).toEqual([id])
-        expect(await q.settings()).toEqual({ paused: false, concurrency: null, groupConcurrency: null })
+        expect(await q.settings()).toMatchObject({ paused: false, concurrency: null, groupConcurrency: null })
       })
 
       check('a concurrency limit holds across workers; a finished job frees its slot', async () => {
@@ -233,7 +233,7 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect(await q.claimBatch('w2', 5)).toHaveLength(1)
         await q.setConcurrency(null)
         expect(await q.claimBatch('w3', 5)).toHaveLength(2)
-        expect(await q.settings()).toEqual({ paused: false, concurrency: null, groupConcurrency: null })
+        expect(await q.settings()).toMatchObject({ paused: false, concurrency: null, groupConcurrency: null })
 
         // Two workers of concurrency 3 on a limit of 2: never more than 2 handlers at once.
         const busy = db.queue('limited-workers')
@@ -274,7 +274,7 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         await q.setConcurrency(4)
         expect((await q.claimBatch('w', 10)).map((job: { payload: string }) => job.payload)).toEqual(['big-2'])
         await q.setConcurrency(3)
-        expect(await q.settings()).toEqual({ paused: false, concurrency: 3, groupConcurrency: 2 })
+        expect(await q.settings()).toMatchObject({ paused: false, concurrency: 3, groupConcurrency: 2 })
       })
 
       check('limits refuse bad values with invalid_argument and change nothing', async () => {
@@ -285,7 +285,7 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
           expect(await codeOf(() => q.setConcurrency(bad))).toBe('invalid_argument')
           expect(await codeOf(() => q.setGroupConcurrency(bad))).toBe('invalid_argument')
         }
-        expect(await q.settings()).toEqual({ paused: false, concurrency: 4, groupConcurrency: null })
+        expect(await q.settings()).toMatchObject({ paused: false, concurrency: 4, groupConcurrency: null })
       })
 
       check('progress: JSON readable by getJob in any process, throttled, refused when not JSON or not owned', async () => {
@@ -305,6 +305,99 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect(await job.ack()).toBe(true)
         await new Promise((resolve) => setTimeout(resolve, 300))
         expect(await job.progress('too late')).toBe(false)
+      })
+
+      check('history: kept completed jobs with result and progress, keyset pages by state, pruned by count and age', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('kept', { maxAttempts: 1 })
+        await q.setHistory({ keepCompleted: { maxCount: 3 } })
+        const kept: number[] = await q.enqueueMany([1, 2, 3, 4, 5])
+        for (let i = 0; i < kept.length; i++) {
+          const job = await q.claimOne('w')
+          if (i === 0) await job.progress({ half: true })
+          expect(await job.ack()).toBe(true)
+        }
+        expect(await q.getJob(kept[0])).toMatchObject({ state: 'completed', attempts: 1, finishedAt: 1_900_000_000, progress: { half: true } })
+        const first = await q.jobs({ state: 'completed', limit: 2 })
+        expect(ids(first)).toEqual(kept.slice(0, 2))
+        expect(ids(await q.jobs({ state: 'completed', after: first[1].id }))).toEqual(kept.slice(2))
+        // A worker's saved result is kept with the job.
+        const withResult = await q.enqueue(6)
+        const worker = q.work(async (job: { payload: number }) => ({ doubled: job.payload * 2 }), { results: true })
+        await until(async () => (await q.getJob(withResult))?.state === 'completed')
+        await worker.stop()
+        expect((await q.getJob(withResult)).result).toEqual({ doubled: 12 })
+        // The sweep prunes past the bounds: the newest 3 by count, then by age.
+        await q.sweepExpired()
+        expect(ids(await q.jobs({ state: 'completed' }))).toEqual([kept[3], kept[4], withResult])
+        await q.setHistory({ keepCompleted: { maxAgeS: 60 } })
+        clock.advance(61)
+        await q.sweepExpired()
+        expect(await q.jobs({ state: 'completed' })).toEqual([])
+        // Failed jobs are the dead letters, bounded by keepFailed.
+        await q.setHistory({ keepFailed: { maxCount: 1 } })
+        for (const payload of ['a', 'b']) {
+          await q.enqueue(payload)
+          expect(await (await q.claimOne('w')).fail('no')).toBe(true)
+        }
+        await q.sweepExpired()
+        expect((await q.jobs({ state: 'dead' })).map((job: { payloadText: string }) => job.payloadText)).toEqual(['"b"'])
+        expect(await q.settings()).toMatchObject({ keepCompleted: { maxAgeS: 60, maxCount: null }, keepFailed: { maxAgeS: null, maxCount: 1 } })
+        // Off again: an acked job leaves no trace, as in honker.
+        await q.setHistory({ keepCompleted: null })
+        const gone = await q.enqueue(7)
+        expect(await (await q.claimOne('w')).ack()).toBe(true)
+        expect(await q.getJob(gone)).toBeNull()
+        for (const bad of [{}, { maxAgeS: 0 }, { maxCount: 1.5 }, 'forever', []]) {
+          expect(await codeOf(() => q.setHistory({ keepCompleted: bad }))).toBe('invalid_argument')
+        }
+        expect(await codeOf(() => q.jobs({ state: 'finished' }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.jobs({ after: -1 }))).toBe('invalid_argument')
+        expect(await codeOf(() => q.setEvents('yes'))).toBe('invalid_argument')
+      })
+
+      check('events: progress, completed, retried, failed, stalled and dead, in commit order, for queues that record them', async () => {
+        const clock = manualClock()
+        const db = await fresh(clock)
+        const q = db.queue('watched', { maxAttempts: 2, visibilityTimeoutS: 10 })
+        await q.setEvents(true)
+        const seen: { kind: string; jobId: number; data: Record<string, unknown> }[] = []
+        const controller = new AbortController()
+        const reading = (async () => {
+          for await (const event of q.events({ signal: controller.signal, after: 0 })) seen.push(event)
+        })()
+        const a = await q.enqueue('a')
+        const ja = await q.claimOne('w')
+        await ja.progress({ step: 1 })
+        await ja.ack()
+        const b = await q.enqueue('b')
+        await (await q.claimOne('w')).retry({ delayS: 0, error: 'boom' })
+        await (await q.claimOne('w')).fail('bad')
+        const c = await q.enqueue('c')
+        await q.claimOne('w')
+        clock.advance(11)
+        expect((await q.claimOne('w2')).id).toBe(c) // the first claim expired: stalled
+        const d = await q.enqueue('d', { expiresS: 5 })
+        clock.advance(6)
+        expect(await q.sweepExpired()).toBe(1)
+        await until(() => seen.length >= 6)
+        expect(seen.map((event) => [event.kind, event.jobId])).toEqual([
+          ['progress', a], ['completed', a], ['retried', b], ['failed', b], ['stalled', c], ['dead', d],
+        ])
+        expect(seen[0].data).toEqual({ progress: { step: 1 } })
+        expect(seen[2].data).toMatchObject({ error: 'boom' })
+        expect(seen[3].data).toMatchObject({ error: 'bad', attempts: 2 })
+        expect(seen[4].data).toMatchObject({ workerId: 'w' })
+        expect(seen[5].data).toMatchObject({ reason: 'expired' })
+        // Off: nothing more is recorded.
+        await q.setEvents(false)
+        await q.enqueue('e')
+        await (await q.claimOne('w')).ack()
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        controller.abort()
+        await reading
+        expect(seen).toHaveLength(6)
       })
 
       check('unique keys and groups refuse bad input with invalid_argument and write nothing', async () => {
