@@ -235,6 +235,23 @@ describe('the dashboard in a real browser (SQLite)', () => {
     expect(db.queue('trash').counts()).toMatchObject({ pending: 0, processing: 0, dead: 0 })
   })
 
+  it('pauses and resumes a queue through the UI', async () => {
+    db.queue('pausable').enqueue({ n: 1 })
+    const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
+    const { page, dialogs } = await newPage()
+    await page.goto(`${guarded.url}/login?token=${TOKEN}`)
+    await page.goto(`${guarded.url}/queue?name=pausable`)
+    await page.locator('button', { hasText: 'Pause queue' }).click()
+    await expect.poll(() => page.locator('#flash').textContent()).toBe('paused pausable: no claims in any process until it is resumed')
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('paused')
+    expect(db.queue('pausable').isPaused()).toBe(true)
+    expect(db.queue('pausable').claimOne('w')).toBeNull()
+    await page.locator('button', { hasText: 'Resume queue' }).click()
+    await expect.poll(() => page.locator('h1 .badge').count()).toBe(0)
+    expect(db.queue('pausable').isPaused()).toBe(false)
+    expect(dialogs).toEqual(['confirm: Pause pausable? No process claims its jobs until it is resumed.'])
+  })
+
   it('pauses, resumes and runs a schedule now through the UI', async () => {
     const guarded = await serve(createDashboard({ db, token: TOKEN, title: 'app.db' }))
     const { page } = await newPage()

@@ -86,7 +86,7 @@ describe('the dashboard in a real browser (PostgreSQL)', () => {
     await expect.poll(() => countCell(page, 'emails', 'pending').textContent(), { timeout: 5000, interval: 20 }).toBe(String(before + 1))
   })
 
-  it('retries a dead job through the UI and refuses it without authorization', async () => {
+  it('retries a dead job and pauses a queue through the UI, and refuses actions without authorization', async () => {
     const readOnly = await serve(createDashboard({ db, postgres: pool }))
     const csrf = /data-csrf="([^"]+)"/.exec(await (await fetch(readOnly.url)).text())![1]!
     const refused = await fetch(`${readOnly.url}/api/dead/retry`, {
@@ -105,6 +105,14 @@ describe('the dashboard in a real browser (PostgreSQL)', () => {
     await expect.poll(() => page.locator('#flash').textContent()).toBe('retried 1 job of payments')
     await expect.poll(() => page.locator('b[data-count="dead"]').textContent()).toBe('0')
     expect(await db.queue('payments').dead.count()).toBe(0)
+    // Pause and resume a queue the same way.
+    await page.goto(`${url}/queue?name=payments`)
+    await page.locator('button', { hasText: 'Pause queue' }).click()
+    await expect.poll(() => page.locator('h1 .badge').textContent()).toBe('paused')
+    expect(await db.queue('payments').isPaused()).toBe(true)
+    await page.locator('button', { hasText: 'Resume queue' }).click()
+    await expect.poll(() => page.locator('h1 .badge').count()).toBe(0)
+    expect(await db.queue('payments').isPaused()).toBe(false)
     // A worker claims it again (the full run, in another process, is the SQLite test's).
     const job = await db.queue('payments').claimOne('worker-2')
     expect(job?.payload).toBe('<img src=x onerror=alert(1)>')

@@ -11,6 +11,9 @@ export interface HonkerApi {
     getJob(id: number): Awaitable<JobInfo | null>
     listJobs(options: { state?: 'pending' | 'delayed' | 'processing'; afterId?: number; limit?: number }): Awaitable<JobInfo[]>
     enqueue(payload: unknown, options: { priority?: number; maxAttempts?: number }): Awaitable<number>
+    /** Queue features: absent before them. */
+    pause?(): Awaitable<void>
+    resume?(): Awaitable<void>
     readonly dead: {
       list(options: { afterId?: number; limit?: number }): Awaitable<JobInfo[]>
       retry(ids: readonly number[]): Awaitable<number[]>

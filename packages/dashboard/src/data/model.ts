@@ -24,6 +24,9 @@ export interface QueueSummary {
   throughput: number[] | null
   /** From the queue settings table, when the engine has it. */
   paused: boolean
+  /** Jobs of the queue processing at once across every process, and per group; null: no limit. */
+  concurrency: number | null
+  groupConcurrency: number | null
 }
 
 /** Minutes of throughput shown per queue. */
@@ -148,6 +151,9 @@ export interface DashboardData {
   schedules(): Promise<ScheduleSummary[]>
   locks(): Promise<LockSummary[]>
   rateLimits(): Promise<RateLimitSummary[]>
+  /** Pause or resume a queue in every process; false when this version of Honker cannot. */
+  pauseQueue(queue: string): Promise<boolean>
+  resumeQueue(queue: string): Promise<boolean>
   retryDead(queue: string, ids: number[] | 'all'): Promise<number[]>
   deleteDead(queue: string, ids: number[] | 'all'): Promise<number[]>
   pauseSchedule(name: string): Promise<boolean>

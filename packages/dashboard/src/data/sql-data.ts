@@ -114,7 +114,7 @@ export class SqlDashboardData implements DashboardData {
 
   async #summary(queue: string, now: number, tables: Map<string, Set<string>>): Promise<QueueSummary> {
     const zero: CappedCount = { value: 0, atLeast: false }
-    const summary: QueueSummary = { queue, pending: zero, delayed: zero, processing: zero, dead: zero, completed: null, oldestPendingS: null, throughput: null, paused: false }
+    const summary: QueueSummary = { queue, pending: zero, delayed: zero, processing: zero, dead: zero, completed: null, oldestPendingS: null, throughput: null, paused: false, concurrency: null, groupConcurrency: null }
     if (tables.has('_honker_live')) {
       const live = this.#t('_honker_live')
       summary.pending = await this.#count(`SELECT 1 FROM ${live} WHERE queue = ? AND state = 'pending' AND run_at <= ?`, [queue, now])
@@ -135,6 +135,8 @@ export class SqlDashboardData implements DashboardData {
     if (settingsColumns !== undefined) {
       settings = (await this.#sql.all(`SELECT * FROM ${this.#t('_honker_queues')} WHERE queue = ?`, [queue]))[0]
       summary.paused = settings !== undefined && num(settings.paused) !== 0
+      summary.concurrency = settings?.concurrency == null ? null : num(settings.concurrency)
+      summary.groupConcurrency = settings?.group_concurrency == null ? null : num(settings.group_concurrency)
     }
     // Throughput needs finished jobs to count: only a queue that keeps completed jobs in history
     // has them (queue features); for the others the column says why it is empty.
@@ -312,6 +314,20 @@ export class SqlDashboardData implements DashboardData {
       `SELECT name, window_start, count FROM ${this.#t('_honker_rate_limits')} ORDER BY window_start DESC, name LIMIT ${LIST_LIMIT}`,
     )
     return rows.map((row) => ({ name: String(row.name), windowStart: num(row.window_start), count: num(row.count) }))
+  }
+
+  async pauseQueue(queue: string): Promise<boolean> {
+    const q = this.#api.queue(queue)
+    if (typeof q.pause !== 'function') return false
+    await q.pause()
+    return true
+  }
+
+  async resumeQueue(queue: string): Promise<boolean> {
+    const q = this.#api.queue(queue)
+    if (typeof q.resume !== 'function') return false
+    await q.resume()
+    return true
   }
 
   async retryDead(queue: string, ids: number[] | 'all'): Promise<number[]> {

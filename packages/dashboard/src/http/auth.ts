@@ -8,6 +8,8 @@ export type DashboardAction =
   | 'schedule.pause'
   | 'schedule.resume'
   | 'schedule.run'
+  | 'queue.pause'
+  | 'queue.resume'
 
 /** Decide whether `request` may do `action`; reads default to allowed, actions to refused. */
 export type Authorize = (request: Request, action: DashboardAction) => boolean | Promise<boolean>

@@ -56,6 +56,8 @@ const ALLOWED: Record<string, string> = {
   '/api/schedules/pause': 'POST',
   '/api/schedules/resume': 'POST',
   '/api/schedules/run': 'POST',
+  '/api/queues/pause': 'POST',
+  '/api/queues/resume': 'POST',
 }
 
 function requireName(value: unknown, field: string): string {
@@ -291,6 +293,18 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     const queue = requireName(body.queue, 'queue')
     const ids = await data.deleteDead(queue, idsOrAll(body))
     return { ids, message: ids.length === 0 ? 'no dead job was deleted (already gone?)' : `deleted ${ids.length} dead job${ids.length === 1 ? '' : 's'} of ${queue}` }
+  })
+
+  action('/api/queues/pause', 'queue.pause', async (body) => {
+    const queue = requireName(body.queue, 'queue')
+    if (!(await data.pauseQueue(queue))) throw new HttpError(400, 'unsupported', 'this version of Honker cannot pause queues')
+    return { message: `paused ${queue}: no claims in any process until it is resumed` }
+  })
+
+  action('/api/queues/resume', 'queue.resume', async (body) => {
+    const queue = requireName(body.queue, 'queue')
+    if (!(await data.resumeQueue(queue))) throw new HttpError(400, 'unsupported', 'this version of Honker cannot pause queues')
+    return { message: `resumed ${queue}` }
   })
 
   action('/api/schedules/pause', 'schedule.pause', async (body) => {

@@ -84,7 +84,13 @@ export function queueView(context: ViewContext, page: QueuePage): SafeHtml {
         )}</p>`
       : html``
   return html`<h1>Queue <span class="name">${summary.queue}</span>${summary.paused ? html` <span class="badge">paused</span>` : html``}</h1>
-<p class="meta">Oldest pending: ${summary.oldestPendingS === null ? '–' : duration(summary.oldestPendingS)}</p>
+<p class="meta">Oldest pending: ${summary.oldestPendingS === null ? '–' : duration(summary.oldestPendingS)}${
+    summary.concurrency === null ? '' : ` · at most ${summary.concurrency} processing`
+  }${summary.groupConcurrency === null ? '' : ` · at most ${summary.groupConcurrency} per group`} ${
+    summary.paused
+      ? actionButton(context, 'Resume queue', '/api/queues/resume', { queue: summary.queue })
+      : actionButton(context, 'Pause queue', '/api/queues/pause', { queue: summary.queue }, `Pause ${summary.queue}? No process claims its jobs until it is resumed.`)
+  }</p>
 <nav class="tabs">${tabs}</nav>
 ${bulk}
 ${
