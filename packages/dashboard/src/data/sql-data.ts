@@ -1,5 +1,5 @@
-import type { JobInfo } from '@honker/core'
 import type { HonkerApi, SqlReader } from './honker-api.ts'
+import { capped, finishedFromRow, hasHistory, historyJob, num, scheduleFromRow, text, type Row } from './rows.ts'
 import {
   COUNT_CAP,
   THROUGHPUT_MINUTES,
@@ -19,19 +19,10 @@ import {
   type StreamSummary,
 } from './model.ts'
 
-type Row = Record<string, unknown>
-
-const num = (value: unknown): number =>
-  typeof value === 'number' ? value : typeof value === 'bigint' || typeof value === 'string' ? Number(value) : 0
-const capped = (value: unknown): CappedCount => {
-  const n = num(value)
-  return n > COUNT_CAP ? { value: COUNT_CAP, atLeast: true } : { value: n, atLeast: false }
-}
 /** Lists on the overview stop here: a page is for people, not for a million names. */
 const LIST_LIMIT = 500
 /** Events shown on a job's page. */
 const JOB_EVENTS = 200
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : String(value))
 
 export interface SqlDataSettings {
   engine: 'sqlite' | 'postgres'
@@ -358,63 +349,3 @@ export class SqlDashboardData implements DashboardData {
     return await this.#api.queue(task.queue).enqueue(JSON.parse(task.payloadText), { priority: task.priority, maxAttempts: task.maxAttempts })
   }
 }
-
-/** Whether the database has queue features' `_honker_history` with the columns read here. */
-function hasHistory(tables: Map<string, Set<string>>): boolean {
-  const columns = tables.get('_honker_history')
-  return columns !== undefined && ['id', 'queue', 'state', 'payload', 'finished_at'].every((column) => columns.has(column))
-}
-
-function finishedFromRow(row: Row): FinishedJob {
-  return {
-    id: num(row.id),
-    queue: String(row.queue),
-    state: String(row.state),
-    payloadText: String(row.payload),
-    priority: num(row.priority),
-    runAt: num(row.run_at),
-    attempts: num(row.attempts),
-    maxAttempts: num(row.max_attempts),
-    createdAt: num(row.created_at),
-    finishedAt: num(row.finished_at),
-    lastError: text(row.last_error),
-    resultText: text(row.result),
-    progressText: text(row.progress),
-  }
-}
-
-/** A history row in the shape of a job list's rows. */
-function historyJob(job: FinishedJob): DashboardJob {
-  return {
-    id: job.id,
-    queue: job.queue,
-    payloadText: job.payloadText,
-    state: job.state,
-    priority: job.priority,
-    runAt: job.runAt,
-    workerId: null,
-    claimExpiresAt: null,
-    attempts: job.attempts,
-    maxAttempts: job.maxAttempts,
-    createdAt: job.createdAt,
-    expiresAt: null,
-    lastError: job.lastError,
-    diedAt: null,
-    finishedAt: job.finishedAt,
-  }
-}
-
-function scheduleFromRow(row: Row): ScheduleSummary {
-  return {
-    name: String(row.name),
-    queue: String(row.queue),
-    schedule: String(row.cron_expr),
-    nextFireAt: num(row.next_fire_at),
-    paused: row.enabled !== undefined && num(row.enabled) === 0,
-    priority: num(row.priority),
-    maxAttempts: row.max_attempts === undefined ? 3 : num(row.max_attempts),
-    payloadText: String(row.payload),
-  }
-}
-
-export type { JobInfo }

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { HonkerError } from '@honker/core'
 import { JOB_LIST_STATES, type DashboardData, type JobListState } from '../data/model.ts'
 import { jobView } from '../views/job.ts'
@@ -7,16 +6,15 @@ import { page, type Section, type ViewContext } from '../views/layout.ts'
 import { overviewView, queueView } from '../views/queues.ts'
 import { locksView, schedulesView } from '../views/schedules.ts'
 import { channelsView, streamsView } from '../views/streams.ts'
+import { registerActions } from './actions.ts'
 import { ASSETS } from './assets.ts'
-import { actionsPossible, allowed, sameSecret, TOKEN_COOKIE, type AccessSettings, type DashboardAction, type CsrfGuard } from './auth.ts'
+import { actionsPossible, allowed, sameSecret, TOKEN_COOKIE, type AccessSettings, type CsrfGuard } from './auth.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { html, type SafeHtml } from './escape.ts'
+import type { SafeHtml } from './escape.ts'
 import { HttpError } from './errors.ts'
+import { requireId, requireName } from './params.ts'
+import { errorResponse, SECURITY_HEADERS } from './responses.ts'
 import type { ChangeHub } from './sse.ts'
-
-/** Action bodies are a few ids at most; anything larger is refused before it is parsed. */
-export const MAX_BODY_BYTES = 64 * 1024
-const MAX_IDS = 1000
 
 export interface RouteSettings {
   data: DashboardData
@@ -27,15 +25,6 @@ export interface RouteSettings {
   pageSize: number
   /** The header's name for the database. */
   title: string
-}
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
 }
 
 /** Paths and the methods each answers; anything else on a known path is 405 with `Allow`. */
@@ -58,55 +47,6 @@ const ALLOWED: Record<string, string> = {
   '/api/schedules/run': 'POST',
   '/api/queues/pause': 'POST',
   '/api/queues/resume': 'POST',
-}
-
-function requireName(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 1000) {
-    throw new HttpError(400, 'bad_request', `${field}: must be a non-empty string of at most 1000 characters`)
-  }
-  return value
-}
-
-function requireId(value: unknown, field: string): number {
-  const number = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1) throw new HttpError(400, 'bad_request', `${field}: must be a positive integer job id`)
-  return number
-}
-
-/** The JSON object an action POSTs; refuses other content types and text that is not a JSON object. */
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  const type = c.req.header('content-type') ?? ''
-  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, 'unsupported_media_type', 'actions take a JSON body (Content-Type: application/json)')
-  const text = await c.req.text()
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    throw new HttpError(400, 'bad_json', 'the request body is not valid JSON')
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad_json', 'the request body must be a JSON object')
-  return body as Record<string, unknown>
-}
-
-/** `{ ids: [1, 2] }` or `{ all: true }`. */
-function idsOrAll(body: Record<string, unknown>): number[] | 'all' {
-  if (body.all === true) {
-    if (body.ids !== undefined) throw new HttpError(400, 'bad_request', 'send either ids or all: true, not both')
-    return 'all'
-  }
-  if (!Array.isArray(body.ids) || body.ids.length === 0 || body.ids.length > MAX_IDS) {
-    throw new HttpError(400, 'bad_request', `ids: must be an array of 1 to ${MAX_IDS} job ids (or send all: true)`)
-  }
-  return body.ids.map((id, index) => requireId(id, `ids[${index}]`))
-}
-
-function errorResponse(error: HttpError, wantsHtml: boolean): Response {
-  const headers = { ...SECURITY_HEADERS, ...error.headers }
-  if (wantsHtml) {
-    const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${error.status} · Honker</title></head><body><h1>${error.status}</h1><p>${error.message}</p></body></html>`
-    return new Response(body.text, { status: error.status, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' } })
-  }
-  return Response.json({ error: error.code, message: error.message }, { status: error.status, headers })
 }
 
 /** A standard fetch handler (Hono's app, without its types in this package's declarations). */
@@ -262,66 +202,6 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     })
   })
 
-  // Actions: size limit, cross-site checks, authorization, then the body.
-  const action = (path: string, name: DashboardAction, run: (body: Record<string, unknown>) => Promise<{ status?: 404; message: string; [key: string]: unknown }>) => {
-    app.post(
-      path,
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: () => errorResponse(new HttpError(413, 'payload_too_large', `request bodies are limited to ${MAX_BODY_BYTES} bytes`), false),
-      }),
-      async (c) => {
-        const crossSite = csrf.check(c.req.raw)
-        if (crossSite !== null) throw new HttpError(403, 'cross_site', crossSite)
-        if (!(await allowed(access, c.req.raw, name))) {
-          throw new HttpError(403, 'forbidden', actionsPossible(access) ? `not authorized to ${name}` : 'the dashboard is read-only: start it with --token or an authorize hook to allow actions')
-        }
-        const result = await run(await jsonBody(c))
-        if (result.status === 404) throw new HttpError(404, 'not_found', result.message)
-        return Response.json({ ok: true, ...result }, { headers: SECURITY_HEADERS })
-      },
-    )
-  }
-
-  action('/api/dead/retry', 'dead.retry', async (body) => {
-    const queue = requireName(body.queue, 'queue')
-    const ids = await data.retryDead(queue, idsOrAll(body))
-    return { ids, message: ids.length === 0 ? 'no dead job was retried (already gone?)' : `retried ${ids.length} job${ids.length === 1 ? '' : 's'} of ${queue}` }
-  })
-
-  action('/api/dead/delete', 'dead.delete', async (body) => {
-    const queue = requireName(body.queue, 'queue')
-    const ids = await data.deleteDead(queue, idsOrAll(body))
-    return { ids, message: ids.length === 0 ? 'no dead job was deleted (already gone?)' : `deleted ${ids.length} dead job${ids.length === 1 ? '' : 's'} of ${queue}` }
-  })
-
-  action('/api/queues/pause', 'queue.pause', async (body) => {
-    const queue = requireName(body.queue, 'queue')
-    if (!(await data.pauseQueue(queue))) throw new HttpError(400, 'unsupported', 'this version of Honker cannot pause queues')
-    return { message: `paused ${queue}: no claims in any process until it is resumed` }
-  })
-
-  action('/api/queues/resume', 'queue.resume', async (body) => {
-    const queue = requireName(body.queue, 'queue')
-    if (!(await data.resumeQueue(queue))) throw new HttpError(400, 'unsupported', 'this version of Honker cannot pause queues')
-    return { message: `resumed ${queue}` }
-  })
-
-  action('/api/schedules/pause', 'schedule.pause', async (body) => {
-    const name = requireName(body.name, 'name')
-    return (await data.pauseSchedule(name)) ? { message: `paused ${name}` } : { status: 404, message: `no schedule named ${JSON.stringify(name)}` }
-  })
-
-  action('/api/schedules/resume', 'schedule.resume', async (body) => {
-    const name = requireName(body.name, 'name')
-    return (await data.resumeSchedule(name)) ? { message: `resumed ${name}` } : { status: 404, message: `no schedule named ${JSON.stringify(name)}` }
-  })
-
-  action('/api/schedules/run', 'schedule.run', async (body) => {
-    const name = requireName(body.name, 'name')
-    const id = await data.runSchedule(name)
-    return id === null ? { status: 404, message: `no schedule named ${JSON.stringify(name)}` } : { id, message: `enqueued job ${id} from ${name}` }
-  })
-
+  registerActions(app, { data, access, csrf })
   return app
 }
