@@ -279,8 +279,14 @@ describe('a queue of a million jobs', () => {
       expect(response.status, name).toBe(200)
       return text
     }
+    // And 300,000 dead jobs in honker's SQLite table, which has no queue index.
+    db.executor.connection.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)
+      INSERT INTO _honker_dead (id, queue, payload, last_error) SELECT 5000000 + i, 'big-dead', '{}', 'boom' FROM n`)
     const overview = await timed('overview', '/')
     expect(overview).toMatch(/<tr data-queue="big">[\s\S]*?<td class="n" data-count="pending">100,000\+<\/td>/)
+    expect(overview).toMatch(/<tr data-queue="big-dead">[\s\S]*?data-count="dead"><a [^>]*>300,000<\/a>/)
+    await timed('overview again', '/')
+    expect(await timed('dead page', '/queue?name=big-dead&state=dead')).toContain('<b data-count="dead">300,000</b>')
     const queue = await timed('queue page', '/queue?name=big')
     expect(queue).toContain('<b data-count="pending">100,000+</b>')
     expect([...queue.matchAll(/<tr data-job=/g)]).toHaveLength(50)

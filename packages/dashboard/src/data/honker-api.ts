@@ -36,4 +36,9 @@ export interface SqlReader {
   table(name: string): string
   /** The `_honker_*` tables that exist, and their columns. */
   tables(): Promise<Map<string, Set<string>>>
+  /**
+   * Whether `_honker_dead` has an index that starts with `queue` (PostgreSQL's schema has one;
+   * honker's SQLite schema does not), so a queue's dead jobs are found without a scan.
+   */
+  deadIndexed(): Promise<boolean>
 }

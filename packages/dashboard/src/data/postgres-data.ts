@@ -30,6 +30,10 @@ class PostgresReader implements SqlReader {
     return `${this.#schema}.${name}`
   }
 
+  async deadIndexed(): Promise<boolean> {
+    return true
+  }
+
   async tables(): Promise<Map<string, Set<string>>> {
     const now = Date.now()
     if (this.#tables !== null && now - this.#tables.at < TABLES_TTL_MS) return this.#tables.value

@@ -23,6 +23,10 @@ import {
 const LIST_LIMIT = 500
 /** Events shown on a job's page. */
 const JOB_EVENTS = 200
+/** A scan of an unindexed dead-letter table this quick runs on every refresh (see #deadByQueue). */
+const DEAD_SCAN_FRESH_MS = 25
+/** How stale a slow-to-scan dead-letter table's counts may get. */
+const DEAD_SCAN_TTL_MS = 10_000
 
 export interface SqlDataSettings {
   engine: 'sqlite' | 'postgres'
@@ -46,6 +50,7 @@ export class SqlDashboardData implements DashboardData {
   readonly #api: HonkerApi
   readonly #sql: SqlReader
   readonly #now: () => Promise<number>
+  #deadCache: { at: number; slow: boolean; counts: Map<string, number> } | null = null
 
   constructor(settings: SqlDataSettings) {
     this.engine = settings.engine
@@ -95,7 +100,19 @@ export class SqlDashboardData implements DashboardData {
       for (const row of processing) names.add(String(row.name))
     }
     if (tables.has('_honker_dead')) {
-      for (const row of await this.#sql.all(`SELECT DISTINCT queue FROM ${this.#t('_honker_dead')} LIMIT ${LIST_LIMIT}`)) names.add(String(row.queue))
+      if (await this.#sql.deadIndexed()) {
+        const dead = this.#t('_honker_dead')
+        const rows = await this.#sql.all(
+          `WITH RECURSIVE q(name) AS (
+             SELECT (SELECT min(queue) FROM ${dead})
+             UNION ALL
+             SELECT (SELECT min(queue) FROM ${dead} WHERE queue > q.name) FROM q WHERE q.name IS NOT NULL
+           ) SELECT name FROM q WHERE name IS NOT NULL LIMIT ${LIST_LIMIT}`,
+        )
+        for (const row of rows) names.add(String(row.name))
+      } else {
+        for (const queue of (await this.#deadByQueue()).keys()) names.add(queue)
+      }
     }
     if (tables.has('_honker_queues')) {
       for (const row of await this.#sql.all(`SELECT queue FROM ${this.#t('_honker_queues')} LIMIT ${LIST_LIMIT}`)) names.add(String(row.queue))
@@ -116,7 +133,9 @@ export class SqlDashboardData implements DashboardData {
       summary.oldestPendingS = at === null || at === undefined ? null : Math.max(0, now - num(at))
     }
     if (tables.has('_honker_dead')) {
-      summary.dead = await this.#count(`SELECT 1 FROM ${this.#t('_honker_dead')} WHERE queue = ?`, [queue])
+      summary.dead = (await this.#sql.deadIndexed())
+        ? await this.#count(`SELECT 1 FROM ${this.#t('_honker_dead')} WHERE queue = ?`, [queue])
+        : { value: (await this.#deadByQueue()).get(queue) ?? 0, atLeast: false }
     }
     if (hasHistory(tables)) {
       summary.completed = await this.#count(`SELECT 1 FROM ${this.#t('_honker_history')} WHERE queue = ? AND state = 'completed'`, [queue])
@@ -146,6 +165,22 @@ export class SqlDashboardData implements DashboardData {
       summary.throughput = perMinute
     }
     return summary
+  }
+
+  /**
+   * Dead-job counts per queue where `_honker_dead` has no queue index (honker's SQLite schema):
+   * one grouped scan serves every queue of a refresh. While that scan is quick (under
+   * DEAD_SCAN_FRESH_MS) it runs on every refresh; a table big enough to take longer is scanned at
+   * most every DEAD_SCAN_TTL_MS, and at once after the dashboard's own dead-letter actions.
+   */
+  async #deadByQueue(): Promise<Map<string, number>> {
+    const now = Date.now()
+    if (this.#deadCache !== null && this.#deadCache.slow && now - this.#deadCache.at < DEAD_SCAN_TTL_MS) return this.#deadCache.counts
+    const counts = new Map<string, number>()
+    const started = performance.now()
+    for (const row of await this.#sql.all(`SELECT queue, count(*) AS n FROM ${this.#t('_honker_dead')} GROUP BY queue`)) counts.set(String(row.queue), num(row.n))
+    this.#deadCache = { at: now, slow: performance.now() - started > DEAD_SCAN_FRESH_MS, counts }
+    return counts
   }
 
   async overview(): Promise<Overview> {
@@ -323,11 +358,13 @@ export class SqlDashboardData implements DashboardData {
 
   async retryDead(queue: string, ids: number[] | 'all'): Promise<number[]> {
     const dead = this.#api.queue(queue).dead
+    this.#deadCache = null
     return ids === 'all' ? await dead.retryAll() : await dead.retry(ids)
   }
 
   async deleteDead(queue: string, ids: number[] | 'all'): Promise<number[]> {
     const dead = this.#api.queue(queue).dead
+    this.#deadCache = null
     return ids === 'all' ? await dead.deleteAll() : await dead.delete(ids)
   }
 

@@ -15,6 +15,7 @@ class SqliteReader implements SqlReader {
   readonly #db: Database
   readonly #prepared = new Map<string, DriverStatement>()
   #tables: { at: number; value: Map<string, Set<string>> } | null = null
+  #deadIndexed: { at: number; value: boolean } | null = null
 
   constructor(db: Database) {
     this.#db = db
@@ -37,6 +38,23 @@ class SqliteReader implements SqlReader {
 
   table(name: string): string {
     return name
+  }
+
+  async deadIndexed(): Promise<boolean> {
+    const now = Date.now()
+    if (this.#deadIndexed !== null && now - this.#deadIndexed.at < TABLES_TTL_MS) return this.#deadIndexed.value
+    const value = this.#findDeadIndex()
+    this.#deadIndexed = { at: now, value }
+    return value
+  }
+
+  #findDeadIndex(): boolean {
+    const indexes = this.#connection.prepare(`SELECT name FROM pragma_index_list('_honker_dead')`).all()
+    for (const index of indexes) {
+      const first = this.#connection.prepare(`SELECT name FROM pragma_index_info(?) WHERE seqno = 0`).get([String(index.name)])
+      if (first?.name === 'queue') return true
+    }
+    return false
   }
 
   async tables(): Promise<Map<string, Set<string>>> {
