@@ -1,5 +1,7 @@
 import { open } from '@honker/core'
 import { describe, expect, it } from 'vitest'
+// @ts-expect-error a plain .mjs script without declarations
+import { ensureRuntimes } from '../../../scripts/runtimes.mjs'
 import { runCli, startCli, tempDbPath } from './helpers.ts'
 
 // `honker dashboard`: the real command in a child process, serving @honker/dashboard on node:http.
@@ -77,4 +79,16 @@ describe('honker dashboard', () => {
     const port = await runCli(['dashboard', '--db', file, '--port', '70000'])
     expect(port.code).toBe(2)
   })
+
+  const runtimes = ensureRuntimes() as { node24: string; bun: string }
+  for (const [label, runtime] of [['Bun (bun:sqlite)', runtimes.bun], ['Node 24 (node:sqlite)', runtimes.node24]] as const) {
+    it(`serves under ${label}`, async () => {
+      const file = seeded()
+      const cli = startCli(['dashboard', '--db', file, '--port', '0'], { runtime, env: label.startsWith('Node') ? { HONKER_DRIVER: 'node:sqlite' } : {} })
+      const url = await started(cli)
+      expect(await (await fetch(url)).text()).toMatch(/<tr data-queue="emails">[\s\S]*?data-count="pending">2</)
+      cli.process.kill('SIGTERM')
+      expect((await cli.exited).code).toBe(0)
+    })
+  }
 })
