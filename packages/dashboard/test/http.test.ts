@@ -222,6 +222,10 @@ describe('a job page', () => {
     const sql = db.executor.connection
     sql.prepare('UPDATE _honker_live SET progress = ? WHERE id = ?').run(['{"pct":40,"note":"<b>half</b>"}', id])
     db.saveResult(id, { partial: '<i>yes</i>' })
+    // A running job's progress also shows in the queue's processing list.
+    sql.prepare(`UPDATE _honker_live SET state = 'processing', worker_id = 'w-9', claim_expires_at = unixepoch() + 300 WHERE id = ?`).run([id])
+    const processing = await (await fetch(`${url}/queue?name=pages&state=processing`)).text()
+    expect(processing).toMatch(new RegExp(`<tr data-job="${id}">[\\s\\S]*?<td>w-9</td><td>in (?:5m 0s|4m 59s)</td><td>\\{&quot;pct&quot;:40,&quot;note&quot;:&quot;&lt;b&gt;half&lt;/b&gt;&quot;\\}</td>`))
     const live = await (await fetch(`${url}/job?queue=pages&id=${id}`)).text()
     expect(live).toMatch(/<h2>Progress<\/h2><pre class="json">\{\n  &quot;pct&quot;: 40,\n  &quot;note&quot;: &quot;&lt;b&gt;half&lt;\/b&gt;&quot;\n\}<\/pre>/)
     expect(live).toContain('&lt;i&gt;yes&lt;/i&gt;')

@@ -218,7 +218,24 @@ export class SqlDashboardData implements DashboardData {
       return rows.map((row) => historyJob(finishedFromRow(row)))
     }
     if (state === 'dead') return (await q.dead.list({ afterId, limit })) as DashboardJob[]
-    return (await q.listJobs({ state, afterId, limit })) as DashboardJob[]
+    const jobs = (await q.listJobs({ state, afterId, limit })) as DashboardJob[]
+    if (state === 'processing') await this.#withProgress(jobs)
+    return jobs
+  }
+
+  /** Running jobs' progress (queue features), read for the page's ids when listJobs leaves it out. */
+  async #withProgress(jobs: DashboardJob[]): Promise<void> {
+    const missing = jobs.filter((job) => job.progress === undefined)
+    if (missing.length === 0 || !(await this.#sql.tables()).get('_honker_live')?.has('progress')) return
+    const rows = await this.#sql.all(
+      `SELECT id, progress FROM ${this.#t('_honker_live')} WHERE id IN (${missing.map(() => '?').join(', ')}) AND progress IS NOT NULL`,
+      missing.map((job) => job.id),
+    )
+    const byId = new Map(rows.map((row) => [num(row.id), text(row.progress)]))
+    for (const job of missing) {
+      const progress = byId.get(job.id)
+      if (progress !== undefined && progress !== null) job.progress = progress
+    }
   }
 
   async job(queue: string, id: number): Promise<JobDetail | null> {
