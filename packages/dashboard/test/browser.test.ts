@@ -38,6 +38,20 @@ beforeAll(() => {
   payments.enqueue({ order: 7 })
   const job = payments.claimOne('worker-1')!
   job.fail(new Error('card declined'))
+  // A busy queue that keeps history, for the throughput column: jobs finished over the last minutes.
+  const invoices = db.queue('invoices')
+  invoices.enqueueMany(Array.from({ length: 40 }, (_, i) => ({ invoice: i })))
+  invoices.claimBatch('billing-worker-1', 2)
+  const sql = db.executor.connection
+  sql.prepare(`INSERT INTO _honker_queues (queue, keep_completed_count) VALUES ('invoices', 10000)`).run()
+  const perMinute = [4, 7, 5, 9, 12, 8, 15, 11, 14, 10]
+  let historyId = 7_000_000
+  perMinute.forEach((count, minute) => {
+    for (let i = 0; i < count; i++) {
+      const age = (9 - minute) * 60 + 5 + i
+      sql.prepare(`INSERT INTO _honker_history (id, queue, payload, state, created_at, finished_at) VALUES (?, 'invoices', '{}', 'completed', unixepoch() - ? - 2, unixepoch() - ?)`).run([historyId++, age, age])
+    }
+  })
   // Streams, channels, schedules, locks and rate limits for their pages.
   const orders = db.stream('orders')
   for (let i = 0; i < 5; i++) orders.publish({ order: i })
@@ -64,6 +78,8 @@ describe('the dashboard in a real browser (SQLite)', () => {
     expect(await countCell(page, 'emails', 'delayed').textContent()).toBe('1')
     expect(await countCell(page, 'emails', 'dead').textContent()).toBe('1')
     expect(await countCell(page, 'payments', 'dead').textContent()).toBe('1')
+    expect(await countCell(page, 'invoices', 'processing').textContent()).toBe('2')
+    expect(await page.locator('tr[data-queue="invoices"] rect').count()).toBe(10)
     expect(await page.locator('.mode').textContent()).toBe('read-only')
     await screenshot(page, 'overview')
     for (const [path, name] of [['/streams', 'streams'], ['/schedules', 'schedules'], ['/locks', 'locks'], ['/channels', 'channels']] as const) {
