@@ -95,6 +95,7 @@ export const TOPICS = [
   ['e2e', 'Worker end to end (drain a prefilled queue, no-op handler)'],
   ['wake', 'Cross-process wake latency and idle CPU'],
   ['streams', 'Streams and notify'],
+  ['features', 'Queue features when used: unique keys, limits, history pages, fairness'],
 ]
 
 const n = (x) => x.toLocaleString('en-US')
@@ -263,6 +264,38 @@ export const CASES = [
       },
     ]
   }),
+  // --- queue features (issue 17): their cost when used ---
+  {
+    id: 'honker.enqueue.unique', system: 'honker', topic: 'features', module: 'honker', fn: 'enqueueUnique1',
+    params: (s) => ({ units: s.insert1 }), setup: (p) => `${n(p.units)} jobs, each with a new key`,
+    figures: one('honker.enqueue.unique', 'Honker `enqueue(payload, { uniqueKey })`, 1 per transaction', { ref: 'honker.enqueue.1', target: { ratioMin: 0.8 } }),
+  },
+  ...['concurrency', 'groups'].map((limits) => ({
+    id: `honker.claimack.1.${limits}`, system: 'honker', topic: 'features', module: 'honker', fn: 'claimAckLimited',
+    params: (s) => ({ units: s.claim, backlog: 5000, limits }), setup: claimSetup,
+    figures: one(
+      `honker.claimack.1.${limits}`,
+      limits === 'concurrency' ? 'Honker claim + ack under a global concurrency limit' : 'Honker claim + ack under group limits (10 groups, 4 each)',
+      { ref: 'honker.claimack.1', target: { ratioMin: 0.8 } },
+    ),
+  })),
+  {
+    id: 'honker.history.pages', system: 'honker', topic: 'features', module: 'honker', fn: 'historyPages',
+    params: () => ({ rows: 1_000_000 }), setup: (p) => `${n(p.rows)} finished jobs in the history, pages of 100`,
+    figures: [
+      { key: 'first', id: 'honker.history.first', title: '`queue.jobs({ state: \'completed\' })`, first page', unit: 'ms', better: 'lower', target: { max: 5 } },
+      { key: 'deep', id: 'honker.history.deep', title: '`queue.jobs({ state: \'completed\', after })`, a page 999,000 rows deep', unit: 'ms', better: 'lower', target: { max: 5 } },
+    ],
+  },
+  {
+    id: 'honker.fairness', system: 'honker', topic: 'features', module: 'honker', fn: 'fairness',
+    params: () => ({ big: 100_000, groups: 10, small: 10 }), setup: (p) => `${n(p.big)} jobs of one group, then ${p.groups} groups of ${p.small}`,
+    figures: [
+      { key: 'grouped', id: 'honker.fairness.grouped', title: 'until every small group\'s jobs started, group limit 1', unit: 'ms', better: 'lower', ref: 'honker.fairness.fifo' },
+      { key: 'fifo', id: 'honker.fairness.fifo', title: 'the same, plain FIFO (no group limit)', unit: 'ms', better: 'lower' },
+    ],
+  },
+
   {
     id: 'honker.claimack.1.dead', system: 'honker', topic: 'backlog', module: 'honker', fn: 'claimAck',
     params: (s) => ({ units: s.claim, backlog: s.deadPending, batch: 1, dead: s.dead }),

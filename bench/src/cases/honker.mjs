@@ -153,3 +153,101 @@ export function notify1({ workDir, units }) {
     db.close()
   }
 }
+
+/** `queue.enqueue(payload, { uniqueKey })`: one transaction per job, every key new (issue 17). */
+export function enqueueUnique1({ workDir, units }) {
+  const db = openWith(workDir, 'honker-enqueue-unique')
+  const queue = db.queue(QUEUE)
+  let i = 0
+  const result = throughput(() => {
+    if (!queue.enqueue({ i }, { uniqueKey: `key-${i++}` }).created) throw new Error('a new key was not created')
+    return 1
+  }, { units })
+  db.close()
+  return result
+}
+
+/**
+ * `claimOne` + `job.ack()` on a queue whose claim takes a limited path: `concurrency` (a global
+ * limit the single claimer never reaches, so only its cost shows) or `groups` (the backlog spread
+ * over `groups` groups with a per-group limit of 4).
+ */
+export function claimAckLimited({ workDir, units, backlog, limits, groups = 10 }) {
+  const warmupUnits = Math.ceil(units / 10)
+  const db = openWith(workDir, `honker-claim-${limits}`, (raw) => {
+    prefillJobs(raw, QUEUE, backlog + units + warmupUnits + 2)
+    if (limits === 'groups') raw.prepare(`UPDATE _honker_live SET group_key = 'tenant-' || (id % ?)`).run(groups)
+  })
+  const queue = db.queue(QUEUE)
+  if (limits === 'concurrency') queue.setConcurrency(1_000)
+  else queue.setGroupConcurrency(4)
+  const result = throughput(() => {
+    const job = queue.claimOne(WORKER)
+    if (job === null) throw new Error('claimOne found no job: backlog ran out')
+    if (!job.ack()) throw new Error('ack missed')
+    return 1
+  }, { units, warmupUnits })
+  db.close()
+  return { ...result, detail: { backlog, limits } }
+}
+
+/** Median milliseconds of `fn` over `samples` calls, after a few untimed ones. */
+function medianMs(fn, samples) {
+  for (let i = 0; i < 5; i++) fn()
+  const times = []
+  for (let i = 0; i < samples; i++) {
+    const start = performance.now()
+    fn()
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+/** `queue.jobs({ state: 'completed' })` in a history of `rows` finished jobs: the first page and one near the end. */
+export function historyPages({ workDir, rows, samples = 200 }) {
+  const db = openWith(workDir, 'honker-history', (raw) => {
+    raw
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO _honker_history (id, queue, payload, state, attempts, max_attempts, created_at, finished_at)
+         SELECT i, ?, '{"i":1}', 'completed', 1, 3, 1700000000, 1700000000 + i FROM n`,
+      )
+      .run(rows, QUEUE)
+  })
+  const queue = db.queue(QUEUE)
+  const page = (after) => () => {
+    if (queue.jobs({ state: 'completed', limit: 100, after }).length !== 100) throw new Error('short page')
+  }
+  const values = { first: medianMs(page(0), samples), deep: medianMs(page(rows - 1000), samples) }
+  db.close()
+  return { values, detail: { rows } }
+}
+
+/**
+ * Fairness: one group of `big` pending jobs enqueued first, then `groups` groups of `small`. A
+ * claimer takes batches of 10 and acks them; the figure is the time until every small group's
+ * job has started, with a per-group limit of 1 (claims interleave groups) and as plain FIFO.
+ */
+export function fairness({ workDir, big, groups, small }) {
+  const values = {}
+  for (const mode of ['grouped', 'fifo']) {
+    const db = openWith(workDir, `honker-fair-${mode}`, (raw) => {
+      prefillJobs(raw, QUEUE, big + groups * small)
+      raw.prepare(`UPDATE _honker_live SET group_key = CASE WHEN id <= ? THEN 'big' ELSE 'small-' || (id % ?) END`).run(big, groups)
+    })
+    const queue = db.queue(QUEUE)
+    if (mode === 'grouped') queue.setGroupConcurrency(1)
+    let waiting = groups * small
+    const start = performance.now()
+    while (waiting > 0) {
+      const jobs = queue.claimBatch(WORKER, 10)
+      if (jobs.length === 0) throw new Error('the queue ran dry before the small groups started')
+      for (const job of jobs) if (job.id > big) waiting--
+      queue.ackBatch(jobs, WORKER)
+    }
+    values[mode] = performance.now() - start
+    db.close()
+  }
+  return { values, detail: { big, groups, small } }
+}

@@ -12,7 +12,7 @@ export { Queue, type QueueOptions, type EnqueueCallOptions, type ClaimOptions, t
 export type { QueueEvent } from './queue/queue-event.ts'
 export type { QueueEventKind } from './queue/journal.ts'
 export type { EnqueueOptions, UniqueEnqueueResult } from './queue/enqueue.ts'
-export type { QueueSettings, Retention } from './queue/queue-settings.ts'
+export type { QueueSettings, Retention, RetentionInput } from './queue/queue-settings.ts'
 export { Job, type RetryOptions } from './queue/job.ts'
 export { DeadLetters, type ListDeadOptions } from './queue/dead-letters.ts'
 export type { JobInfo, JobState } from './queue/job-row.ts'

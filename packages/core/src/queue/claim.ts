@@ -2,7 +2,6 @@ import {
   ACK_JOBS,
   COUNT_RUNNING,
   GET_QUEUE_SETTINGS,
-  SELECT_CLAIMABLE_GROUPED,
   HAS_EXHAUSTED,
   INSERT_DEAD,
   MARK_CLAIMED,
@@ -14,6 +13,7 @@ import {
 } from './queue.sql.ts'
 import { deadParams, liveRowFromTuple, toNumber, type LiveJobRow, type LiveJobTuple } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
+import { selectGrouped } from './grouped-claim.ts'
 import { settingsFromRow, type QueueSettingsRow } from './queue-settings.ts'
 import { ackJournaled, pruneJournal, readJournal, recordEvent } from './journal.ts'
 
@@ -69,10 +69,7 @@ export function claimRowsInTransaction(
   const tuples =
     settings?.group_concurrency == null
       ? executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit: take }))
-      : executor.allRaw<LiveJobTuple>(
-          SELECT_CLAIMABLE_GROUPED,
-          SELECT_CLAIMABLE_GROUPED.bind({ queue, now, limit: take, group_limit: toNumber(settings.group_concurrency) }),
-        )
+      : selectGrouped(store, queue, now, take, toNumber(settings.group_concurrency))
   if (tuples.length === 0) return []
   const rows = tuples.map(liveRowFromTuple)
   const claimExpiresAt = now + visibilityTimeoutS

@@ -127,6 +127,23 @@ export function enqueueWith<M extends Mode>(
 }
 
 /**
+ * The fast path of a unique enqueue outside any transaction: the one INSERT, atomic on its own.
+ * Undefined when the key is held; the caller then runs `enqueueWith` in a write transaction,
+ * which reads the holder (and takes it out if it expired).
+ */
+export function tryInsertUnique(
+  executor: Executor<'sync'>,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): UniqueEnqueueResult | undefined {
+  const rows = executor.all<{ id: number | bigint }>(INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(enqueueParams(queue, payload, options, defaults, now)))
+  return rows[0] === undefined ? undefined : { id: Number(rows[0].id), created: true }
+}
+
+/**
  * Insert unless a live job holds the key. An expired holder never blocks its key: it goes to the
  * dead letters ('expired') first, as the sweep would have moved it, and the insert runs again.
  * Callers run this inside one transaction (the caller's, or the engine's write).

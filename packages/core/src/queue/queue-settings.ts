@@ -40,6 +40,12 @@ export interface Retention {
   maxCount: number | null
 }
 
+/** A retention as given to `setHistory`: at least one of the bounds. */
+export interface RetentionInput {
+  maxAgeS?: number | null
+  maxCount?: number | null
+}
+
 /** What one settings write changes: a field left out stays as it is. */
 export interface QueueSettingsChange {
   paused?: boolean

@@ -115,48 +115,41 @@ export const COUNT_RUNNING = statement(
    WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now`,
 )
 
+/** How far a grouped claim looks for jobs without a group (see grouped-claim.ts). */
+export const UNGROUPED_WINDOW = 100
+
+/** The first group of a queue after `:after` in key order (NULL `:after`: the first group). */
+export const NEXT_GROUP = statement(
+  'next_group',
+  `SELECT group_key FROM _honker_live INDEXED BY _honker_live_group
+   WHERE queue = :queue AND group_key > coalesce(:after, '') ORDER BY group_key LIMIT 1`,
+)
+
+/** Live claims per group of a queue: what a per-group limit counts (processing rows are few). */
+export const RUNNING_BY_GROUP = statement(
+  'running_by_group',
+  `SELECT group_key, count(*) AS n FROM _honker_live
+   WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now GROUP BY group_key`,
+)
+
+/** The first claimable jobs of one group, in claim order, over `_honker_live_group`. */
+export const GROUP_HEAD = statement(
+  'group_head',
+  `SELECT ${JOB_COLUMNS} FROM _honker_live INDEXED BY _honker_live_group
+   WHERE ${CLAIMABLE.replace('queue = :queue AND', 'queue = :queue AND group_key = :group AND')}`,
+)
+
 /**
- * The claim of a queue with a per-group limit. Each group (jobs without one form a group of their
- * own) offers at most :group_limit minus its running jobs, walked in claim order over
- * `_honker_live_group`; the distinct groups come from a loose index scan (one seek per group), so
- * one group's backlog costs nothing more than a small group's. The picks are ordered by their rank
- * inside their group first: every group's first job comes before any group's second, which is
- * what keeps one tenant's 100,000 jobs from starving another's one.
+ * The first claimable jobs without a group. They have no index of their own (one would cost every
+ * plain queue a second claim index), so they are looked for among the first UNGROUPED_WINDOW
+ * claimable jobs only: in a queue with a group limit, give every job a group.
  */
-export const SELECT_CLAIMABLE_GROUPED = statement(
-  'select_claimable_grouped',
-  `WITH RECURSIVE groups(g) AS (
-     SELECT (SELECT group_key FROM _honker_live INDEXED BY _honker_live_group
-             WHERE queue = :queue AND group_key IS NOT NULL ORDER BY group_key LIMIT 1)
-     UNION ALL
-     SELECT (SELECT group_key FROM _honker_live INDEXED BY _honker_live_group
-             WHERE queue = :queue AND group_key > groups.g ORDER BY group_key LIMIT 1)
-     FROM groups WHERE groups.g IS NOT NULL),
-   running AS (
-     SELECT group_key AS g, count(*) AS n FROM _honker_live
-     WHERE queue = :queue AND state = 'processing' AND claim_expires_at >= :now
-     GROUP BY group_key),
-   candidates AS (
-     SELECT l.* FROM groups JOIN _honker_live AS l ON l.id IN (
-       SELECT id FROM _honker_live INDEXED BY _honker_live_group
-       WHERE queue = :queue AND group_key = groups.g AND state IN ('pending', 'processing')
-         AND attempts < max_attempts
-         AND (expires_at IS NULL OR expires_at > :now)
-         AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))
-       ORDER BY priority DESC, run_at ASC, id ASC
-       LIMIT :group_limit)
-     WHERE groups.g IS NOT NULL
-     UNION ALL
-     SELECT * FROM _honker_live WHERE id IN (
-       SELECT id FROM _honker_live INDEXED BY _honker_live_claim
-       WHERE ${CLAIMABLE.replace('LIMIT :limit', 'LIMIT :group_limit').replace("queue = :queue AND", "queue = :queue AND group_key IS NULL AND")})),
-   ranked AS (
-     SELECT c.*, row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority DESC, c.run_at, c.id) AS rank
-     FROM candidates AS c)
-   SELECT ${JOB_COLUMNS} FROM ranked
-   WHERE rank + coalesce((SELECT n FROM running WHERE running.g IS ranked.group_key), 0) <= :group_limit
-   ORDER BY rank, priority DESC, run_at, id
-   LIMIT :limit`,
+export const UNGROUPED_HEAD = statement(
+  'ungrouped_head',
+  `SELECT ${JOB_COLUMNS} FROM (
+     SELECT ${JOB_COLUMNS}, group_key FROM _honker_live INDEXED BY _honker_live_claim
+     WHERE ${CLAIMABLE.replace('LIMIT :limit', `LIMIT ${UNGROUPED_WINDOW}`)})
+   WHERE group_key IS NULL LIMIT :limit`,
 )
 
 /** What a claim does to each job it takes (docs/compatibility.md 2.3: a claim counts an attempt). */

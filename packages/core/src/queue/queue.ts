@@ -9,7 +9,7 @@ import { Worker, type JobHandler } from '../worker/worker.ts'
 import type { WorkOptions } from '../worker/work-options.ts'
 import { requireQueueDefaults, type EnqueueOptions, type UniqueEnqueueResult } from './enqueue.ts'
 import { Job } from './job.ts'
-import { requireLimit, requireRetention, type QueueSettings, type QueueSettingsChange, type Retention } from './queue-settings.ts'
+import { requireLimit, requireRetention, type QueueSettings, type QueueSettingsChange, type RetentionInput } from './queue-settings.ts'
 import type { QueueEvent } from './queue-event.ts'
 import { DeadLetters } from './dead-letters.ts'
 import type { JobInfo } from './job-row.ts'
@@ -289,7 +289,7 @@ export class Queue<Payload = unknown, M extends Mode = 'sync', Tx = Transaction>
    * emails.setHistory({ keepCompleted: { maxAgeS: 86_400, maxCount: 10_000 } })
    * ```
    */
-  setHistory(history: { keepCompleted?: Retention | null; keepFailed?: Retention | null }): Result<M, void> {
+  setHistory(history: { keepCompleted?: RetentionInput | null; keepFailed?: RetentionInput | null }): Result<M, void> {
     return settle(this.#ops.mode, () => {
       requireObject(history, 'history')
       if (history === undefined) throw new InvalidArgumentError('history', 'must be { keepCompleted?, keepFailed? }')

@@ -2,7 +2,7 @@ import type { JobOps } from '../engine/job-ops.ts'
 import type { Host } from '../host.ts'
 import type { Transaction } from '../transaction.ts'
 import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
-import { enqueueManyWith, enqueueWith } from './enqueue.ts'
+import { enqueueManyWith, enqueueWith, tryInsertUnique } from './enqueue.ts'
 import { deadRowToInfo, historyRowToInfo, liveRowToInfo, toNumber, withExtras, type DeadJobRow, type HistoryJobRow, type LiveJobExtras, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims } from './live-jobs.ts'
 import { queueWorkerStorage } from './queue-worker-storage.ts'
@@ -25,9 +25,12 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
     },
     insertOne(queue, payload, options, maxAttempts, tx) {
       const executor = host.executorFor(tx)
-      const insert = () => enqueueWith(executor, queue, payload, options, { maxAttempts, maxPayloadBytes: host.maxPayloadBytes }, host.nowS())
-      // A unique key may take several statements (the holder, an expired one's dead letter): one write.
-      return tx === undefined && options.uniqueKey !== undefined ? host.write(insert) : insert()
+      const defaults = { maxAttempts, maxPayloadBytes: host.maxPayloadBytes }
+      const insert = () => enqueueWith(executor, queue, payload, options, defaults, host.nowS())
+      if (tx !== undefined || options.uniqueKey === undefined) return insert()
+      // A free key takes one INSERT. A held one takes several statements (the holder, an expired
+      // one's dead letter), so that path runs in one write transaction.
+      return tryInsertUnique(executor, queue, payload, options, defaults, host.nowS()) ?? host.write(insert)
     },
     insert(queue, payloads, options, maxAttempts, tx) {
       const executor = host.executorFor(tx)

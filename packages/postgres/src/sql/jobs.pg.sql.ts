@@ -1,3 +1,4 @@
+import { UNGROUPED_WINDOW } from '@honker/core/engine'
 import { NOW, pgStatement } from './statement.ts'
 
 /**
@@ -215,12 +216,16 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          SELECT c.* FROM groups CROSS JOIN LATERAL (
            SELECT id, queue, state, worker_id, attempts, group_key, priority, run_at FROM ${s}._honker_live
            WHERE queue = $2 AND group_key = groups.g AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
-           ORDER BY priority DESC, run_at, id LIMIT $7) AS c
+           ORDER BY priority DESC, run_at, id LIMIT least($7::bigint, $4::bigint)) AS c
          WHERE groups.g IS NOT NULL
          UNION ALL
-         (SELECT id, queue, state, worker_id, attempts, group_key, priority, run_at FROM ${s}._honker_live
-          WHERE queue = $2 AND group_key IS NULL AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
-          ORDER BY priority DESC, run_at, id LIMIT $7)),
+         -- Jobs without a group have no index of their own: looked for among the first
+         -- ${UNGROUPED_WINDOW} claimable jobs only (core's SELECT_CLAIMABLE_GROUPED).
+         (SELECT * FROM (
+            SELECT id, queue, state, worker_id, attempts, group_key, priority, run_at FROM ${s}._honker_live
+            WHERE queue = $2 AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
+            ORDER BY priority DESC, run_at, id LIMIT ${UNGROUPED_WINDOW}) AS w
+          WHERE w.group_key IS NULL ORDER BY priority DESC, run_at, id LIMIT least($7::bigint, $4::bigint))),
        ranked AS (
          SELECT c.*, row_number() OVER (PARTITION BY c.group_key ORDER BY c.priority DESC, c.run_at, c.id) AS rank FROM candidates AS c),
        picked AS MATERIALIZED (

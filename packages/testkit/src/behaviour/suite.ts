@@ -385,11 +385,11 @@ export function defineBehaviourSuite(harness: EngineHarness): void {
         expect(seen.map((event) => [event.kind, event.jobId])).toEqual([
           ['progress', a], ['completed', a], ['retried', b], ['failed', b], ['stalled', c], ['dead', d],
         ])
-        expect(seen[0].data).toEqual({ progress: { step: 1 } })
-        expect(seen[2].data).toMatchObject({ error: 'boom' })
-        expect(seen[3].data).toMatchObject({ error: 'bad', attempts: 2 })
-        expect(seen[4].data).toMatchObject({ workerId: 'w' })
-        expect(seen[5].data).toMatchObject({ reason: 'expired' })
+        expect(seen[0]!.data).toEqual({ progress: { step: 1 } })
+        expect(seen[2]!.data).toMatchObject({ error: 'boom' })
+        expect(seen[3]!.data).toMatchObject({ error: 'bad', attempts: 2 })
+        expect(seen[4]!.data).toMatchObject({ workerId: 'w' })
+        expect(seen[5]!.data).toMatchObject({ reason: 'expired' })
         // Off: nothing more is recorded.
         await q.setEvents(false)
         await q.enqueue('e')
