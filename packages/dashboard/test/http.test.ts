@@ -270,6 +270,32 @@ describe('queue settings and history', () => {
   })
 })
 
+describe('with core\'s own history and events', () => {
+  it('shows jobs a worker finished: throughput, the completed list, the job with its result and event log', async () => {
+    const q = db.queue('kept')
+    q.setHistory({ keepCompleted: { maxCount: 100 } })
+    q.setEvents(true)
+    q.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }])
+    const ids: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const job = q.claimOne('worker-k')!
+      db.saveResult(job.id, { done: job.id })
+      job.ack()
+      ids.push(job.id)
+    }
+    const overview = await (await fetch(url)).text()
+    const row = /<tr data-queue="kept">[\s\S]*?<\/tr>/.exec(overview)![0]
+    expect(row).toContain('<span title="3 in the last 10 minutes">3/min</span>')
+    const completed = await (await fetch(`${url}/queue?name=kept&state=completed`)).text()
+    expect([...completed.matchAll(/<tr data-job="(\d+)">/g)].map((match) => Number(match[1]))).toEqual(ids)
+    const job = await (await fetch(`${url}/job?queue=kept&id=${ids[0]}`)).text()
+    expect(job).toContain('state-completed')
+    expect(job).toContain('<dt>Finished</dt>')
+    expect(job).toContain('<h2>Result</h2>')
+    expect(job).toContain('<h2>History</h2>')
+  })
+})
+
 describe('a queue of a million jobs', () => {
   it('shows capped counts and pages by index, without counting every job', async () => {
     db.executor.connection.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
