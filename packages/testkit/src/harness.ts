@@ -39,7 +39,7 @@ export interface HarnessSession {
   transaction<T>(fn: (tx: unknown) => T | Promise<T>): Promise<T>
   /** A business write through the ORM, inside `tx`. */
   insertOrder(tx: unknown, note: string): unknown
-  enqueue(tx: unknown, queue: string, payload: unknown, options?: EnqueueOptions): number | Promise<number> | UniqueEnqueueResult | Promise<UniqueEnqueueResult>
+  enqueue(tx: unknown, queue: string, payload: unknown, options?: EnqueueOptions): number | UniqueEnqueueResult | Promise<number | UniqueEnqueueResult>
   notify(tx: unknown, channel: string, payload: unknown): number | Promise<number>
   publish(tx: unknown, topic: string, payload: unknown, key?: string): number | Promise<number>
   /** Close the ORM and the Honker database. */

@@ -116,6 +116,30 @@ export function enqueueWith<M extends Mode>(
   executor: Executor<M>,
   queue: string,
   payload: unknown,
+  options: EnqueueOptions & { uniqueKey: string },
+  defaults: EnqueueDefaults,
+  now: number,
+): Result<M, UniqueEnqueueResult>
+export function enqueueWith<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payload: unknown,
+  options: (EnqueueOptions & { uniqueKey?: undefined }) | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): Result<M, number>
+export function enqueueWith<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+): Result<M, number | UniqueEnqueueResult>
+export function enqueueWith<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payload: unknown,
   options: EnqueueOptions | undefined,
   defaults: EnqueueDefaults,
   now: number,
