@@ -46,4 +46,5 @@ ALTER TABLE `_honker_live` ADD `group_key` text;--> statement-breakpoint
 ALTER TABLE `_honker_live` ADD `progress` text;--> statement-breakpoint
 ALTER TABLE `_honker_live` ADD `trace_context` text;--> statement-breakpoint
 CREATE UNIQUE INDEX IF NOT EXISTS `_honker_live_unique` ON `_honker_live` (`queue`,`unique_key`) WHERE unique_key IS NOT NULL;--> statement-breakpoint
-CREATE INDEX IF NOT EXISTS `_honker_live_group` ON `_honker_live` (`queue`,`group_key`,"priority" DESC,`run_at`,`id`) WHERE group_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS `_honker_live_group` ON `_honker_live` (`queue`,`group_key`,"priority" DESC,`run_at`,`id`) WHERE group_key IS NOT NULL;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS `_honker_dead_queue` ON `_honker_dead` (`queue`,`id`);

@@ -89,7 +89,8 @@ export const honkerDead = sqliteTable(
     createdAt: integer('created_at').notNull().default(unixepoch),
     diedAt: integer('died_at').notNull().default(unixepoch),
   },
-  (t) => [primaryKey({ columns: [t.id] })],
+  // Core's migration 0003: a queue's dead letters by id.
+  (t) => [primaryKey({ columns: [t.id] }), index('_honker_dead_queue').on(t.queue, t.id)],
 )
 
 /** Named TTL leases. */

@@ -4,6 +4,7 @@
  * to `_honker_live` (honker's statements name their columns, so they never see them).
  */
 export const OUR_OBJECTS = [
+  '_honker_dead_queue',
   '_honker_events',
   '_honker_events_queue',
   '_honker_history',

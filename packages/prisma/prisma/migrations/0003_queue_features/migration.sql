@@ -21,6 +21,11 @@ CREATE INDEX IF NOT EXISTS _honker_live_group
   ON _honker_live(queue, group_key, priority DESC, run_at, id)
   WHERE group_key IS NOT NULL;
 
+-- A queue's dead letters by id: listing, counting and pruning them (keepFailed) without a scan of
+-- every queue's dead letters. PostgreSQL's schema has had this index from its first migration.
+CREATE INDEX IF NOT EXISTS _honker_dead_queue
+  ON _honker_dead(queue, id);
+
 CREATE TABLE IF NOT EXISTS _honker_queues (
   queue TEXT PRIMARY KEY,
   paused INTEGER NOT NULL DEFAULT 0,
