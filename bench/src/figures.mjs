@@ -540,6 +540,7 @@ export const PG_TOPICS = [
   ['claim', 'Claim and ack'],
   ['e2e', 'Worker end to end (drain a prefilled queue, no-op handler)'],
   ['wake', 'Cross-process wake latency and idle CPU'],
+  ['features', 'Queue features when used: unique keys, limited claims'],
 ]
 
 /** The peers' labels and the worker set-ups their end-to-end titles name. */
@@ -659,6 +660,24 @@ export const PG_CASES = [
       }),
     }),
   ]),
+
+  // --- queue features (issue 17), when used ---
+  pgCase('pg.honker.enqueue.unique', {
+    system: 'honker', topic: 'features', module: 'honker', fn: 'enqueueUnique1',
+    params: (s) => ({ units: s.pgInsert1 }), setup: (p) => `${n(p.units)} jobs, each with a new key`,
+    figures: one('pg.honker.enqueue.unique', 'Honker `await queue.enqueue(payload, { uniqueKey })`', { ref: 'pg.honker.enqueue.1', target: { ratioMin: 0.8 } }),
+  }),
+  ...['concurrency', 'groups'].map((limits) =>
+    pgCase(`pg.honker.claimack.1.${limits}`, {
+      system: 'honker', topic: 'features', module: 'honker', fn: 'claimAckLimited',
+      params: (s) => ({ units: s.pgClaim, backlog: s.pgBacklog, limits }), setup: pgClaimSetup,
+      figures: one(
+        `pg.honker.claimack.1.${limits}`,
+        limits === 'concurrency' ? 'Honker claim + ack under a global concurrency limit' : 'Honker claim + ack under group limits (10 groups, 4 each)',
+        { ref: 'pg.honker.claimack.1', target: { ratioMin: 0.8 } },
+      ),
+    }),
+  ),
 
   // --- worker end to end ---
   ...[1, 4].flatMap((processes) =>

@@ -73,3 +73,45 @@ export async function claimAck(params) {
   )
   return { ...result, detail: { backlog } }
 }
+
+/** `await queue.enqueue(payload, { uniqueKey })`: every key new (issue 17). */
+export function enqueueUnique1(params) {
+  return measured(params, 0, (queue) => {
+    let i = 0
+    return throughputAsync(async () => {
+      if (!(await queue.enqueue({ i }, { uniqueKey: `key-${i++}` })).created) throw new Error('a new key was not created')
+      return 1
+    }, { units: params.units })
+  })
+}
+
+/**
+ * `claimOne` + `job.ack()` on a queue whose claim takes the locked path: `concurrency` (a limit
+ * the single claimer never reaches) or `groups` (10 groups, 4 each).
+ */
+export async function claimAckLimited(params) {
+  const { units, backlog, limits } = params
+  const warmupUnits = Math.ceil(units / 10)
+  return withSchema(params, 'honker', async ({ pool, schema, url }) => {
+    const app = pgPool(url, POOL_MAX)
+    const db = await open({ postgres: app, schema })
+    try {
+      await prefillHonker(pool, schema, backlog + units + warmupUnits + 2)
+      if (limits === 'groups') await pool.query(`UPDATE ${schema}._honker_live SET group_key = 'tenant-' || (id % 10)`)
+      await settleServer(pool, schema)
+      const queue = db.queue(QUEUE)
+      if (limits === 'concurrency') await queue.setConcurrency(1000)
+      else await queue.setGroupConcurrency(4)
+      const result = await throughputAsync(async () => {
+        const job = await queue.claimOne(WORKER)
+        if (job === null) throw new Error('claimOne found no job: backlog ran out')
+        if (!(await job.ack())) throw new Error('ack missed')
+        return 1
+      }, { units, warmupUnits })
+      return { ...result, detail: { backlog, limits } }
+    } finally {
+      db.close()
+      await app.end()
+    }
+  })
+}
