@@ -5,6 +5,15 @@
  * one place: the worker runtime and its storage contract, the wake mailbox, argument and payload
  * checks, backoff, cron, and the errors. Internal to Honker's packages; not semver-stable.
  */
+export {
+  setInstrumentation,
+  getInstrumentation,
+  type Instrumentation,
+  type AttemptInfo,
+  type AttemptObserver,
+  type AttemptOutcome,
+  type EnqueueResultValue,
+} from './instrumentation.ts'
 export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'
 export type { WorkerStorage, WorkerJob, AckAndClaimResult, MaybePromise } from './worker/worker-storage.ts'
 export type { WorkOptions } from './worker/work-options.ts'

@@ -1,5 +1,6 @@
 import {
   encodePayload,
+  getInstrumentation,
   InvalidArgumentError,
   MAX_SECONDS,
   optionalInteger,
@@ -70,12 +71,24 @@ export async function insertJobs(
   const texts = payloads.map((payload) => encodePayload(payload, 'payload', context.maxPayloadBytes))
   if (texts.length === 0) return []
   const wake = wakeKey('q', queue)
-  if (texts.length === 1) {
-    const { rows } = await runStatement<{ id: string }>(context, runner, context.jobs.insertOne, [queue, texts[0], priority, runAt, delayS, maxAttempts, expiresS, wake, group])
-    return [Number(rows[0]!.id)]
+  const insert = async (traceContext: string | null): Promise<number[]> => {
+    if (texts.length === 1) {
+      const values = [queue, texts[0], priority, runAt, delayS, maxAttempts, expiresS, wake, group]
+      const { rows } =
+        traceContext === null
+          ? await runStatement<{ id: string }>(context, runner, context.jobs.insertOne, values)
+          : await runStatement<{ id: string }>(context, runner, context.jobs.insertTraced, [...values, null, traceContext])
+      return [Number(rows[0]!.id)]
+    }
+    const values = [queue, texts, priority, runAt, delayS, maxAttempts, expiresS, wake, group]
+    const { rows } =
+      traceContext === null
+        ? await runStatement<{ ids: string[] }>(context, runner, context.jobs.insert, values)
+        : await runStatement<{ ids: string[] }>(context, runner, context.jobs.insertManyTraced, [...values, traceContext])
+    return rows[0]!.ids.map(Number)
   }
-  const { rows } = await runStatement<{ ids: string[] }>(context, runner, context.jobs.insert, [queue, texts, priority, runAt, delayS, maxAttempts, expiresS, wake, group])
-  return rows[0]!.ids.map(Number)
+  const instrumentation = getInstrumentation()
+  return instrumentation === undefined ? insert(null) : instrumentation.enqueue(queue, texts.length, insert)
 }
 
 /**
@@ -102,7 +115,27 @@ export async function insertUniqueJob(
   const group = options.group === undefined ? null : requireName(options.group, 'group')
   const text = encodePayload(payload, 'payload', context.maxPayloadBytes)
   const values = [queue, text, priority, runAt, delayS, maxAttempts, expiresS, wakeKey('q', queue), group, key]
-  const insert = async () => (await runStatement<{ id: string }>(context, runner, context.jobs.insertUnique, values)).rows[0]?.id
+  const instrumentation = getInstrumentation()
+  if (instrumentation === undefined) return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, null)
+  return instrumentation.enqueue(queue, 1, (traceContext) => insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext))
+}
+
+async function insertUnique(
+  context: WriteContext,
+  runner: PgQueryable,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions & { uniqueKey: string },
+  defaultMaxAttempts: number,
+  values: unknown[],
+  traceContext: string | null,
+): Promise<UniqueEnqueueResult> {
+  const key = options.uniqueKey
+  const insert = async () =>
+    (traceContext === null
+      ? await runStatement<{ id: string }>(context, runner, context.jobs.insertUnique, values)
+      : await runStatement<{ id: string }>(context, runner, context.jobs.insertTraced, [...values, traceContext])
+    ).rows[0]?.id
   const created = await insert()
   if (created !== undefined) return { id: Number(created), created: true }
   const holder = (await runStatement<{ id: string; expired: boolean }>(context, runner, context.jobs.keyHolder, [queue, key])).rows[0]
@@ -110,12 +143,12 @@ export async function insertUniqueJob(
     // The holder finished between the two statements: the key is free now.
     const again = await insert()
     if (again !== undefined) return { id: Number(again), created: true }
-    return insertUniqueJob(context, runner, queue, payload, options, defaultMaxAttempts)
+    return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext)
   }
   if (!holder.expired) return { id: Number(holder.id), created: false }
   await runStatement(context, runner, context.jobs.buryExpired, [holder.id])
   const id = await insert()
-  if (id === undefined) return insertUniqueJob(context, runner, queue, payload, options, defaultMaxAttempts)
+  if (id === undefined) return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext)
   return { id: Number(id), created: true }
 }
 

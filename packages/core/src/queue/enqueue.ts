@@ -4,6 +4,8 @@ import { encodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
 import { INSERT_DEAD, INSERT_JOB, INSERT_KEYED_JOB, GET_KEY_HOLDER, TAKE_JOB } from './queue.sql.ts'
 import { deadParams, type LiveJobRow } from './job-row.ts'
+import { getInstrumentation } from '../instrumentation.ts'
+import { INSERT_TRACED_JOB } from './trace.sql.ts'
 
 /** Per-job options of `enqueue`. Times are whole seconds (docs/compatibility.md 1.5). */
 export interface EnqueueOptions {
@@ -96,8 +98,20 @@ export function enqueueManyWith<M extends Mode>(
   if (options?.uniqueKey !== undefined) throw new InvalidArgumentError('uniqueKey', 'holds for one job: enqueue each job with its own key')
   if (payloads.length === 0) return []
   const fields = enqueueParams(queue, null, options, defaults, now)
-  const insert = fields.group_key === null ? INSERT_JOB : INSERT_KEYED_JOB
-  const row = insert.bind(fields)
+  const instrumentation = getInstrumentation()
+  if (instrumentation === undefined) return insertMany(executor, payloads, fields, defaults, null)
+  return instrumentation.enqueue(queue, payloads.length, (traceContext) => insertMany(executor, payloads, fields, defaults, traceContext))
+}
+
+function insertMany<M extends Mode>(
+  executor: Executor<M>,
+  payloads: readonly unknown[],
+  fields: Record<string, unknown>,
+  defaults: EnqueueDefaults,
+  traceContext: string | null,
+): Result<M, number>[] {
+  const insert = traceContext !== null ? INSERT_TRACED_JOB : fields.group_key === null ? INSERT_JOB : INSERT_KEYED_JOB
+  const row = insert.bind(traceContext === null ? fields : { ...fields, trace_context: traceContext })
   const payloadAt = insert.params.indexOf('payload')
   return payloads.map((payload) => {
     // A sync driver binds the values before returning, so one row array serves every job; an
@@ -145,7 +159,32 @@ export function enqueueWith<M extends Mode>(
   now: number,
 ): Result<M, number | UniqueEnqueueResult> {
   const fields = enqueueParams(queue, payload, options, defaults, now)
+  const instrumentation = getInstrumentation()
+  if (instrumentation === undefined) return insertOne(executor, fields, null)
+  return instrumentation.enqueue(queue, 1, (traceContext) => insertOne(executor, fields, traceContext))
+}
+
+/**
+ * `enqueueWith` with the trace context already taken (the caller runs the instrumentation's
+ * enqueue hook around several steps of one enqueue).
+ * @internal
+ */
+export function enqueueTraced<M extends Mode>(
+  executor: Executor<M>,
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions | undefined,
+  defaults: EnqueueDefaults,
+  now: number,
+  traceContext: string | null,
+): Result<M, number | UniqueEnqueueResult> {
+  return insertOne(executor, enqueueParams(queue, payload, options, defaults, now), traceContext)
+}
+
+function insertOne<M extends Mode>(executor: Executor<M>, fields: Record<string, unknown>, traceContext: string | null): Result<M, number | UniqueEnqueueResult> {
+  if (traceContext !== null) fields.trace_context = traceContext
   if (fields.unique_key !== null) return insertUnique(executor, fields)
+  if (traceContext !== null) return insertRowid(executor, INSERT_TRACED_JOB, INSERT_TRACED_JOB.bind(fields), 'id')
   if (fields.group_key !== null) return insertRowid(executor, INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(fields), 'id')
   return insertRowid(executor, INSERT_JOB, INSERT_JOB.bind(fields), 'id')
 }
@@ -162,8 +201,11 @@ export function tryInsertUnique(
   options: EnqueueOptions | undefined,
   defaults: EnqueueDefaults,
   now: number,
+  traceContext: string | null = null,
 ): UniqueEnqueueResult | undefined {
-  const rows = executor.all<{ id: number | bigint }>(INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(enqueueParams(queue, payload, options, defaults, now)))
+  const fields = enqueueParams(queue, payload, options, defaults, now)
+  const insert = traceContext === null ? INSERT_KEYED_JOB : INSERT_TRACED_JOB
+  const rows = executor.all<{ id: number | bigint }>(insert, insert.bind(traceContext === null ? fields : { ...fields, trace_context: traceContext }))
   return rows[0] === undefined ? undefined : { id: Number(rows[0].id), created: true }
 }
 
@@ -173,8 +215,9 @@ export function tryInsertUnique(
  * Callers run this inside one transaction (the caller's, or the engine's write).
  */
 function insertUnique<M extends Mode>(executor: Executor<M>, fields: Record<string, unknown>): Result<M, UniqueEnqueueResult> {
+  const statement = fields.trace_context == null ? INSERT_KEYED_JOB : INSERT_TRACED_JOB
   const insert = (): Result<M, number | undefined> =>
-    mapResult(executor.all<{ id: number | bigint }>(INSERT_KEYED_JOB, INSERT_KEYED_JOB.bind(fields)), (rows) =>
+    mapResult(executor.all<{ id: number | bigint }>(statement, statement.bind(fields)), (rows) =>
       rows[0] === undefined ? undefined : Number(rows[0].id),
     )
   return chainResult(insert(), (id) => {

@@ -7,6 +7,7 @@ import { claimRowsInTransaction, nextClaimAt, sleepUntilClaimableMs, sweepExpire
 import type { Job } from './job.ts'
 import { readJournal } from './journal.ts'
 import { SET_HISTORY_RESULT } from './journal.sql.ts'
+import { GET_TRACE_CONTEXT } from './trace.sql.ts'
 
 /**
  * The operations `queue.work()` hands its worker on SQLite: the queue's claim, transitions and
@@ -46,6 +47,7 @@ export function queueWorkerStorage<Payload>(
     release: (job) => job.release(),
     sweepExpired: () => sweepExpired(host, name),
     sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimableMs(nextClaimAt(host, name), host.nowMs(), fallbackMs),
+    traceContext: (job) => host.executor.get<{ trace_context: string | null }>(GET_TRACE_CONTEXT, [job.id])?.trace_context ?? null,
     subscribe: () => host.subscribe(),
     withBusyTimeout: (timeoutMs, fn) => host.withBusyTimeout(timeoutMs, fn),
   }

@@ -2,7 +2,8 @@ import type { JobOps } from '../engine/job-ops.ts'
 import type { Host } from '../host.ts'
 import type { Transaction } from '../transaction.ts'
 import { ackMany, claimRows, nextClaimAt, sleepUntilClaimableMs, sweepExpired } from './claim.ts'
-import { enqueueManyWith, enqueueWith, tryInsertUnique } from './enqueue.ts'
+import { enqueueManyWith, enqueueTraced, enqueueWith, tryInsertUnique } from './enqueue.ts'
+import { getInstrumentation } from '../instrumentation.ts'
 import { deadRowToInfo, historyRowToInfo, liveRowToInfo, toNumber, withExtras, type DeadJobRow, type HistoryJobRow, type LiveJobExtras, type LiveJobRow } from './job-row.ts'
 import { listLiveJobs, releaseClaims } from './live-jobs.ts'
 import { queueWorkerStorage } from './queue-worker-storage.ts'
@@ -30,7 +31,13 @@ export function sqliteJobOps(host: Host): JobOps<'sync', Transaction> {
       if (tx !== undefined || options.uniqueKey === undefined) return insert()
       // A free key takes one INSERT. A held one takes several statements (the holder, an expired
       // one's dead letter), so that path runs in one write transaction.
-      return tryInsertUnique(executor, queue, payload, options, defaults, host.nowS()) ?? host.write(insert)
+      const instrumentation = getInstrumentation()
+      if (instrumentation === undefined) return tryInsertUnique(executor, queue, payload, options, defaults, host.nowS()) ?? host.write(insert)
+      // One producer span for both steps.
+      return instrumentation.enqueue(queue, 1, (traceContext) =>
+        tryInsertUnique(executor, queue, payload, options, defaults, host.nowS(), traceContext) ??
+        host.write(() => enqueueTraced(executor, queue, payload, options, defaults, host.nowS(), traceContext)),
+      )
     },
     insert(queue, payloads, options, maxAttempts, tx) {
       const executor = host.executorFor(tx)

@@ -11,6 +11,11 @@ export interface WorkerJob {
   readonly attempts: number
   readonly maxAttempts: number
   readonly isLastAttempt: boolean
+  /** Read by instrumentation (issue 19) when present: core's `Job` has them all. */
+  readonly queue?: string
+  readonly runAt?: number
+  readonly createdAt?: number
+  readonly workerId?: string
 }
 
 /** What one ack-and-claim transaction did: `acked[i]` tells whether `finished[i]` was still owned. */
@@ -60,6 +65,11 @@ export interface WorkerStorage<Payload, J extends WorkerJob = Job<Payload>> {
   sleepUntilClaimableMs(fallbackMs: number | null): MaybePromise<number | null>
   /** A wake subscription on commits (to the file, or the queue's wakes); created before the first claim. */
   subscribe(): WakeSubscription
+  /**
+   * The trace context stored beside the job at enqueue (issue 19), or null. Called only while
+   * instrumentation is registered; an engine without it leaves it out.
+   */
+  traceContext?(job: J): MaybePromise<string | null>
   /** Run `fn` with the connection's busy timeout lowered to `timeoutMs` (see `retryWhileBusy`). */
   withBusyTimeout<T>(timeoutMs: number, fn: () => T): T
 }

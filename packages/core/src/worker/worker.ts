@@ -12,6 +12,8 @@ import { resolveWorkOptions, type ResolvedWorkOptions, type WorkOptions } from '
 import type { WorkerEvents, WorkerStats } from './worker-events.ts'
 import { logWorkerEvents } from './worker-logger.ts'
 import type { AckAndClaimResult, WorkerJob, WorkerStorage } from './worker-storage.ts'
+import { getInstrumentation, type AttemptObserver, type AttemptOutcome, type Instrumentation } from '../instrumentation.ts'
+import { isThenable } from '../executor/executor.ts'
 
 export interface HandlerContext {
   /** Aborted when the worker gives the job up (claim lost, or shutdown timeout passed). */
@@ -79,6 +81,8 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
   /** How long the drain after the loop waits for running handlers; `stop({ timeoutMs })` sets it. */
   #drainTimeoutMs: number
   #lastSweep = 0
+  /** Each instrumented attempt's observer, ended by the job's outcome event; created on first use. */
+  #observers: WeakMap<J, AttemptObserver> | undefined
 
   /** @internal */
   constructor(storage: WorkerStorage<Payload, J>, handler: JobHandler<Payload, J>, options: WorkOptions = {}) {
@@ -262,7 +266,56 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
     }
     this.#running.add(entry)
     this.#heartbeats.arm()
-    entry.settled = this.#run(entry).finally(() => this.#freeSlot(entry))
+    const instrumentation = getInstrumentation()
+    const running = instrumentation === undefined ? this.#run(entry) : this.#runObserved(entry, instrumentation)
+    entry.settled = running.finally(() => this.#freeSlot(entry))
+  }
+
+  /**
+   * An attempt with instrumentation on: its stored trace context is read (a failed read starts a
+   * new trace), the handler runs inside the attempt's context, and the job's outcome event ends it.
+   */
+  async #runObserved(entry: Running<Payload, J>, instrumentation: Instrumentation): Promise<void> {
+    const { job } = entry
+    let stored: string | null = null
+    try {
+      const read = this.#storage.traceContext?.(job) ?? null
+      stored = isThenable(read) ? await read : read
+    } catch {
+      stored = null
+    }
+    const observer = instrumentation.attempt(
+      {
+        id: job.id,
+        queue: job.queue ?? this.queue,
+        attempts: job.attempts,
+        maxAttempts: job.maxAttempts,
+        runAt: job.runAt ?? 0,
+        createdAt: job.createdAt ?? 0,
+        workerId: job.workerId ?? this.id,
+      },
+      stored,
+    )
+    this.#observerMap().set(job, observer)
+    return observer.run(() => this.#run(entry))
+  }
+
+  #observerMap(): WeakMap<J, AttemptObserver> {
+    if (this.#observers !== undefined) return this.#observers
+    const observers = new WeakMap<J, AttemptObserver>()
+    this.#observers = observers
+    const end = (job: J, outcome: AttemptOutcome): void => {
+      const observer = observers.get(job)
+      if (observer === undefined) return
+      observers.delete(job)
+      observer.end(outcome)
+    }
+    this.on('job:completed', (job) => end(job, { kind: 'completed' }))
+    this.on('job:retried', (job, error, delayS) => end(job, { kind: 'retried', error, delayS }))
+    this.on('job:dead', (job, error) => end(job, { kind: 'dead', error }))
+    this.on('job:lost', (job) => end(job, { kind: 'lost' }))
+    this.on('job:released', (job) => end(job, { kind: 'released' }))
+    return observers
   }
 
   /** The job no longer runs here (its heartbeats end with it): the loop may claim into its slot. */

@@ -76,6 +76,7 @@ export function pgQueueWorkerStorage<Payload>(
       ])
       return Number(rows[0]!.acked) === 1
     },
+    traceContext: async (job) => (await engine.query<{ trace_context: string | null }>(engine.jobs.traceContext, [job.id])).rows[0]?.trace_context ?? null,
     retry: (job, delayS, error) => job.retry({ delayS, error }),
     fail: (job, error) => job.fail(error),
     heartbeat: (job) => job.heartbeat(),

@@ -134,6 +134,30 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
        ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
        RETURNING id, pg_notify('${wake}', $9)::text AS woke`,
     ),
+    /**
+     * Issue 19: `insertUnique` plus $12 the producer's trace context (stored beside the payload),
+     * with $11 null for a job without a unique key. Used only while instrumentation is on.
+     */
+    insertTraced: pgStatement(
+      'insert_traced_job',
+      `INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, group_key, unique_key, trace_context)
+       VALUES ($2, $3, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint, $10::text, $11::text, $12::text)
+       ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+       RETURNING id, pg_notify('${wake}', $9)::text AS woke`,
+    ),
+    /** `insert` plus $11 the producer's trace context, the same for every job of the batch. */
+    insertManyTraced: pgStatement(
+      'insert_traced_jobs',
+      `WITH ins AS (
+         INSERT INTO ${s}._honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, group_key, trace_context)
+         SELECT $2, p.payload, 'pending', $4, ${RUN_AT}, 0, $7, ${NOW}, ${NOW} + $8::bigint, $10::text, $11::text
+         FROM unnest($3::text[]) WITH ORDINALITY AS p(payload, n)
+         ORDER BY p.n
+         RETURNING id)
+       SELECT array_agg(id ORDER BY id) AS ids, (SELECT pg_notify('${wake}', $9))::text AS woke FROM ins`,
+    ),
+    /** $2 id: a claimed job's stored trace context, read only by an instrumented worker ($1 is unused but typed). */
+    traceContext: pgStatement('trace_context', `SELECT trace_context FROM ${s}._honker_live WHERE id = $2 AND $1::bigint IS NOT DISTINCT FROM $1::bigint`),
     /** $2 queue, $3 unique key: the live job holding it, and whether it expired (it then only waits for the sweep). */
     keyHolder: pgStatement(
       'key_holder',
