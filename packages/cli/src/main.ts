@@ -15,6 +15,7 @@ import { jobsListCommand, jobsReleaseCommand } from './commands/jobs.ts'
 import { queueCommand } from './commands/queue.ts'
 import { schedulerRunCommand } from './commands/scheduler.ts'
 import { statusCommand } from './commands/status.ts'
+import { metricsCommand } from './commands/metrics.ts'
 import { tailCommand } from './commands/tail.ts'
 import { workerCommand } from './commands/worker.ts'
 import { describeError, EXIT_OK, EXIT_USAGE, formatError, outputClosedError } from './errors.ts'
@@ -48,6 +49,7 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .addHelpText('after', examples(
       'honker worker --db app.db --queue emails --handler ./handlers.js --concurrency 4',
       'honker status --db app.db',
+      'honker metrics --db app.db > /var/lib/node_exporter/honker.prom',
       'honker dead retry --db app.db --queue emails --all',
       'honker jobs list --db app.db --state processing',
       "honker enqueue --db app.db --queue emails --payload '{\"to\":\"a@example.com\"}'",
@@ -92,6 +94,13 @@ function buildProgram(setExitCode: (code: number) => void, verbose: boolean, onU
     .option('--json', 'one JSON object instead of tables')
     .addHelpText('after', examples('honker status --db app.db', 'honker status --db app.db --json | jq .queues'))
     .action((options) => run(statusCommand(options)))
+
+  command(program, 'metrics')
+    .description('Print every queue\'s depth by state (pending, delayed, processing, dead) and oldest pending age as Prometheus text.')
+    .addOption(dbOption())
+    .addOption(driverOption())
+    .addHelpText('after', examples('honker metrics --db app.db', 'honker metrics --db app.db > /var/lib/node_exporter/textfile/honker.prom'))
+    .action((options) => run(metricsCommand(options)))
 
   const dead = command(program, 'dead')
     .description('List, retry (redrive) or delete the dead jobs of a queue.')

@@ -14,6 +14,7 @@ export {
   type AttemptOutcome,
   type EnqueueResultValue,
 } from './instrumentation.ts'
+export { prometheusText, PROMETHEUS_CONTENT_TYPE, type QueueDepth } from './inspect/prometheus.ts'
 export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'
 export type { WorkerStorage, WorkerJob, AckAndClaimResult, MaybePromise } from './worker/worker-storage.ts'
 export type { WorkOptions } from './worker/work-options.ts'

@@ -326,3 +326,27 @@ describe('a queue of a million jobs', () => {
     console.log(`1,000,000 pending jobs: ${JSON.stringify(timings)} ms`)
   })
 })
+
+describe('GET /metrics: Prometheus text of every queue, behind the read permission', () => {
+  it('lists each queue by state, escapes names, and refuses a reader the hook refuses', async () => {
+    const response = await fetch(`${url}/metrics`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const text = await response.text()
+    const samples = new Map<string, number>()
+    expect(text.endsWith('\n')).toBe(true)
+    for (const line of text.trimEnd().split('\n')) {
+      if (line.startsWith('# HELP ') || /^# TYPE [a-z_]+ gauge$/.test(line)) continue
+      const match = /^([a-z_]+)(\{[^}]*\})? (\d+(?:\.\d+)?)$/.exec(line)
+      expect(match, line).not.toBeNull()
+      samples.set(`${match![1]}${match![2] ?? ''}`, Number(match![3]))
+    }
+    expect(samples.get('honker_queue_jobs{queue="pages",state="pending"}')).toBeGreaterThan(0)
+    expect(samples.get('honker_queue_jobs{queue="failing",state="dead"}')).toBe(1)
+    expect(samples.has('honker_queue_oldest_pending_age_seconds{queue="pages"}')).toBe(true)
+
+    const closed = createDashboard({ db, authorize: () => false })
+    const refused = await closed.fetch(new Request('http://localhost/metrics'))
+    expect(refused.status).toBe(403)
+  })
+})

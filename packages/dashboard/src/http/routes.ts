@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { HonkerError } from '@honker/core'
+import { prometheusText, PROMETHEUS_CONTENT_TYPE } from '@honker/core/engine'
 import { JOB_LIST_STATES, type DashboardData, type JobListState } from '../data/model.ts'
 import { jobView } from '../views/job.ts'
 import { page, type Section, type ViewContext } from '../views/layout.ts'
@@ -38,6 +39,7 @@ const ALLOWED: Record<string, string> = {
   '/locks': 'GET, HEAD',
   '/events': 'GET',
   '/login': 'GET',
+  '/metrics': 'GET, HEAD',
   '/assets/app.css': 'GET, HEAD',
   '/assets/app.js': 'GET, HEAD',
   '/api/dead/retry': 'POST',
@@ -153,6 +155,24 @@ export function dashboardRoutes(settings: RouteSettings): FetchApp {
     if (detail === null) throw new HttpError(404, 'unknown_job', `no job ${id} in queue ${JSON.stringify(queue)} (finished jobs leave no trace unless history is kept)`)
     const view = await context()
     return render(c, view, 'queues', `Job #${id}`, jobView(view, detail))
+  })
+
+  // Prometheus text of every queue's depth (the overview's counts, capped like the pages' at
+  // COUNT_CAP), behind the same read permission as the pages.
+  app.get('/metrics', async (c) => {
+    await authorizeRead(c)
+    const { queues } = await data.overview()
+    const text = prometheusText(
+      queues.map((q) => ({
+        queue: q.queue,
+        pending: q.pending.value,
+        delayed: q.delayed.value,
+        processing: q.processing.value,
+        dead: q.dead.value,
+        oldestPendingS: q.oldestPendingS,
+      })),
+    )
+    return new Response(text, { headers: { ...SECURITY_HEADERS, 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' } })
   })
 
   app.get('/streams', async (c) => {
