@@ -326,6 +326,14 @@ export const CASES = [
     figures: one('honker.work.c8.p1', 'Honker `queue.work(noop)`, concurrency 8, 1 process', { ref: 'honker.work.c1.p1' }),
   },
   {
+    id: 'honker.work.c8.p1.otel', system: 'honker', topic: 'e2e', module: 'procs', fn: 'workTraced',
+    params: (s) => ({ jobs: s.e2e, concurrency: 8 }), setup: (p) => `${n(p.jobs)} jobs, each with a stored producer context`,
+    figures: one('honker.work.c8.p1.otel', 'Honker `queue.work(noop)`, concurrency 8, OpenTelemetry tracing on (`@honker/otel`, always sample, in-memory exporter)', {
+      ref: 'honker.work.c8.p1',
+      target: { ratioMin: 0.85 },
+    }),
+  },
+  {
     id: 'honker.work.c1.p2', system: 'honker', topic: 'e2e', module: 'procs', fn: 'work',
     params: (s) => ({ jobs: s.e2e, concurrency: 1, processes: 2 }), setup: (p) => `${n(p.jobs)} jobs`,
     figures: one('honker.work.c1.p2', 'Honker `queue.work(noop)`, concurrency 1, 2 processes', { ref: 'honker.work.c1.p1' }),

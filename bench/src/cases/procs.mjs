@@ -94,6 +94,52 @@ export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 
   return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail }
 }
 
+/**
+ * `work` with OpenTelemetry tracing on (issue 19): `@honker/otel` with the SDK's always-on
+ * sampler and an in-memory exporter, every prefilled job carrying a stored producer context, so
+ * each attempt reads it and records a CONSUMER span parented to it. Compared with
+ * `honker.work.c8.p1` (tracing off) of the same round.
+ */
+export async function workTraced({ workDir, jobs, concurrency, timeoutMs = 300_000 }) {
+  const file = preparedFile(workDir, `honker-work-otel-c${concurrency}`, jobs)
+  const raw = openLibrary(file)
+  const carrier = JSON.stringify({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
+  raw.prepare('UPDATE _honker_live SET trace_context = ?').run(carrier)
+  raw.close()
+  const { context } = await import('@opentelemetry/api')
+  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
+  const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
+  const { instrumentHonker } = await import('@honker/otel')
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  const exporter = new InMemorySpanExporter()
+  // The batching processor production setups use, sized so that no span is dropped.
+  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: jobs + 1024, maxExportBatchSize: 512 })
+  const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] })
+  const telemetry = instrumentHonker({ tracerProvider, metrics: false })
+  const db = open(file)
+  const queue = db.queue(QUEUE)
+  const errors = []
+  const finished = completion(timeoutMs, `${jobs} completions`)
+  let completed = 0
+  const start = performance.now()
+  const worker = queue.work(noop, { concurrency })
+  worker.on('job:completed', () => {
+    if (++completed === jobs) finished.done(performance.now())
+  })
+  worker.on('worker:error', (error) => errors.push(String(error?.message ?? error)))
+  const endAt = await finished.promise
+  await worker.stop({ timeoutMs: 5000 })
+  db.close()
+  telemetry.disable()
+  await tracerProvider.forceFlush()
+  const spans = exporter.getFinishedSpans()
+  const parented = spans.filter((span) => span.parentSpanContext?.spanId === '00f067aa0ba902b7').length
+  if (parented !== jobs) throw new Error(`${parented} of ${jobs} attempts recorded a span parented to the stored context`)
+  assertDrained(file, jobs)
+  const elapsedMs = endAt - start
+  return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail: { completed, spans: spans.length, errors: errors.length } }
+}
+
 function spawnConsumer(consumer, config, timeoutMs) {
   // --expose-gc lets the idle figure collect start-up garbage before its window (see the procs).
   const options = { timeoutMs, execArgv: ['--expose-gc'] }

@@ -198,13 +198,16 @@ class OtelInstrumentation implements Instrumentation {
           `send ${queue}`,
           {
             kind: SpanKind.PRODUCER,
-            attributes: {
-              [ATTR.system]: 'honker',
-              [ATTR.destination]: queue,
-              [ATTR.operationType]: 'send',
-              [ATTR.operationName]: 'send',
-              ...(count === 1 ? {} : { [ATTR.batchCount]: count }),
-            },
+            attributes:
+              count === 1
+                ? { 'messaging.system': 'honker', 'messaging.destination.name': queue, 'messaging.operation.type': 'send', 'messaging.operation.name': 'send' }
+                : {
+                    'messaging.system': 'honker',
+                    'messaging.destination.name': queue,
+                    'messaging.operation.type': 'send',
+                    'messaging.operation.name': 'send',
+                    'messaging.batch.message_count': count,
+                  },
           },
           context.active(),
         )
@@ -259,23 +262,35 @@ class OtelInstrumentation implements Instrumentation {
       } else if (typeof value === 'object' && value !== null && 'created' in value && (value as { created: boolean }).created === false) {
         created = 0
       }
-      if (error === undefined && created > 0) this.#instruments?.enqueued.add(created, { [ATTR.system]: 'honker', [ATTR.destination]: queue })
+      if (error === undefined && created > 0) this.#instruments?.enqueued.add(created, this.#attributesOf(queue))
     } catch (failure) {
       this.#reporter.failed(failure)
     }
   }
 
+  /** Per queue: the attributes every metric of the queue carries (one object, reused). */
+  readonly #queueAttributes = new Map<string, Attributes>()
+
+  #attributesOf(queue: string): Attributes {
+    let attributes = this.#queueAttributes.get(queue)
+    if (attributes === undefined) {
+      attributes = { 'messaging.system': 'honker', 'messaging.destination.name': queue }
+      if (this.#queueAttributes.size < 10_000) this.#queueAttributes.set(queue, attributes)
+    }
+    return attributes
+  }
+
   attempt(job: AttemptInfo, traceContext: string | null): AttemptObserver {
-    const started = performance.now()
-    const base: Attributes = { [ATTR.system]: 'honker', [ATTR.destination]: job.queue }
+    const base = this.#attributesOf(job.queue)
+    if (this.#instruments !== undefined) {
+      try {
+        this.#instruments.waitTime.record(Math.max(0, Date.now() / 1000 - Math.max(job.runAt, job.createdAt)), base)
+      } catch (error) {
+        this.#reporter.failed(error)
+      }
+    }
     let span: Span | undefined
     let active: Context | undefined
-    try {
-      const waitedS = Math.max(0, Date.now() / 1000 - Math.max(job.runAt, job.createdAt))
-      this.#instruments?.waitTime.record(waitedS, base)
-    } catch (error) {
-      this.#reporter.failed(error)
-    }
     if (this.#tracer !== undefined) {
       try {
         // The producer's span is the parent: one trace reads request, enqueue, wait, attempt.
@@ -288,13 +303,14 @@ class OtelInstrumentation implements Instrumentation {
           {
             kind: SpanKind.CONSUMER,
             attributes: {
-              ...base,
-              [ATTR.operationType]: 'process',
-              [ATTR.operationName]: 'process',
-              [ATTR.messageId]: String(job.id),
-              [ATTR.clientId]: job.workerId,
-              [ATTR.attempt]: job.attempts,
-              [ATTR.maxAttempts]: job.maxAttempts,
+              'messaging.system': 'honker',
+              'messaging.destination.name': job.queue,
+              'messaging.operation.type': 'process',
+              'messaging.operation.name': 'process',
+              'messaging.message.id': String(job.id),
+              'messaging.client.id': job.workerId,
+              'honker.job.attempt': job.attempts,
+              'honker.job.max_attempts': job.maxAttempts,
             },
           },
           parent,
@@ -306,28 +322,17 @@ class OtelInstrumentation implements Instrumentation {
         active = undefined
       }
     }
-    let ended = false
-    return {
-      run: <T>(fn: () => T): T => {
-        if (active === undefined) return fn()
-        let entered = false
-        try {
-          return context.with(active, () => {
-            entered = true
-            return fn()
-          })
-        } catch (error) {
-          if (entered) throw error
-          this.#reporter.failed(error)
-          return fn()
-        }
-      },
-      end: (outcome: AttemptOutcome) => {
-        if (ended) return
-        ended = true
-        this.#ended(span, base, started, outcome)
-      },
-    }
+    return new Attempt(this, span, active, base)
+  }
+
+  /** @internal */
+  reportFailure(error: unknown): void {
+    this.#reporter.failed(error)
+  }
+
+  /** @internal */
+  ended(span: Span | undefined, base: Attributes, started: number, outcome: AttemptOutcome): void {
+    this.#ended(span, base, started, outcome)
   }
 
   #ended(span: Span | undefined, base: Attributes, started: number, outcome: AttemptOutcome): void {
@@ -356,8 +361,8 @@ class OtelInstrumentation implements Instrumentation {
     const instruments = this.#instruments
     if (instruments === undefined) return
     try {
-      instruments.duration.record((performance.now() - started) / 1000, { ...base, [ATTR.outcome]: outcome.kind })
-      const attrs = errorType === undefined ? base : { ...base, [ATTR.errorType]: errorType }
+      instruments.duration.record((performance.now() - started) / 1000, { 'messaging.system': 'honker', 'messaging.destination.name': base['messaging.destination.name'], 'honker.job.outcome': outcome.kind })
+      const attrs = errorType === undefined ? base : { 'messaging.system': 'honker', 'messaging.destination.name': base['messaging.destination.name'], 'error.type': errorType }
       if (outcome.kind === 'completed') instruments.completed.add(1, base)
       else if (outcome.kind === 'retried') {
         instruments.failed.add(1, attrs)
@@ -369,6 +374,44 @@ class OtelInstrumentation implements Instrumentation {
     } catch (failure) {
       this.#reporter.failed(failure)
     }
+  }
+}
+
+/** One attempt's observer (a class: a closure pair per job costs more than the span). */
+class Attempt implements AttemptObserver {
+  readonly #owner: OtelInstrumentation
+  readonly #span: Span | undefined
+  readonly #active: Context | undefined
+  readonly #base: Attributes
+  readonly #started = performance.now()
+  #ended = false
+
+  constructor(owner: OtelInstrumentation, span: Span | undefined, active: Context | undefined, base: Attributes) {
+    this.#owner = owner
+    this.#span = span
+    this.#active = active
+    this.#base = base
+  }
+
+  run<T>(fn: () => T): T {
+    if (this.#active === undefined) return fn()
+    let entered = false
+    try {
+      return context.with(this.#active, () => {
+        entered = true
+        return fn()
+      })
+    } catch (error) {
+      if (entered) throw error
+      this.#owner.reportFailure(error)
+      return fn()
+    }
+  }
+
+  end(outcome: AttemptOutcome): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.#owner.ended(this.#span, this.#base, this.#started, outcome)
   }
 }
 

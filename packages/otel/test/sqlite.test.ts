@@ -96,7 +96,7 @@ describe('traces on SQLite', () => {
     const sqlite = new Database(file)
     const orm = drizzle(sqlite)
     const request = tracerProvider.getTracer('app').startSpan('POST /signup')
-    const id = context.with(trace.setSpan(context.active(), request), () => orm.transaction((tx) => drizzleEnqueue(tx, 'welcome', { user: 1 })))
+    const id = context.with(trace.setSpan(context.active(), request), () => orm.transaction((tx) => drizzleEnqueue(tx as never, 'welcome', { user: 1 })))
     request.end()
     sqlite.close()
     const send = spans().find((s) => s.name === 'send welcome')!
