@@ -188,6 +188,7 @@ beforeAll(async () => {
     kysely: workspaceVersion('packages/kysely', 'kysely'),
     '@prisma/client': workspaceVersion('packages/prisma', '@prisma/client'),
     '@prisma/adapter-better-sqlite3': workspaceVersion('packages/prisma', '@prisma/adapter-better-sqlite3'),
+    '@opentelemetry/api': workspaceVersion('packages/otel', '@opentelemetry/api'),
   })
   const devDependencies = {
     '@types/node': workspaceVersion('.', '@types/node'),
