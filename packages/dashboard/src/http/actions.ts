@@ -5,9 +5,8 @@ import { actionsPossible, allowed, type AccessSettings, type CsrfGuard, type Das
 import { HttpError } from './errors.ts'
 import { requireId, requireName } from './params.ts'
 import { errorResponse, SECURITY_HEADERS } from './responses.ts'
+import { MAX_BODY_BYTES } from './limits.ts'
 
-/** Action bodies are a few ids at most; anything larger is refused before it is parsed. */
-export const MAX_BODY_BYTES = 64 * 1024
 const MAX_IDS = 1000
 
 /** The JSON object an action POSTs; refuses other content types and text that is not a JSON object. */
