@@ -31,7 +31,7 @@ async function freshPostgresJs() {
 describe('@honker/drizzle/pg on drizzle-orm/postgres-js', () => {
   it("honkerMigrate, then enqueue, notify, publish and saveOffset commit with Drizzle's transaction or roll back with it", async () => {
     const { db, pool } = await freshPostgresJs()
-    expect((await honkerMigrate(db)).applied).toEqual([1])
+    expect((await honkerMigrate(db)).applied).toEqual([1, 2])
     const honker = await open({ postgres: pool, migrate: false })
     let ids: number[] = []
     await db.transaction(async (tx) => {

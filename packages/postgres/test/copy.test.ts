@@ -40,7 +40,7 @@ describe('copyFromSqlite: moving an app from SQLite to PostgreSQL', () => {
     const target = await freshDatabase()
     const report = await copyFromSqlite(app.db, target)
     expect(report).toEqual({ jobs: 3, deadJobs: 1, events: 3, consumers: 1, schedules: 1, results: 1, queueSettings: 2, history: 0 })
-    expect(await target.queue('emails').settings()).toEqual({ paused: false, concurrency: 5, groupConcurrency: null })
+    expect(await target.queue('emails').settings()).toMatchObject({ paused: false, concurrency: 5, groupConcurrency: null })
     expect(await target.queue('reports').isPaused()).toBe(true)
     const q = target.queue('emails', { maxAttempts: 2 })
     const counts = await q.counts()
