@@ -8,6 +8,7 @@ import type { Job } from './job.ts'
 import { readJournal } from './journal.ts'
 import { SET_HISTORY_RESULT } from './journal.sql.ts'
 import { GET_TRACE_CONTEXT } from './trace.sql.ts'
+import { getInstrumentation } from '../instrumentation.ts'
 
 /**
  * The operations `queue.work()` hands its worker on SQLite: the queue's claim, transitions and
@@ -21,6 +22,14 @@ export function queueWorkerStorage<Payload>(
 ): WorkerStorage<Payload, Job<Payload>> {
   const { name, visibilityTimeoutS } = queue
   const results = new Results(sqliteResultOps(host))
+  /**
+   * With instrumentation on, each claimed job's stored trace context, read inside the claim's
+   * write transaction: a read of its own would open a read transaction per job (several times the
+   * cost of the primary-key probe).
+   */
+  const traceContexts = new WeakMap<Job<Payload>, string | null>()
+  const readTraceContext = (job: Job<Payload>): string | null =>
+    host.executor.get<{ trace_context: string | null }>(GET_TRACE_CONTEXT, [job.id])?.trace_context ?? null
   return {
     queue: name,
     visibilityTimeoutS,
@@ -31,7 +40,9 @@ export function queueWorkerStorage<Payload>(
       host.write(() => {
         const acked = finished.map((job) => job.ack())
         const rows = limit > 0 ? claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS) : []
-        return { acked, claimed: rows.map(makeJob) }
+        const claimed = rows.map(makeJob)
+        if (claimed.length > 0 && getInstrumentation() !== undefined) for (const job of claimed) traceContexts.set(job, readTraceContext(job))
+        return { acked, claimed }
       }),
     ackWithResult: (job, value, ttlS) =>
       host.write(() => {
@@ -47,7 +58,10 @@ export function queueWorkerStorage<Payload>(
     release: (job) => job.release(),
     sweepExpired: () => sweepExpired(host, name),
     sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimableMs(nextClaimAt(host, name), host.nowMs(), fallbackMs),
-    traceContext: (job) => host.executor.get<{ trace_context: string | null }>(GET_TRACE_CONTEXT, [job.id])?.trace_context ?? null,
+    traceContext: (job) => {
+      const stored = traceContexts.get(job)
+      return stored !== undefined ? stored : readTraceContext(job)
+    },
     subscribe: () => host.subscribe(),
     withBusyTimeout: (timeoutMs, fn) => host.withBusyTimeout(timeoutMs, fn),
   }

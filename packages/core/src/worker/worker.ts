@@ -274,16 +274,24 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
   /**
    * An attempt with instrumentation on: its stored trace context is read (a failed read starts a
    * new trace), the handler runs inside the attempt's context, and the job's outcome event ends it.
+   * No extra promise when the read is synchronous (SQLite).
    */
-  async #runObserved(entry: Running<Payload, J>, instrumentation: Instrumentation): Promise<void> {
-    const { job } = entry
-    let stored: string | null = null
+  #runObserved(entry: Running<Payload, J>, instrumentation: Instrumentation): Promise<void> {
+    let read: string | null | Promise<string | null>
     try {
-      const read = this.#storage.traceContext?.(job) ?? null
-      stored = isThenable(read) ? await read : read
+      read = this.#storage.traceContext?.(entry.job) ?? null
     } catch {
-      stored = null
+      read = null
     }
+    if (!isThenable(read)) return this.#observed(entry, instrumentation, read)
+    return read.then(
+      (stored) => this.#observed(entry, instrumentation, stored),
+      () => this.#observed(entry, instrumentation, null),
+    )
+  }
+
+  #observed(entry: Running<Payload, J>, instrumentation: Instrumentation, stored: string | null): Promise<void> {
+    const { job } = entry
     const observer = instrumentation.attempt(
       {
         id: job.id,
