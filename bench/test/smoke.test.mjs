@@ -46,7 +46,7 @@ describe('harness', () => {
     const report = JSON.parse(fs.readFileSync(json, 'utf8'))
     const ids = report.figures.map((f) => f.id).sort()
     // The honker figures plus the raw references their ratios need, and nothing else.
-    expect(ids).toEqual(['honker.enqueue.1', 'honker.enqueue.100', 'raw.insert.1', 'raw.insert.100'])
+    expect(ids).toEqual(['honker.enqueue.1', 'honker.enqueue.100', 'honker.enqueue.unique', 'raw.insert.1', 'raw.insert.100'])
     for (const figure of report.figures) {
       expect(figure.errors).toEqual([])
       expect(figure.values).toHaveLength(3)
