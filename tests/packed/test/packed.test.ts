@@ -140,8 +140,12 @@ function parseDiagnostics(output: string): string[] {
 // them trip newer and older tsc alike). So the Drizzle file is compiled as a project of its own,
 // and only the diagnostics inside drizzle-orm's files are excused there.
 const UPSTREAM_DIAGNOSTICS = /^node_modules\/drizzle-orm\//
+// Hono's declarations use TypeScript 5.7's generic `Uint8Array`, so on the oldest tsc they fail by
+// themselves. @honker/dashboard's public declarations do not import them (an app on TypeScript 5.4
+// compiles); they are here only because this check includes every internal .d.ts of every package.
+const HONO_DIAGNOSTICS = /^node_modules\/hono\//
 const PROJECTS = [
-  { project: 'tsconfig.json', excused: undefined },
+  { project: 'tsconfig.json', excused: HONO_DIAGNOSTICS },
   { project: 'tsconfig.drizzle.json', excused: UPSTREAM_DIAGNOSTICS },
 ] as const
 
