@@ -444,6 +444,27 @@ static void hk_add_legacy_scheduler_columns(hk_call *c) {
   if (!has_max_attempts) hk_exec(c, "ALTER TABLE _honker_scheduler_tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3");
 }
 
+/* The columns migration `version` adds, each only if missing, as core's migrate() does. */
+static void hk_add_missing_columns(hk_call *c, int version) {
+  int i;
+  for (i = 0; i < HK_ADDED_COLUMN_COUNT && !c->failed; i++) {
+    const hk_added_column *added = &HK_ADDED_COLUMNS[i];
+    sqlite3_stmt *stmt = NULL;
+    int exists, rc;
+    if (added->version != version) continue;
+    rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+      hk_fail_db(c, rc);
+      return;
+    }
+    sqlite3_bind_text(stmt, 1, added->table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, added->column, -1, SQLITE_STATIC);
+    exists = hk_step(c, stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    if (!exists && !c->failed) hk_exec(c, added->ddl);
+  }
+}
+
 static void fn_bootstrap(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   hk_call c = hk_start(ctx, argv);
   int m;
@@ -463,6 +484,7 @@ static void fn_bootstrap(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     applied = hk_step(&c, stmt) == SQLITE_ROW;
     sqlite3_finalize(stmt);
     if (applied || c.failed) continue;
+    hk_add_missing_columns(&c, migration->version);
     hk_exec(&c, migration->sql);
     if (migration->version == 1) hk_add_legacy_scheduler_columns(&c);
     if (c.failed) break;

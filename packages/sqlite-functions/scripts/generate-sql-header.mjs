@@ -97,6 +97,14 @@ typedef struct hk_migration {
   const char *name;
   const char *sql;
 } hk_migration;
+
+/* A column a migration adds, applied only when missing (SQLite has no ADD COLUMN IF NOT EXISTS). */
+typedef struct hk_added_column {
+  int version;
+  const char *table;
+  const char *column;
+  const char *ddl;
+} hk_added_column;
 `)
 for (const s of statements) {
   const params = s.params.length === 0 ? '0' : s.params.map((p) => JSON.stringify(p)).join(', ')
@@ -112,7 +120,22 @@ out.push(`#define HK_MIGRATIONS_TABLE ${JSON.stringify(MIGRATIONS_TABLE)}`)
 out.push(`static const char HK_LEDGER_DDL[] HK_UNUSED =\n${cString(ledgerDdl)};\n`)
 out.push(`#define HK_MIGRATION_COUNT ${MIGRATIONS.length}`)
 out.push(`static const hk_migration HK_MIGRATIONS[HK_MIGRATION_COUNT] HK_UNUSED = {`)
-for (const m of MIGRATIONS) out.push(`  { ${m.version}, ${JSON.stringify(m.name)},\n${cString(m.sql)} },`)
+// core's migrate() skips an `ALTER TABLE t ADD COLUMN c ...;` line whose column exists (an ORM's
+// migration may have added it first); the extension does the same from this list.
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+)\b[^;]*;$/gm
+const addedColumns = []
+const withoutAdds = MIGRATIONS.map((m) => ({
+  ...m,
+  sql: m.sql.replace(ADD_COLUMN, (ddl, table, column) => {
+    addedColumns.push({ version: m.version, table, column, ddl: ddl.slice(0, -1) })
+    return `-- ${column}: HK_ADDED_COLUMNS`
+  }),
+}))
+for (const m of withoutAdds) out.push(`  { ${m.version}, ${JSON.stringify(m.name)},\n${cString(m.sql)} },`)
+out.push(`};\n`)
+out.push(`#define HK_ADDED_COLUMN_COUNT ${addedColumns.length}`)
+out.push(`static const hk_added_column HK_ADDED_COLUMNS[HK_ADDED_COLUMN_COUNT] HK_UNUSED = {`)
+for (const a of addedColumns) out.push(`  { ${a.version}, ${JSON.stringify(a.table)}, ${JSON.stringify(a.column)}, ${JSON.stringify(a.ddl)} },`)
 out.push(`};\n\n#endif\n`)
 const header = out.join('\n')
 

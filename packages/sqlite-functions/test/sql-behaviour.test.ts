@@ -163,6 +163,20 @@ describe('honker_bootstrap and registration', () => {
     expect(columns).toEqual(expect.arrayContaining(['enabled', 'max_attempts']))
   })
 
+  it('skips the columns an ORM migration added before the ledger knew (migration 0003), as open() does', () => {
+    const file = tempDbPath()
+    const app = new Database(file)
+    onCleanup(() => app.close())
+    // A file with honker 0.5's tables and core's 0002, whose _honker_live already has 0003's columns.
+    registerFunctions(app, { migrate: false })
+    app.prepare('SELECT honker_bootstrap()').get()
+    const reference = app.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()
+    app.exec(`DELETE FROM _honker_ts_migrations WHERE version = 3`)
+    expect(app.prepare('SELECT honker_bootstrap()').pluck().get()).toBe(1)
+    expect(app.prepare('SELECT version FROM _honker_ts_migrations ORDER BY version').pluck().all()).toEqual([1, 2, 3])
+    expect(app.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()).toEqual(reference)
+  })
+
   it('migrates by default and builds the extension where extensionPath says', () => {
     expect(existsSync(extensionPath)).toBe(true)
     const pair = openPair()

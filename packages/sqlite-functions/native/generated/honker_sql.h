@@ -24,6 +24,14 @@ typedef struct hk_migration {
   const char *sql;
 } hk_migration;
 
+/* A column a migration adds, applied only when missing (SQLite has no ADD COLUMN IF NOT EXISTS). */
+typedef struct hk_added_column {
+  int version;
+  const char *table;
+  const char *column;
+  const char *ddl;
+} hk_added_column;
+
 /* ACK_JOB (core dist/queue/queue.sql.js) */
 static const char *const HK_ACK_JOB_PARAMS[] HK_UNUSED = { "id", "worker_id", "now" };
 static const hk_statement HK_ACK_JOB HK_UNUSED = {
@@ -69,6 +77,15 @@ static const hk_statement HK_CLAIM_JOBS HK_UNUSED = {
   7, HK_CLAIM_JOBS_PARAMS
 };
 
+/* COUNT_RUNNING (core dist/queue/queue.sql.js) */
+static const char *const HK_COUNT_RUNNING_PARAMS[] HK_UNUSED = { "queue", "now" };
+static const hk_statement HK_COUNT_RUNNING HK_UNUSED = {
+  "count_running",
+  "SELECT count(*) AS running FROM _honker_live\n"
+  "   WHERE queue = +? AND state = 'processing' AND claim_expires_at >= +?",
+  2, HK_COUNT_RUNNING_PARAMS
+};
+
 /* GET_DEAD_JOB (core dist/queue/queue.sql.js) */
 static const char *const HK_GET_DEAD_JOB_PARAMS[] HK_UNUSED = { "id" };
 static const hk_statement HK_GET_DEAD_JOB HK_UNUSED = {
@@ -78,13 +95,47 @@ static const hk_statement HK_GET_DEAD_JOB HK_UNUSED = {
   1, HK_GET_DEAD_JOB_PARAMS
 };
 
+/* GET_KEY_HOLDER (core dist/queue/queue.sql.js) */
+static const char *const HK_GET_KEY_HOLDER_PARAMS[] HK_UNUSED = { "now", "now", "queue", "unique_key" };
+static const hk_statement HK_GET_KEY_HOLDER HK_UNUSED = {
+  "get_key_holder",
+  "SELECT id, (expires_at IS NOT NULL AND expires_at <= +?\n"
+  "       AND (state = 'pending' OR (state = 'processing' AND claim_expires_at < +?))) AS expired\n"
+  "   FROM _honker_live WHERE queue = +? AND unique_key = +?",
+  4, HK_GET_KEY_HOLDER_PARAMS
+};
+
 /* GET_LIVE_JOB (core dist/queue/queue.sql.js) */
 static const char *const HK_GET_LIVE_JOB_PARAMS[] HK_UNUSED = { "id" };
 static const hk_statement HK_GET_LIVE_JOB HK_UNUSED = {
   "get_live_job",
   "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
-  "  attempts, max_attempts, created_at, expires_at FROM _honker_live WHERE id = +?",
+  "  attempts, max_attempts, created_at, expires_at, progress, unique_key, group_key FROM _honker_live WHERE id = +?",
   1, HK_GET_LIVE_JOB_PARAMS
+};
+
+/* GET_QUEUE_SETTINGS (core dist/queue/queue.sql.js) */
+static const char *const HK_GET_QUEUE_SETTINGS_PARAMS[] HK_UNUSED = { "queue" };
+static const hk_statement HK_GET_QUEUE_SETTINGS HK_UNUSED = {
+  "get_queue_settings",
+  "SELECT paused, concurrency, group_concurrency, keep_completed_s, keep_completed_count, keep_failed_s, keep_failed_count, events\n"
+  "   FROM _honker_queues WHERE queue = +?",
+  1, HK_GET_QUEUE_SETTINGS_PARAMS
+};
+
+/* GROUP_HEAD (core dist/queue/queue.sql.js) */
+static const char *const HK_GROUP_HEAD_PARAMS[] HK_UNUSED = { "queue", "group", "now", "now", "now", "limit" };
+static const hk_statement HK_GROUP_HEAD HK_UNUSED = {
+  "group_head",
+  "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at FROM _honker_live INDEXED BY _honker_live_group\n"
+  "   WHERE queue = +? AND group_key = +? AND state IN ('pending', 'processing')\n"
+  "       AND attempts < max_attempts\n"
+  "       AND (expires_at IS NULL OR expires_at > +?)\n"
+  "       AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
+  "     ORDER BY priority DESC, run_at ASC, id ASC\n"
+  "     LIMIT +?",
+  6, HK_GROUP_HEAD_PARAMS
 };
 
 /* HAS_EXHAUSTED (core dist/queue/queue.sql.js) */
@@ -125,6 +176,17 @@ static const hk_statement HK_INSERT_JOB HK_UNUSED = {
   "   VALUES (+?, +?, 'pending', +?, +?, 0, +?, +?, +?)\n"
   "   RETURNING id",
   7, HK_INSERT_JOB_PARAMS
+};
+
+/* INSERT_KEYED_JOB (core dist/queue/queue.sql.js) */
+static const char *const HK_INSERT_KEYED_JOB_PARAMS[] HK_UNUSED = { "queue", "payload", "priority", "run_at", "max_attempts", "now", "expires_at", "unique_key", "group_key" };
+static const hk_statement HK_INSERT_KEYED_JOB HK_UNUSED = {
+  "insert_keyed_job",
+  "INSERT INTO _honker_live (queue, payload, state, priority, run_at, attempts, max_attempts, created_at, expires_at, unique_key, group_key)\n"
+  "   VALUES (+?, +?, 'pending', +?, +?, 0, +?, +?, +?, +?, +?)\n"
+  "   ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING\n"
+  "   RETURNING id",
+  9, HK_INSERT_KEYED_JOB_PARAMS
 };
 
 /* LIST_LIVE_JOBS (core dist/queue/queue.sql.js) */
@@ -183,6 +245,15 @@ static const hk_statement HK_NEXT_CLAIM_AT HK_UNUSED = {
   6, HK_NEXT_CLAIM_AT_PARAMS
 };
 
+/* NEXT_GROUP (core dist/queue/queue.sql.js) */
+static const char *const HK_NEXT_GROUP_PARAMS[] HK_UNUSED = { "queue", "after" };
+static const hk_statement HK_NEXT_GROUP HK_UNUSED = {
+  "next_group",
+  "SELECT group_key FROM _honker_live INDEXED BY _honker_live_group\n"
+  "   WHERE queue = +? AND group_key > coalesce(+?, '') ORDER BY group_key LIMIT 1",
+  2, HK_NEXT_GROUP_PARAMS
+};
+
 /* QUEUE_COUNTS (core dist/queue/queue.sql.js) */
 static const char *const HK_QUEUE_COUNTS_PARAMS[] HK_UNUSED = { "queue", "now", "queue", "now", "queue", "queue" };
 static const hk_statement HK_QUEUE_COUNTS HK_UNUSED = {
@@ -230,6 +301,15 @@ static const hk_statement HK_RETRY_JOB HK_UNUSED = {
   4, HK_RETRY_JOB_PARAMS
 };
 
+/* RUNNING_BY_GROUP (core dist/queue/queue.sql.js) */
+static const char *const HK_RUNNING_BY_GROUP_PARAMS[] HK_UNUSED = { "queue", "now" };
+static const hk_statement HK_RUNNING_BY_GROUP HK_UNUSED = {
+  "running_by_group",
+  "SELECT group_key, count(*) AS n FROM _honker_live\n"
+  "   WHERE queue = +? AND state = 'processing' AND claim_expires_at >= +? GROUP BY group_key",
+  2, HK_RUNNING_BY_GROUP_PARAMS
+};
+
 /* SELECT_CLAIMABLE (core dist/queue/queue.sql.js) */
 static const char *const HK_SELECT_CLAIMABLE_PARAMS[] HK_UNUSED = { "queue", "now", "now", "now", "limit" };
 static const hk_statement HK_SELECT_CLAIMABLE HK_UNUSED = {
@@ -258,6 +338,15 @@ static const hk_statement HK_SELECT_CLAIMED HK_UNUSED = {
   5, HK_SELECT_CLAIMED_PARAMS
 };
 
+/* SET_PROGRESS (core dist/queue/queue.sql.js) */
+static const char *const HK_SET_PROGRESS_PARAMS[] HK_UNUSED = { "progress", "id", "worker_id", "now" };
+static const hk_statement HK_SET_PROGRESS HK_UNUSED = {
+  "set_progress",
+  "UPDATE _honker_live SET progress = +?\n"
+  "   WHERE id = +? AND worker_id = +? AND state = 'processing' AND claim_expires_at >= +?",
+  4, HK_SET_PROGRESS_PARAMS
+};
+
 /* TAKE_EXHAUSTED (core dist/queue/queue.sql.js) */
 static const char *const HK_TAKE_EXHAUSTED_PARAMS[] HK_UNUSED = { "queue", "now", "now", "now" };
 static const hk_statement HK_TAKE_EXHAUSTED HK_UNUSED = {
@@ -283,6 +372,15 @@ static const hk_statement HK_TAKE_EXPIRED HK_UNUSED = {
   3, HK_TAKE_EXPIRED_PARAMS
 };
 
+/* TAKE_JOB (core dist/queue/queue.sql.js) */
+static const char *const HK_TAKE_JOB_PARAMS[] HK_UNUSED = { "id" };
+static const hk_statement HK_TAKE_JOB HK_UNUSED = {
+  "take_job",
+  "DELETE FROM _honker_live WHERE id = +? RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at",
+  1, HK_TAKE_JOB_PARAMS
+};
+
 /* TAKE_OWNED_JOB (core dist/queue/queue.sql.js) */
 static const char *const HK_TAKE_OWNED_JOB_PARAMS[] HK_UNUSED = { "id", "worker_id", "now" };
 static const hk_statement HK_TAKE_OWNED_JOB HK_UNUSED = {
@@ -292,6 +390,44 @@ static const hk_statement HK_TAKE_OWNED_JOB HK_UNUSED = {
   "   RETURNING id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
   "  attempts, max_attempts, created_at, expires_at",
   3, HK_TAKE_OWNED_JOB_PARAMS
+};
+
+/* UNGROUPED_HEAD (core dist/queue/queue.sql.js) */
+static const char *const HK_UNGROUPED_HEAD_PARAMS[] HK_UNUSED = { "queue", "now", "now", "now", "limit" };
+static const hk_statement HK_UNGROUPED_HEAD HK_UNUSED = {
+  "ungrouped_head",
+  "SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at FROM (\n"
+  "     SELECT id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,\n"
+  "  attempts, max_attempts, created_at, expires_at, group_key FROM _honker_live INDEXED BY _honker_live_claim\n"
+  "     WHERE queue = +? AND state IN ('pending', 'processing')\n"
+  "       AND attempts < max_attempts\n"
+  "       AND (expires_at IS NULL OR expires_at > +?)\n"
+  "       AND ((state = 'pending' AND run_at <= +?) OR (state = 'processing' AND claim_expires_at < +?))\n"
+  "     ORDER BY priority DESC, run_at ASC, id ASC\n"
+  "     LIMIT 100)\n"
+  "   WHERE group_key IS NULL LIMIT +?",
+  5, HK_UNGROUPED_HEAD_PARAMS
+};
+
+/* UPSERT_QUEUE_SETTINGS (core dist/queue/queue.sql.js) */
+static const char *const HK_UPSERT_QUEUE_SETTINGS_PARAMS[] HK_UNUSED = { "queue", "paused", "concurrency", "group_concurrency", "keep_completed_s", "keep_completed_count", "keep_failed_s", "keep_failed_count", "events", "paused", "set_concurrency", "concurrency", "set_group_concurrency", "group_concurrency", "set_keep_completed", "keep_completed_s", "set_keep_completed", "keep_completed_count", "set_keep_failed", "keep_failed_s", "set_keep_failed", "keep_failed_count", "events" };
+static const hk_statement HK_UPSERT_QUEUE_SETTINGS HK_UNUSED = {
+  "upsert_queue_settings",
+  "INSERT INTO _honker_queues\n"
+  "     (queue, paused, concurrency, group_concurrency, keep_completed_s, keep_completed_count, keep_failed_s, keep_failed_count, events)\n"
+  "   VALUES (+?, coalesce(+?, 0), +?, +?,\n"
+  "     +?, +?, +?, +?, coalesce(+?, 0))\n"
+  "   ON CONFLICT (queue) DO UPDATE SET\n"
+  "     paused = coalesce(+?, paused),\n"
+  "     concurrency = CASE WHEN +? = 1 THEN +? ELSE concurrency END,\n"
+  "     group_concurrency = CASE WHEN +? = 1 THEN +? ELSE group_concurrency END,\n"
+  "     keep_completed_s = CASE WHEN +? = 1 THEN +? ELSE keep_completed_s END,\n"
+  "     keep_completed_count = CASE WHEN +? = 1 THEN +? ELSE keep_completed_count END,\n"
+  "     keep_failed_s = CASE WHEN +? = 1 THEN +? ELSE keep_failed_s END,\n"
+  "     keep_failed_count = CASE WHEN +? = 1 THEN +? ELSE keep_failed_count END,\n"
+  "     events = coalesce(+?, events)",
+  23, HK_UPSERT_QUEUE_SETTINGS_PARAMS
 };
 
 /* INSERT_NOTIFICATION (core dist/notify/notify.sql.js) */
@@ -573,7 +709,7 @@ static const char HK_LEDGER_DDL[] HK_UNUSED =
   "  applied_at INTEGER NOT NULL DEFAULT (unixepoch())\n"
   ")";
 
-#define HK_MIGRATION_COUNT 2
+#define HK_MIGRATION_COUNT 3
 static const hk_migration HK_MIGRATIONS[HK_MIGRATION_COUNT] HK_UNUSED = {
   { 1, "honker_schema",
   "-- 0001: the honker 0.5 schema (honker-compat.md 1.2), table for table and index for index, so a\n"
@@ -692,6 +828,88 @@ static const hk_migration HK_MIGRATIONS[HK_MIGRATION_COUNT] HK_UNUSED = {
   "  ON _honker_live(queue, id)\n"
   "  WHERE attempts >= max_attempts;\n"
   "" },
+  { 3, "queue_features",
+  "-- 0003: storage for the queue features of docs/design/queue-features.md: unique jobs, groups,\n"
+  "-- progress and trace context on live jobs; per-queue settings (pause, limits, history, events);\n"
+  "-- job history; queue events. Only nullable columns that honker's statements never name, and new\n"
+  "-- tables, so honker's bindings keep enqueuing, claiming and acking on the file. An ADD COLUMN\n"
+  "-- whose column already exists (an ORM migration added it first) is skipped by the migrator.\n"
+  "\n"
+  "-- unique_key: HK_ADDED_COLUMNS\n"
+  "-- group_key: HK_ADDED_COLUMNS\n"
+  "-- progress: HK_ADDED_COLUMNS\n"
+  "-- trace_context: HK_ADDED_COLUMNS\n"
+  "\n"
+  "CREATE UNIQUE INDEX IF NOT EXISTS _honker_live_unique\n"
+  "  ON _honker_live(queue, unique_key)\n"
+  "  WHERE unique_key IS NOT NULL;\n"
+  "\n"
+  "CREATE INDEX IF NOT EXISTS _honker_live_group\n"
+  "  ON _honker_live(queue, group_key, priority DESC, run_at, id)\n"
+  "  WHERE group_key IS NOT NULL;\n"
+  "\n"
+  "-- A queue's dead letters by id: listing, counting and pruning them (keepFailed) without a scan of\n"
+  "-- every queue's dead letters. PostgreSQL's schema has had this index from its first migration.\n"
+  "CREATE INDEX IF NOT EXISTS _honker_dead_queue\n"
+  "  ON _honker_dead(queue, id);\n"
+  "\n"
+  "CREATE TABLE IF NOT EXISTS _honker_queues (\n"
+  "  queue TEXT PRIMARY KEY,\n"
+  "  paused INTEGER NOT NULL DEFAULT 0,\n"
+  "  concurrency INTEGER,\n"
+  "  group_concurrency INTEGER,\n"
+  "  keep_completed_s INTEGER,\n"
+  "  keep_completed_count INTEGER,\n"
+  "  keep_failed_s INTEGER,\n"
+  "  keep_failed_count INTEGER,\n"
+  "  events INTEGER NOT NULL DEFAULT 0\n"
+  ");\n"
+  "\n"
+  "CREATE TABLE IF NOT EXISTS _honker_history (\n"
+  "  id INTEGER PRIMARY KEY,\n"
+  "  queue TEXT NOT NULL,\n"
+  "  payload TEXT NOT NULL,\n"
+  "  state TEXT NOT NULL,\n"
+  "  priority INTEGER NOT NULL DEFAULT 0,\n"
+  "  run_at INTEGER NOT NULL DEFAULT 0,\n"
+  "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+  "  max_attempts INTEGER NOT NULL DEFAULT 0,\n"
+  "  created_at INTEGER NOT NULL,\n"
+  "  finished_at INTEGER NOT NULL,\n"
+  "  last_error TEXT,\n"
+  "  result TEXT,\n"
+  "  progress TEXT,\n"
+  "  unique_key TEXT,\n"
+  "  group_key TEXT,\n"
+  "  trace_context TEXT\n"
+  ");\n"
+  "\n"
+  "CREATE INDEX IF NOT EXISTS _honker_history_state\n"
+  "  ON _honker_history(queue, state, id);\n"
+  "\n"
+  "CREATE INDEX IF NOT EXISTS _honker_history_finished\n"
+  "  ON _honker_history(queue, finished_at);\n"
+  "\n"
+  "CREATE TABLE IF NOT EXISTS _honker_events (\n"
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+  "  queue TEXT NOT NULL,\n"
+  "  job_id INTEGER NOT NULL,\n"
+  "  kind TEXT NOT NULL,\n"
+  "  data TEXT,\n"
+  "  created_at INTEGER NOT NULL DEFAULT (unixepoch())\n"
+  ");\n"
+  "\n"
+  "CREATE INDEX IF NOT EXISTS _honker_events_queue\n"
+  "  ON _honker_events(queue, id);\n"
+  "" },
+};
+
+#define HK_ADDED_COLUMN_COUNT 4
+static const hk_added_column HK_ADDED_COLUMNS[HK_ADDED_COLUMN_COUNT] HK_UNUSED = {
+  { 3, "_honker_live", "unique_key", "ALTER TABLE _honker_live ADD COLUMN unique_key TEXT" },
+  { 3, "_honker_live", "group_key", "ALTER TABLE _honker_live ADD COLUMN group_key TEXT" },
+  { 3, "_honker_live", "progress", "ALTER TABLE _honker_live ADD COLUMN progress TEXT" },
+  { 3, "_honker_live", "trace_context", "ALTER TABLE _honker_live ADD COLUMN trace_context TEXT" },
 };
 
 #endif
