@@ -5,8 +5,12 @@ import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { open, type Database as HonkerDatabase } from '@honker/core'
 import { getInstrumentation } from '@honker/core/engine'
 import { enqueue as drizzleEnqueue } from '@honker/drizzle'
+import { enqueue as kyselyEnqueue } from '@honker/kysely'
+import { Kysely, SqliteDialect } from 'kysely'
 import { instrumentHonker, sqliteQueueStats, type HonkerInstrumentation } from '../src/index.ts'
 import { metering, spawnTracedWorker, tempFile, tracing } from './support.ts'
+// @ts-expect-error: a plain .mjs script of the repository, without declarations
+import { ensureRuntimes } from '../../../scripts/runtimes.mjs'
 
 let telemetry: HonkerInstrumentation | undefined
 const opened: HonkerDatabase[] = []
@@ -104,6 +108,22 @@ describe('traces on SQLite', () => {
     expect(send.attributes['messaging.message.id']).toBe(String(id))
     const [row] = rows(file)
     expect(row!.trace_context).toContain(`-${send.spanContext().spanId}-`)
+  })
+
+  it('through an async adapter: Kysely enqueue(trx, ...) inside its transaction; the span ends when the insert settles', async () => {
+    const { tracerProvider, spans } = tracing()
+    telemetry = instrumentHonker({ tracerProvider, metrics: false })
+    const file = tempFile()
+    openDb(file)
+    const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database: new Database(file) }) })
+    const request = tracerProvider.getTracer('app').startSpan('POST /invite')
+    const id = await context.with(trace.setSpan(context.active(), request), () => kysely.transaction().execute((trx) => kyselyEnqueue(trx, 'invites', { to: 'b' })))
+    request.end()
+    await kysely.destroy()
+    const send = spans().find((s) => s.name === 'send invites')!
+    expect(send.parentSpanContext?.spanId).toBe(request.spanContext().spanId)
+    expect(send.attributes['messaging.message.id']).toBe(String(id))
+    expect(rows(file)[0]!.trace_context).toContain(`-${send.spanContext().spanId}-`)
   })
 
   it('unique and grouped enqueues and enqueueMany store the context too; a held key records created: false', () => {
@@ -228,19 +248,28 @@ describe('traces on SQLite', () => {
     expect(rows(file).map((r) => r.trace_context)).toEqual([null, null])
   })
 
-  it('a producer in this process, the worker in another: one trace, the attempt parented to the enqueue', async () => {
+  // The worker process on each SQLite driver, in its own runtime (as core's driver suites run).
+  const runtimes = ensureRuntimes()
+  const drivers: { driver: string; runtime: string }[] = [
+    { driver: 'better-sqlite3', runtime: process.execPath },
+    { driver: 'libsql', runtime: process.execPath },
+    { driver: 'node:sqlite', runtime: runtimes.node24 },
+    { driver: 'bun:sqlite', runtime: runtimes.bun },
+  ]
+  it.each(drivers)('a producer in this process, the worker in another on $driver: one trace, the attempt parented to the enqueue', async ({ driver, runtime }) => {
     const { tracerProvider, spans } = tracing()
     telemetry = instrumentHonker({ tracerProvider, metrics: false })
     const file = tempFile()
     const db = openDb(file)
-    const child = await spawnTracedWorker(['sqlite', file, 'remote', '3'])
+    const queue = `remote-${driver.replace(/[^a-z0-9]/g, '')}`
+    const child = await spawnTracedWorker(['sqlite', file, queue, '3'], { runtime, env: { HONKER_DRIVER: driver } })
     const request = tracerProvider.getTracer('app').startSpan('POST /orders')
     context.with(trace.setSpan(context.active(), request), () => {
-      for (let i = 0; i < 3; i++) db.transaction((tx) => db.queue('remote').enqueue(i, { tx }))
+      for (let i = 0; i < 3; i++) db.transaction((tx) => db.queue(queue).enqueue(i, { tx }))
     })
     request.end()
-    const remote = (await child.spans).filter((s) => s.name === 'process remote')
-    const sends = spans().filter((s) => s.name === 'send remote')
+    const remote = (await child.spans).filter((s) => s.name === `process ${queue}`)
+    const sends = spans().filter((s) => s.name === `send ${queue}`)
     expect(remote).toHaveLength(3)
     for (const span of remote) {
       expect(span.traceId).toBe(request.spanContext().traceId)

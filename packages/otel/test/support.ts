@@ -65,9 +65,15 @@ export interface ExportedSpan {
  * The fixture worker in a child process; resolves once it is ready, with a promise of the spans
  * it finished after running `count` jobs.
  */
-export async function spawnTracedWorker(args: string[]): Promise<{ spans: Promise<ExportedSpan[]> }> {
+export async function spawnTracedWorker(
+  args: string[],
+  options: { runtime?: string; env?: Record<string, string> } = {},
+): Promise<{ spans: Promise<ExportedSpan[]> }> {
   const fixture = fileURLToPath(new URL('./fixtures/traced-worker.mjs', import.meta.url))
-  const child = spawn(process.execPath, [fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(options.runtime ?? process.execPath, [fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  })
   let out = ''
   let err = ''
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
