@@ -1,18 +1,9 @@
 import type { Database } from '@honker/core'
 import { DEAD_COUNTS, QUEUE_STATS } from '@honker/core/adapter'
+import type { QueueDepth } from '@honker/core/engine'
 
-/** One queue's depth, as the gauges (and Prometheus text) report it. */
-export interface QueueStat {
-  queue: string
-  /** Pending and due now. */
-  pending: number
-  /** Pending with a future run_at. */
-  delayed: number
-  processing: number
-  dead: number
-  /** Seconds the oldest due pending job has waited since it became due; null when none waits. */
-  oldestPendingS: number | null
-}
+/** One queue's depth, as the gauges (and Prometheus text) report it: core's `QueueDepth`. */
+export type QueueStat = QueueDepth
 
 const num = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : typeof value === 'number' ? value : Number(value ?? 0))
 

@@ -46,6 +46,19 @@ export async function runStatement<Row>(
   }
 }
 
+/** The per-job options as the insert statements bind them: checked once, coded errors otherwise. */
+function jobOptions(options: EnqueueOptions | undefined, defaultMaxAttempts: number) {
+  requireObject(options, 'options')
+  return {
+    priority: optionalInteger(options?.priority, 'priority') ?? 0,
+    delayS: optionalInteger(options?.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? null,
+    runAt: options?.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt'),
+    maxAttempts: optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaultMaxAttempts,
+    expiresS: optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null,
+    group: options?.group === undefined ? null : requireName(options.group, 'group'),
+  }
+}
+
 /** Insert jobs sharing their options, in one statement; ids in payload order. */
 export async function insertJobs(
   context: WriteContext,
@@ -57,13 +70,7 @@ export async function insertJobs(
 ): Promise<number[]> {
   requireName(queue, 'queue')
   if (!Array.isArray(payloads)) throw new InvalidArgumentError('payloads', 'must be an array')
-  requireObject(options, 'options')
-  const priority = optionalInteger(options?.priority, 'priority') ?? 0
-  const delayS = optionalInteger(options?.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? null
-  const runAt = options?.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt')
-  const maxAttempts = optionalInteger(options?.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaultMaxAttempts
-  const expiresS = optionalInteger(options?.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
-  const group = options?.group === undefined ? null : requireName(options.group, 'group')
+  const { priority, runAt, delayS, maxAttempts, expiresS, group } = jobOptions(options, defaultMaxAttempts)
   if (options?.uniqueKey !== undefined) {
     if (payloads.length !== 1) throw new InvalidArgumentError('uniqueKey', 'holds for one job: enqueue each job with its own key')
     requireName(options.uniqueKey, 'uniqueKey')
@@ -105,32 +112,23 @@ export async function insertUniqueJob(
   defaultMaxAttempts: number,
 ): Promise<UniqueEnqueueResult> {
   requireName(queue, 'queue')
-  requireObject(options, 'options')
+  const { priority, runAt, delayS, maxAttempts, expiresS, group } = jobOptions(options, defaultMaxAttempts)
   const key = requireName(options.uniqueKey, 'uniqueKey')
-  const priority = optionalInteger(options.priority, 'priority') ?? 0
-  const delayS = optionalInteger(options.delayS, 'delayS', { min: 0, max: MAX_SECONDS }) ?? null
-  const runAt = options.runAt === undefined ? null : toUnixSeconds(options.runAt, 'runAt')
-  const maxAttempts = optionalInteger(options.maxAttempts, 'maxAttempts', { min: 1 }) ?? defaultMaxAttempts
-  const expiresS = optionalInteger(options.expiresS, 'expiresS', { min: 1, max: MAX_SECONDS }) ?? null
-  const group = options.group === undefined ? null : requireName(options.group, 'group')
   const text = encodePayload(payload, 'payload', context.maxPayloadBytes)
   const values = [queue, text, priority, runAt, delayS, maxAttempts, expiresS, wakeKey('q', queue), group, key]
   const instrumentation = getInstrumentation()
-  if (instrumentation === undefined) return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, null)
-  return instrumentation.enqueue(queue, 1, (traceContext) => insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext))
+  if (instrumentation === undefined) return insertUnique(context, runner, queue, key, values, null)
+  return instrumentation.enqueue(queue, 1, (traceContext) => insertUnique(context, runner, queue, key, values, traceContext))
 }
 
 async function insertUnique(
   context: WriteContext,
   runner: PgQueryable,
   queue: string,
-  payload: unknown,
-  options: EnqueueOptions & { uniqueKey: string },
-  defaultMaxAttempts: number,
+  key: string,
   values: unknown[],
   traceContext: string | null,
 ): Promise<UniqueEnqueueResult> {
-  const key = options.uniqueKey
   const insert = async () =>
     (traceContext === null
       ? await runStatement<{ id: string }>(context, runner, context.jobs.insertUnique, values)
@@ -143,12 +141,12 @@ async function insertUnique(
     // The holder finished between the two statements: the key is free now.
     const again = await insert()
     if (again !== undefined) return { id: Number(again), created: true }
-    return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext)
+    return insertUnique(context, runner, queue, key, values, traceContext)
   }
   if (!holder.expired) return { id: Number(holder.id), created: false }
   await runStatement(context, runner, context.jobs.buryExpired, [holder.id])
   const id = await insert()
-  if (id === undefined) return insertUnique(context, runner, queue, payload, options, defaultMaxAttempts, values, traceContext)
+  if (id === undefined) return insertUnique(context, runner, queue, key, values, traceContext)
   return { id: Number(id), created: true }
 }
 

@@ -11,18 +11,10 @@ import {
   type Statement,
 } from '@honker/core/adapter'
 import { hasHonkerTables, notHonkerError, tableNames } from '../database.ts'
+import type { QueueDepth } from '@honker/core/engine'
 
-export interface QueueStatus {
-  queue: string
-  /** Pending and due now. */
-  pending: number
-  /** Pending with a future run_at. */
-  delayed: number
-  processing: number
-  dead: number
-  /** Seconds the oldest due pending job has waited since it became due; null when none waits. */
-  oldestPendingS: number | null
-}
+/** One queue's line of `honker status`: core's `QueueDepth`, which `honker metrics` prints too. */
+export type QueueStatus = QueueDepth
 
 export interface ConsumerStatus {
   consumer: string
