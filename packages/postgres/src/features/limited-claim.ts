@@ -27,7 +27,8 @@ export async function claimLimited(
   if (settings.paused || limit <= 0) return []
   return runTransaction(engine, LIMITED_CLAIM, async (tx) => {
     const runner = tx.runnerFor(LIMITED_CLAIM)
-    await engine.query(engine.jobs.lockQueue, [orderingLockName(engine.schema, 'q', queue)], runner)
+    const lock = settings.groupConcurrency === null ? engine.jobs.lockQueue : engine.jobs.lockQueueGeneric
+    await engine.query(lock, [orderingLockName(engine.schema, 'q', queue)], runner)
     const { rows } =
       settings.groupConcurrency === null
         ? await engine.query<{ claimed: ClaimedRow[] }>(engine.jobs.claimCapped, [queue, workerId, limit, visibilityTimeoutS, settings.concurrency], runner)

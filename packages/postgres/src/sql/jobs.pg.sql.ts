@@ -270,6 +270,15 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
     wakeQueue: pgStatement('wake_queue', `SELECT pg_notify('${wake}', $2)::text AS woke`),
     /** $2 lock name: serialises the limited claims of one queue until the transaction ends. */
     lockQueue: pgStatement('lock_queue', `SELECT pg_advisory_xact_lock(hashtextextended($2, 0))`),
+    /**
+     * The same before the grouped claim, which it also keeps on its generic plan for this
+     * transaction: planning that statement took twice its execution (3.3 ms against 1.6 ms), and
+     * Postgres chose a custom plan again on every call.
+     */
+    lockQueueGeneric: pgStatement(
+      'lock_queue_generic',
+      `SELECT pg_advisory_xact_lock(hashtextextended($2, 0)), set_config('plan_cache_mode', 'force_generic_plan', true)`,
+    ),
     /** $2 queue: its settings row, if any. */
     settings: pgStatement('queue_settings', `SELECT * FROM ${s}._honker_queues WHERE queue = $2`),
     /**
