@@ -221,7 +221,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
        SELECT ${CLAIMED_JSON} AS claimed, ${eventWakes('ev_exhausted', 'ev_stalled')}`,
     ),
     /**
-     * The same with a per-group limit $7 (core's SELECT_CLAIMABLE_GROUPED, in Postgres): each group
+     * The same with a per-group limit $7 (SQLite's grouped claim is a round-robin, grouped-claim.ts): each group
      * offers at most $7 minus its running jobs, in claim order; picks are ordered by their rank in
      * their group first, so groups interleave.
      */
@@ -244,7 +244,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          WHERE groups.g IS NOT NULL
          UNION ALL
          -- Jobs without a group have no index of their own: looked for among the first
-         -- ${UNGROUPED_WINDOW} claimable jobs only (core's SELECT_CLAIMABLE_GROUPED).
+         -- ${UNGROUPED_WINDOW} claimable jobs only (core's UNGROUPED_HEAD does the same).
          (SELECT * FROM (
             SELECT id, queue, state, worker_id, attempts, group_key, priority, run_at FROM ${s}._honker_live
             WHERE queue = $2 AND state IN ('pending', 'processing') AND attempts < max_attempts AND ${DUE}
