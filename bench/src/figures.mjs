@@ -4,6 +4,8 @@
  * (from the same round), `target` what the doc checks as pass/miss.
  */
 
+import { SCALE_CASES, SCALE_TOPICS } from './figures-scale.mjs'
+
 /** Work per run. Backlog sizes are part of a figure's meaning and never scale. */
 export const SIZES = {
   full: {
@@ -96,6 +98,7 @@ export const TOPICS = [
   ['wake', 'Cross-process wake latency and idle CPU'],
   ['streams', 'Streams and notify'],
   ['features', 'Queue features when used: unique keys, limits, history pages, fairness'],
+  ...SCALE_TOPICS,
 ]
 
 const n = (x) => x.toLocaleString('en-US')
@@ -440,6 +443,7 @@ export const CASES = [
     params: (s) => ({ units: s.stream }), setup: (p) => `${n(p.units)} notifications`,
     figures: one('native.notify.1', 'honker native `tx.notify`, 1 per transaction', { unit: 'notifications/s', ref: 'raw.notify.1' }),
   },
+  ...SCALE_CASES,
 ]
 
 /**

@@ -1,0 +1,113 @@
+/**
+ * The memory and scale figures (issue 20, items 3 and 4), in the shape of src/figures.mjs, which
+ * spreads them into its TOPICS and CASES. Memory is resident set size (RSS) in MB, read in a
+ * process of its own (src/cases/memory.mjs); the scale figures check that claim cost, replay rate
+ * and file size do not grow with counts.
+ */
+
+export const SCALE_TOPICS = [
+  ['memory', 'Memory: resident set of one process (MB, after a forced GC; peaks are the kernel high-water mark)'],
+  ['scale', 'Scale: claim cost, replay rate and file size at large counts'],
+]
+
+/**
+ * Counts per run. figures.mjs's sizes carry no entry for these; quick sizes are told by its
+ * never-scaled idle window (10 s full, 2 s quick). Backlogs and counts are the figures' meaning,
+ * so `--scale` leaves them alone.
+ */
+const COUNTS = {
+  full: { workerJobs: 1_000_000, listeners: 1_000, replay: 10_000_000, dead: 10_000_000, fileSmall: 10_000, fileBig: 1_000_000, fileChunk: 1_000, settleMs: 1000 },
+  quick: { workerJobs: 5_000, listeners: 1_000, replay: 50_000, dead: 100_000, fileSmall: 1_000, fileBig: 10_000, fileChunk: 100, settleMs: 200 },
+}
+const countsFor = (s) => COUNTS[s.idleS === 10 ? 'full' : 'quick']
+
+/** The worker target of issue 20: under 80 MB resident at any point. */
+const WORKER_MAX_MB = 80
+/** "No growth after warm-up": RSS after the second batch of jobs at most this much above the first. */
+const GROWTH_MAX_MB = 2
+
+const n = (x) => x.toLocaleString('en-US')
+const MB = 'MB'
+const lower = (key, id, title, fields = {}) => ({ key, id, title, unit: MB, better: 'lower', ...fields })
+
+/** Single claim + ack (`claimAck` of src/cases/honker.mjs) against `backlog` pending jobs, and `dead` dead rows. */
+function claimScale(tag, backlog, title, dead) {
+  const id = `honker.scale.claimack.${tag}`
+  return {
+    id, system: 'honker', topic: 'scale', module: 'honker', fn: 'claimAck',
+    params: (s) => ({ units: s.claim, backlog, batch: 1, ...(dead ? { dead: countsFor(s).dead } : {}) }),
+    setup: (p) => `${n(p.units)} jobs claimed, queue ${n(p.backlog + p.units + Math.ceil(p.units / 10) + 2)} → ${n(p.backlog)}${p.dead ? `, ${n(p.dead)} rows in \`_honker_dead\`` : ''}`,
+    timeoutMs: () => 900_000,
+    figures: [{
+      key: 'value', id, title, unit: 'jobs/s', better: 'higher',
+      ...(tag === 'b1k' ? {} : { ref: 'honker.scale.claimack.b1k', target: { ratioMin: 0.8 } }),
+    }],
+  }
+}
+
+/** The file after 10,000 and after 1,000,000 jobs processed, default settings or with a bounded history. */
+function fileCase(history) {
+  const id = history ? 'honker.scale.file.history' : 'honker.scale.file'
+  const how = history ? 'with `setHistory({ keepCompleted: { maxCount: 10,000 } })`' : 'default settings (acked jobs deleted)'
+  return {
+    id, system: 'honker', topic: 'scale', module: 'scale', fn: 'fileSize',
+    params: (s) => {
+      const c = countsFor(s)
+      return { small: c.fileSmall, big: c.fileBig, chunk: c.fileChunk, ...(history ? { keepCompleted: c.fileSmall } : {}) }
+    },
+    setup: (p) =>
+      `fresh files, ${n(p.small)} then ${n(p.big)} jobs: ${n(p.chunk)} enqueued, drained by \`queue.work(noop, { concurrency: 8 })\`, swept, repeated` +
+      `${p.keepCompleted ? `; history kept up to ${n(p.keepCompleted)}` : ''}`,
+    timeoutMs: () => 900_000,
+    figures: [
+      lower('small', `${id}.10k`, `database file after 10,000 jobs processed, ${how} (main file, WAL written back on close)`),
+      lower('big', `${id}.1m`, `database file after 1,000,000 jobs processed, ${how}`, { ref: `${id}.10k`, target: { ratioMax: 2 } }),
+    ],
+  }
+}
+
+export const SCALE_CASES = [
+  // --- memory ---
+  {
+    id: 'honker.memory.worker', system: 'honker', topic: 'memory', module: 'memory', fn: 'workerRss',
+    params: (s) => ({ jobs: countsFor(s).workerJobs, concurrency: 1, settleMs: countsFor(s).settleMs }),
+    setup: (p) => `one worker process (better-sqlite3); ${n(p.jobs)} jobs prefilled while it is parked, drained, then ${n(p.jobs)} more`,
+    timeoutMs: () => 900_000,
+    figures: [
+      lower('rest', 'honker.memory.worker.rest', 'worker process at rest: `open()` + `queue.work(noop)` parked on an empty queue', { target: { max: WORKER_MAX_MB } }),
+      lower('peak', 'honker.memory.worker.peak', 'worker process, peak while draining 2 × 1,000,000 prefilled jobs (VmHWM)', { target: { max: WORKER_MAX_MB } }),
+      lower('drained', 'honker.memory.worker.drained', 'worker process after draining 1,000,000 jobs', { target: { max: WORKER_MAX_MB } }),
+      lower('growth', 'honker.memory.worker.growth', 'worker RSS growth over the second 1,000,000 jobs (after the second − after the first)', { target: { max: GROWTH_MAX_MB } }),
+    ],
+  },
+  {
+    id: 'honker.memory.listeners', system: 'honker', topic: 'memory', module: 'memory', fn: 'listenersRss',
+    params: (s) => ({ listeners: countsFor(s).listeners, settleMs: countsFor(s).settleMs }),
+    setup: (p) => `${n(p.listeners)} listeners in one process, one channel each, each waiting in \`next()\`; then one notification to each`,
+    figures: [
+      lower('delta', 'honker.memory.listeners.delta', 'RSS added by 1,000 `db.listen(channel)` listeners, all waiting'),
+      lower('rss', 'honker.memory.listeners.rss', 'RSS of that process with the 1,000 listeners (highest of waiting and after one delivery each)'),
+    ],
+  },
+  {
+    id: 'honker.scale.replay', system: 'honker', topic: 'scale', module: 'memory', fn: 'replayRss',
+    params: (s) => ({ events: countsFor(s).replay, page: s.replayPage, settleMs: countsFor(s).settleMs }),
+    setup: (p) => `${n(p.events)} events, \`stream.readSince\` pages of ${n(p.page)} from offset 0, in a process of its own`,
+    timeoutMs: () => 900_000,
+    figures: [
+      { key: 'rate', id: 'honker.scale.replay', title: 'Honker `stream.readSince` replay of 10,000,000 events', unit: 'events/s', better: 'higher', target: { min: 1_000_000 } },
+      lower('peak', 'honker.memory.replay.peak', 'peak RSS of the process replaying 10,000,000 events (VmHWM)'),
+    ],
+  },
+
+  // --- claim cost against backlog and dead rows ---
+  claimScale('b1k', 1_000, 'Honker claim + ack, one job, 1,000 pending'),
+  claimScale('b10k', 10_000, 'Honker claim + ack, one job, 10,000 pending'),
+  claimScale('b100k', 100_000, 'Honker claim + ack, one job, 100,000 pending'),
+  claimScale('b1m', 1_000_000, 'Honker claim + ack, one job, 1,000,000 pending'),
+  claimScale('dead10m', 1_000, 'Honker claim + ack, one job, 1,000 pending, 10,000,000 rows in `_honker_dead`', true),
+
+  // --- database file size ---
+  fileCase(false),
+  fileCase(true),
+]
