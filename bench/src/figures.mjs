@@ -713,6 +713,15 @@ export const PG_CASES = [
             ref: `pg.graphile.work.${tag}`,
           }),
         }),
+        ...(concurrency === 8 && processes === 1
+          ? [pgCase(`pg.honker.work.${tag}.otel`, {
+              system: 'honker', topic: 'e2e', module: 'procs', fn: 'work', params: params('honker-traced', (s) => s.pgE2e),
+              setup: (p) => `${pgWorkSetup(p)}, each job with a stored producer context`,
+              figures: one(`pg.honker.work.${tag}.otel`, `Honker \`queue.work(noop)\`, ${where}, OpenTelemetry tracing on (\`@honker/otel\`, always sample, in-memory exporter)`, {
+                ref: `pg.honker.work.${tag}`, target: { ratioMin: 0.85 },
+              }),
+            })]
+          : []),
         pgCase(`pg.graphile.work.${tag}`, {
           system: 'graphile', topic: 'e2e', module: 'procs', fn: 'work', params: params('graphile', (s) => s.pgE2e), setup: pgWorkSetup,
           figures: one(`pg.graphile.work.${tag}`, `${PG_PEERS.graphile}, ${where}`, { ref: `pg.honker.work.${tag}` }),

@@ -21,6 +21,8 @@ import { POOL_MAX, pgPool, prefillHonker } from './postgres.mjs'
 import { QUEUE } from './sql.mjs'
 
 const CHUNK = 1000
+/** A stored producer context, as `@honker/otel` writes it. */
+export const TRACED_CARRIER = JSON.stringify({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
 /** graphile-worker logs every completed job at INFO; the figures measure the queue, not the console. */
 const silent = new Logger(() => () => {})
 
@@ -106,6 +108,41 @@ export const SYSTEMS = {
     prefix: 'honker',
     setup: (...args) => SYSTEMS.honker.setup(...args),
     worker: (url, schema) => honkerWorker(url, schema, { asyncWorkerCommits: false }),
+  },
+
+  // Tracing on (issue 19): every prefilled job carries a stored producer context; each worker
+  // process records a CONSUMER span per attempt (always sample, in-memory exporter, batching processor).
+  'honker-traced': {
+    prefix: 'honker',
+    async setup(url, pool, schema, variant) {
+      const handle = await SYSTEMS.honker.setup(url, pool, schema, variant)
+      return {
+        ...handle,
+        async prefill(n) {
+          await handle.prefill(n)
+          await pool.query(`UPDATE ${schema}._honker_live SET trace_context = $1`, [TRACED_CARRIER])
+        },
+      }
+    },
+    async worker(url, schema) {
+      const { context } = await import('@opentelemetry/api')
+      const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
+      const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
+      const { instrumentHonker } = await import('@honker/otel')
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+      const processor = new BatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 1_000_000, maxExportBatchSize: 512 })
+      const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] })
+      const telemetry = instrumentHonker({ tracerProvider, metrics: false })
+      const worker = await honkerWorker(url, schema, {})
+      return {
+        ...worker,
+        async stop() {
+          await worker.stop()
+          telemetry.disable()
+          await tracerProvider.shutdown()
+        },
+      }
+    },
   },
 
   pgboss: {

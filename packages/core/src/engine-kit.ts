@@ -13,6 +13,7 @@ export {
   type AttemptObserver,
   type AttemptOutcome,
   type EnqueueResultValue,
+  type WakeInfo,
 } from './instrumentation.ts'
 export { prometheusText, PROMETHEUS_CONTENT_TYPE, type QueueDepth } from './inspect/prometheus.ts'
 export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'

@@ -38,6 +38,20 @@ export interface AttemptObserver {
   end(outcome: AttemptOutcome): void
 }
 
+/** A worker woken by a commit claimed jobs: how long from the wake's first sign to the claim's return. */
+export interface WakeInfo {
+  readonly queue: string
+  readonly workerId: string
+  /**
+   * From the wake source's first sign of the commit (the file event the SQLite watcher confirmed
+   * with `data_version`, the poll that saw it move, a NOTIFY's arrival on PostgreSQL) to the
+   * return of the claim it caused, just before the handlers start.
+   */
+  readonly latencyMs: number
+  /** Jobs that claim took. */
+  readonly claimed: number
+}
+
 /** What an enqueue returned: one id, several, or a unique enqueue's `{ id, created }`. */
 export type EnqueueResultValue = number | readonly number[] | { id: number; created: boolean }
 
@@ -49,6 +63,8 @@ export interface Instrumentation {
   enqueue<R>(queue: string, count: number, insert: (traceContext: string | null) => R): R
   /** A worker starts an attempt; `traceContext` is what the enqueue stored (null, or anything another implementation wrote). */
   attempt(job: AttemptInfo, traceContext: string | null): AttemptObserver
+  /** A worker's commit wake claimed jobs (optional: an implementation without wake figures omits it). */
+  woke?(wake: WakeInfo): void
 }
 
 let current: Instrumentation | undefined

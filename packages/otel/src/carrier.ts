@@ -22,6 +22,8 @@ const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(
  */
 export function parseContext(text: string | null): SpanContext | undefined {
   if (text === null || text.length > 8192) return undefined
+  // What serializeContext writes without a tracestate, read without JSON.parse (once per attempt).
+  if (text.length === BARE_LENGTH && text.startsWith(BARE_PREFIX) && text.endsWith('"}')) return fromHeaders(text.slice(BARE_PREFIX.length, -2), undefined)
   let carrier: unknown
   try {
     carrier = JSON.parse(text)
@@ -30,6 +32,14 @@ export function parseContext(text: string | null): SpanContext | undefined {
   }
   if (typeof carrier !== 'object' || carrier === null) return undefined
   const { traceparent, tracestate } = carrier as { traceparent?: unknown; tracestate?: unknown }
+  return fromHeaders(traceparent, tracestate)
+}
+
+const BARE_PREFIX = '{"traceparent":"'
+/** The prefix, a version-00 traceparent (55 characters) and `"}`. */
+const BARE_LENGTH = BARE_PREFIX.length + 55 + 2
+
+function fromHeaders(traceparent: unknown, tracestate: unknown): SpanContext | undefined {
   if (typeof traceparent !== 'string') return undefined
   const match = TRACEPARENT.exec(traceparent.trim())
   if (match === null || match[1] === 'ff' || (match[1] === '00' && traceparent.trim().length !== 55)) return undefined

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { postgresTestUrl } from '@honker/testkit/postgres-setup'
 import { open, type PgDatabase } from '@honker/postgres'
 import { instrumentHonker, type HonkerInstrumentation } from '../src/index.ts'
-import { spawnTracedWorker, tracing } from './support.ts'
+import { metering, spawnTracedWorker, tracing } from './support.ts'
 
 let telemetry: HonkerInstrumentation | undefined
 const pools: pg.Pool[] = []
@@ -94,5 +94,26 @@ describe('traces on PostgreSQL', () => {
       expect(span.traceId).toBe(request.spanContext().traceId)
       expect(sends.map((s) => s.spanContext().spanId)).toContain(span.parentSpanId)
     }
+  })
+})
+
+describe('metrics on PostgreSQL', () => {
+  it('wake latency: one sample per NOTIFY that wakes an idle worker into a claim; none for a timer wake', async () => {
+    const { meterProvider, value, histogram } = metering()
+    telemetry = instrumentHonker({ meterProvider, traces: false })
+    const db = await freshDatabase()
+    const q = db.queue('pg-wake')
+    await q.enqueue('due in a second', { delayS: 1 })
+    const worker = q.work(() => {}, { fallbackPollMs: null })
+    await until(() => worker.stats.completed === 1)
+    expect(await value('honker.worker.wake_latency')).toBe(0)
+    for (let i = 0; i < 3; i++) {
+      await q.enqueue(i)
+      await until(() => worker.stats.completed === 2 + i)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await worker.stop()
+    expect(await value('honker.worker.wake_latency', { 'messaging.destination.name': 'pg-wake' })).toBe(3)
+    expect((await histogram('honker.worker.wake_latency')).min).toBeGreaterThan(0)
   })
 })

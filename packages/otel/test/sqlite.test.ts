@@ -144,6 +144,26 @@ describe('traces on SQLite', () => {
     expect(sends[3]!.attributes['messaging.batch.message_count']).toBe(2)
   })
 
+  it('every claim path hands the attempt its stored context: plain, batched, and grouped under a group limit', async () => {
+    const { tracerProvider, spans } = tracing()
+    telemetry = instrumentHonker({ tracerProvider, metrics: false })
+    const db = openDb()
+    const plain = db.queue('paths-plain')
+    const grouped = db.queue('paths-grouped')
+    grouped.setGroupConcurrency(1)
+    plain.enqueueMany([1, 2, 3, 4])
+    for (const group of ['a', 'a', 'b']) grouped.enqueue(group, { group })
+    const workers = [plain.work(() => {}, { concurrency: 4 }), grouped.work(() => {}, { concurrency: 2 })]
+    await until(() => workers[0]!.stats.completed === 4 && workers[1]!.stats.completed === 3)
+    await Promise.all(workers.map((w) => w.stop()))
+    for (const name of ['paths-plain', 'paths-grouped']) {
+      const sends = spans().filter((s) => s.name === `send ${name}`)
+      const attempts = spans().filter((s) => s.name === `process ${name}`)
+      expect(attempts).toHaveLength(name === 'paths-plain' ? 4 : 3)
+      for (const attempt of attempts) expect(sends.map((s) => s.spanContext().spanId)).toContain(attempt.parentSpanContext?.spanId)
+    }
+  })
+
   it('retries, dead letters and timeouts set status and events', async () => {
     const { tracerProvider, spans } = tracing()
     telemetry = instrumentHonker({ tracerProvider, metrics: false })
@@ -308,5 +328,32 @@ describe('metrics on SQLite', () => {
     expect(await value('honker.job.wait_time')).toBe(5)
     expect(await value('honker.queue.depth', { 'honker.job.state': 'dead' })).toBe(1)
     expect(await value('honker.queue.depth', { 'honker.job.state': 'pending' })).toBe(0)
+  })
+
+  it('wake latency: one sample per commit that wakes an idle worker into a claim; none for a timer wake or a commit that claims nothing', async () => {
+    const { meterProvider, value, histogram } = metering()
+    const file = tempFile()
+    const db = openDb(file)
+    telemetry = instrumentHonker({ meterProvider, traces: false })
+    const q = db.queue('wake')
+    q.enqueue('due in a second', { delayS: 1 })
+    const worker = q.work(() => {}, { fallbackPollMs: null })
+    // Its own timer runs the delayed job: no commit woke it, so no sample.
+    await until(() => worker.stats.completed === 1)
+    // Another process's commit to another queue wakes it, and its claim takes nothing: no sample.
+    const producer = openDb(file)
+    producer.queue('elsewhere').enqueue('x')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await value('honker.worker.wake_latency')).toBe(0)
+    for (let i = 0; i < 3; i++) {
+      producer.queue('wake').enqueue(i)
+      await until(() => worker.stats.completed === 2 + i)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await worker.stop()
+    expect(await value('honker.worker.wake_latency', { 'messaging.destination.name': 'wake' })).toBe(3)
+    const { sum, min } = await histogram('honker.worker.wake_latency')
+    expect(min).toBeGreaterThan(0)
+    expect(Number.isFinite(sum)).toBe(true)
   })
 })

@@ -45,7 +45,23 @@ export function metering() {
     }
     return total
   }
-  return { meterProvider, reader, collect, value }
+  /** A histogram's sum and minimum over its data points. */
+  const histogram = async (name: string): Promise<{ sum: number; min: number }> => {
+    let sum = 0
+    let min = Infinity
+    for (const scope of (await collect()).scopeMetrics) {
+      for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== name) continue
+        for (const point of metric.dataPoints) {
+          const v = point.value as { sum: number; min?: number }
+          sum += v.sum
+          min = Math.min(min, v.min ?? Infinity)
+        }
+      }
+    }
+    return { sum, min }
+  }
+  return { meterProvider, reader, collect, value, histogram }
 }
 
 export function tempFile(name = 'app.db'): string {

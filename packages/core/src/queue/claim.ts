@@ -11,11 +11,12 @@ import {
   TAKE_EXHAUSTED,
   TAKE_EXPIRED,
 } from './queue.sql.ts'
-import { deadParams, liveRowFromTuple, toNumber, type LiveJobRow, type LiveJobTuple } from './job-row.ts'
+import { deadParams, liveRowFromTuple, toNumber, tracedRowFromTuple, type LiveJobRow, type LiveJobTuple, type TracedJobTuple } from './job-row.ts'
 import type { JobStore } from './job-store.ts'
 import { selectGrouped } from './grouped-claim.ts'
 import { settingsFromRow, type QueueSettingsRow } from './queue-settings.ts'
 import { ackJournaled, pruneJournal, readJournal, recordEvent } from './journal.ts'
+import { SELECT_CLAIMABLE_TRACED } from './trace.sql.ts'
 
 export const MAX_ATTEMPTS_EXCEEDED = 'max attempts exceeded'
 export const EXPIRED = 'expired'
@@ -37,7 +38,8 @@ export function claimRows(
 /**
  * The claim's statements, for a caller that already holds the write transaction. The select and
  * the update are one atomic step because the transaction holds the write lock; the rows returned
- * are the selected ones with the update applied, in claim order.
+ * are the selected ones with the update applied, in claim order. `traced` (an instrumented worker)
+ * also reads each job's stored trace context into `trace_context`, where the claim path allows.
  */
 export function claimRowsInTransaction(
   store: JobStore,
@@ -45,6 +47,7 @@ export function claimRowsInTransaction(
   workerId: string,
   limit: number,
   visibilityTimeoutS: number,
+  traced = false,
 ): LiveJobRow[] {
   const { executor } = store
   const now = store.nowS()
@@ -66,12 +69,15 @@ export function claimRowsInTransaction(
       if (events) recordEvent(store, queue, row.id, 'dead', { reason: MAX_ATTEMPTS_EXCEEDED, attempts: toNumber(row.attempts) }, now)
     }
   }
-  const tuples =
-    settings?.group_concurrency == null
-      ? executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit: take }))
-      : selectGrouped(store, queue, now, take, toNumber(settings.group_concurrency))
-  if (tuples.length === 0) return []
-  const rows = tuples.map(liveRowFromTuple)
+  let rows: LiveJobRow[]
+  if (settings?.group_concurrency != null) {
+    rows = selectGrouped(store, queue, now, take, toNumber(settings.group_concurrency)).map(liveRowFromTuple)
+  } else if (traced) {
+    rows = executor.allRaw<TracedJobTuple>(SELECT_CLAIMABLE_TRACED, SELECT_CLAIMABLE_TRACED.bind({ queue, now, limit: take })).map(tracedRowFromTuple)
+  } else {
+    rows = executor.allRaw<LiveJobTuple>(SELECT_CLAIMABLE, SELECT_CLAIMABLE.bind({ queue, now, limit: take })).map(liveRowFromTuple)
+  }
+  if (rows.length === 0) return []
   const claimExpiresAt = now + visibilityTimeoutS
   const mark = { worker_id: workerId, claim_expires_at: claimExpiresAt }
   if (rows.length === 1) {

@@ -12,6 +12,8 @@ export interface LiveJobRow {
   max_attempts: number | bigint
   created_at: number | bigint
   expires_at: number | bigint | null
+  /** Read only by an instrumented claim (SELECT_CLAIMABLE_TRACED); absent otherwise. */
+  trace_context?: string | null
 }
 
 /** A `_honker_live` row read in array mode, columns in the order of queue.sql.ts's JOB_COLUMNS. */
@@ -29,6 +31,15 @@ export type LiveJobTuple = [
   created_at: number | bigint,
   expires_at: number | bigint | null,
 ]
+
+/** SELECT_CLAIMABLE_TRACED's row: a job's columns, then its stored trace context. */
+export type TracedJobTuple = [...LiveJobTuple, traceContext: string | null]
+
+export function tracedRowFromTuple(tuple: TracedJobTuple): LiveJobRow {
+  const row = liveRowFromTuple(tuple as unknown as LiveJobTuple)
+  row.trace_context = tuple[12]
+  return row
+}
 
 /** Hot paths read rows as arrays: better-sqlite3 builds a plain array faster than a keyed object. */
 export function liveRowFromTuple(tuple: LiveJobTuple): LiveJobRow {

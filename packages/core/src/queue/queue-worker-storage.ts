@@ -23,11 +23,12 @@ export function queueWorkerStorage<Payload>(
   const { name, visibilityTimeoutS } = queue
   const results = new Results(sqliteResultOps(host))
   /**
-   * With instrumentation on, each claimed job's stored trace context, read inside the claim's
-   * write transaction: a read of its own would open a read transaction per job (several times the
-   * cost of the primary-key probe).
+   * With instrumentation on, each claimed job's stored trace context, read by the claim itself (or,
+   * on the grouped claim path, probed inside the claim's write transaction: a read of its own would
+   * open a read transaction per job).
    */
-  const traceContexts = new WeakMap<Job<Payload>, string | null>()
+  // A Map emptied at each claim (the worker starts a claim's jobs before it claims again): cheaper than a WeakMap per job.
+  const traceContexts = new Map<Job<Payload>, string | null>()
   const readTraceContext = (job: Job<Payload>): string | null =>
     host.executor.get<{ trace_context: string | null }>(GET_TRACE_CONTEXT, [job.id])?.trace_context ?? null
   return {
@@ -39,9 +40,17 @@ export function queueWorkerStorage<Payload>(
     ackAndClaim: (finished, workerId, limit) =>
       host.write(() => {
         const acked = finished.map((job) => job.ack())
-        const rows = limit > 0 ? claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS) : []
+        if (limit <= 0) return { acked, claimed: [] }
+        const traced = getInstrumentation() !== undefined
+        const rows = claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS, traced)
         const claimed = rows.map(makeJob)
-        if (claimed.length > 0 && getInstrumentation() !== undefined) for (const job of claimed) traceContexts.set(job, readTraceContext(job))
+        traceContexts.clear()
+        if (traced) {
+          claimed.forEach((job, k) => {
+            const stored = rows[k]!.trace_context
+            traceContexts.set(job, stored !== undefined ? stored : readTraceContext(job))
+          })
+        }
         return { acked, claimed }
       }),
     ackWithResult: (job, value, ttlS) =>
@@ -60,7 +69,9 @@ export function queueWorkerStorage<Payload>(
     sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimableMs(nextClaimAt(host, name), host.nowMs(), fallbackMs),
     traceContext: (job) => {
       const stored = traceContexts.get(job)
-      return stored !== undefined ? stored : readTraceContext(job)
+      if (stored === undefined) return readTraceContext(job)
+      traceContexts.delete(job)
+      return stored
     },
     subscribe: () => host.subscribe(),
     withBusyTimeout: (timeoutMs, fn) => host.withBusyTimeout(timeoutMs, fn),

@@ -6,8 +6,8 @@ import { statement } from '../sql/statement.ts'
  * `:now` so one clock rules every comparison in a call.
  */
 
-/** The job columns every reader gets back, in one place so rows map the same everywhere. */
-const JOB_COLUMNS = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,
+/** The job columns every reader gets back (LiveJobTuple's order), in one place so rows map the same everywhere. */
+export const JOB_COLUMNS = `id, queue, payload, state, priority, run_at, worker_id, claim_expires_at,
   attempts, max_attempts, created_at, expires_at`
 
 /** Insert one job; single statement so it is safe inside any ORM transaction. */
@@ -76,7 +76,7 @@ export const HAS_EXHAUSTED = statement(
  * is repeated literally: the partial index is usable only when the query implies its WHERE
  * (pitfall 8.3.19). The walk stops at the limit.
  */
-const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
+export const CLAIMABLE = `queue = :queue AND state IN ('pending', 'processing')
        AND attempts < max_attempts
        AND (expires_at IS NULL OR expires_at > :now)
        AND ((state = 'pending' AND run_at <= :now) OR (state = 'processing' AND claim_expires_at < :now))

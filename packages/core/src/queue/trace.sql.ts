@@ -1,4 +1,5 @@
 import { statement } from '../sql/statement.ts'
+import { CLAIMABLE, JOB_COLUMNS } from './queue.sql.ts'
 
 /**
  * The statements of issue 19's trace context, kept out of `queue.sql.ts` (whose statements the SQL
@@ -17,3 +18,13 @@ export const INSERT_TRACED_JOB = statement(
 
 /** A claimed job's stored trace context; read only by an instrumented worker. */
 export const GET_TRACE_CONTEXT = statement('get_trace_context', `SELECT trace_context FROM _honker_live WHERE id = :id`)
+
+/**
+ * SELECT_CLAIMABLE plus each job's stored trace context (a thirteenth tuple column), for an
+ * instrumented worker: the context arrives with the claim instead of one probe per job.
+ */
+export const SELECT_CLAIMABLE_TRACED = statement(
+  'select_claimable_traced',
+  `SELECT ${JOB_COLUMNS}, trace_context FROM _honker_live INDEXED BY _honker_live_claim
+   WHERE ${CLAIMABLE}`,
+)

@@ -268,12 +268,12 @@ export class CommitWatcher {
     this.#eventQueued = false
     if (this.#subscribers.size === 0) return
     this.#eventAt = performance.now()
-    if (this.#check()) return
+    if (this.#check(this.#eventAt)) return
     // The event came from the -wal write; the -shm index update follows. Sleep briefly (the writer
     // may be the process we preempted on this core) rather than spin, then re-check.
     while (performance.now() - this.#eventAt < SYNC_RECHECK_MS) {
       Atomics.wait(sleepCell, 0, 0, SYNC_SLEEP_MS)
-      if (this.#check()) return
+      if (this.#check(this.#eventAt)) return
     }
     this.#burstDeadline = this.#eventAt + this.#burstMs
     this.#burstTimer ??= setTimeout(() => this.#burstStep(), 1)
@@ -282,7 +282,7 @@ export class CommitWatcher {
   /** Timer re-checks until the burst window after the latest event closes. */
   #burstStep(): void {
     this.#burstTimer = null
-    if (this.#subscribers.size === 0 || this.#check()) return
+    if (this.#subscribers.size === 0 || this.#check(this.#eventAt)) return
     const now = performance.now()
     if (this.#lastCheckBusy) {
       // Rollback-journal mode: the writer holds the lock while it commits; keep looking, bounded.
@@ -291,7 +291,8 @@ export class CommitWatcher {
     if (now < this.#burstDeadline) this.#burstTimer = setTimeout(() => this.#burstStep(), 1)
   }
 
-  #check(): boolean {
+  /** `signalledAt`: the file event being confirmed, if any (a wake's first sign, for wake latency). */
+  #check(signalledAt?: number): boolean {
     if (this.#closed || this.#dead !== null) return false
     this.stats.checks++
     this.#lastCheckBusy = false
@@ -312,7 +313,7 @@ export class CommitWatcher {
     }
     if (version === this.#baseline) return false
     this.#baseline = version
-    this.#wakeAll()
+    this.#wakeAll(signalledAt)
     return true
   }
 
@@ -350,9 +351,9 @@ export class CommitWatcher {
     }
   }
 
-  #wakeAll(): void {
+  #wakeAll(signalledAt: number = performance.now()): void {
     this.stats.wakes++
-    for (const subscription of this.#subscribers) subscription.deliver()
+    for (const subscription of this.#subscribers) subscription.deliver(signalledAt)
   }
 
   #die(error: Error): void {

@@ -29,6 +29,9 @@ export class WakeSubscription {
   readonly #onClose: (() => void) | undefined
   readonly #onInterest: ((subscription: WakeSubscription) => void) | undefined
   #interested = true
+  /** `performance.now()` of the first sign of the pending wake (the earliest of a coalesced burst). */
+  #signalledAt: number | null = null
+  #wokeAt: number | null = null
 
   /** @internal */
   constructor(
@@ -59,10 +62,29 @@ export class WakeSubscription {
     this.#onInterest?.(this)
   }
 
-  /** @internal Called by the watcher on every detected commit. */
-  deliver(): void {
-    if (this.#settle !== null) this.#settle('wake')
-    else this.#pending = 'wake'
+  /**
+   * When the wake `wait()` last returned was first signalled (`performance.now()`: the file event
+   * the watcher confirmed, the poll that saw the change, a NOTIFY's arrival); null when the last
+   * result was not a wake. What a worker's wake-latency figure starts from.
+   */
+  get wokeAt(): number | null {
+    return this.#wokeAt
+  }
+
+  /**
+   * @internal Called by the wake source on every detected commit, `signalledAt` being when it first
+   * saw it; null for a wake that is no commit (the owner's timer).
+   */
+  deliver(signalledAt: number | null = performance.now()): void {
+    if (this.#settle !== null) {
+      this.#signalledAt = signalledAt
+      this.#settle('wake')
+    } else if (this.#pending !== 'wake') {
+      this.#signalledAt = signalledAt
+      this.#pending = 'wake'
+    } else {
+      this.#signalledAt ??= signalledAt
+    }
   }
 
   /** @internal The owner's own reason to look again (a worker slot freed); never hides a wake. */
@@ -91,8 +113,10 @@ export class WakeSubscription {
     if (this.#pending !== null) {
       const result = this.#pending
       this.#pending = null
+      this.#wokeAt = result === 'wake' ? this.#signalledAt : null
       return Promise.resolve(result)
     }
+    this.#wokeAt = null
     const { signal } = options
     if (signal?.aborted) return Promise.resolve('aborted')
     if (this.#settle !== null) return Promise.reject(new Error('WakeSubscription.wait: already waiting'))
@@ -111,6 +135,7 @@ export class WakeSubscription {
       }
       this.#settle = (result) => {
         finish()
+        if (result === 'wake') this.#wokeAt = this.#signalledAt
         resolve(result)
       }
       this.#reject = (error) => {

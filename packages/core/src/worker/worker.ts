@@ -81,6 +81,8 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
   /** How long the drain after the loop waits for running handlers; `stop({ timeoutMs })` sets it. */
   #drainTimeoutMs: number
   #lastSweep = 0
+  /** When the commit that woke the loop was first seen (`performance.now()`), until its claim. */
+  #wokeAt: number | null = null
   /** Each instrumented attempt's observer, ended by the job's outcome event; created on first use. */
   #observers: WeakMap<J, AttemptObserver> | undefined
 
@@ -175,7 +177,9 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
           timeoutMs = 100
         }
         this.#setAlarm(timeoutMs)
-        if ((await this.#subscription.wait()) !== 'nudge') this.#slice.restart()
+        const woke = await this.#subscription.wait()
+        if (woke !== 'nudge') this.#slice.restart()
+        this.#wokeAt = woke === 'wake' ? this.#subscription.wokeAt : null
       }
     } finally {
       this.#stopping = true
@@ -210,8 +214,16 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
       else this.#settler.lost(entry.job)
     })
     this.stats.claimed += outcome.claimed.length
+    if (this.#wokeAt !== null) this.#observeWake(this.#wokeAt, outcome.claimed.length)
     for (const job of outcome.claimed) this.#start(job)
     return outcome.claimed.length
+  }
+
+  /** A commit woke the loop and its claim took jobs: the wake's latency, for the instrumentation. */
+  #observeWake(wokeAt: number, claimed: number): void {
+    this.#wokeAt = null
+    if (claimed === 0) return
+    getInstrumentation()?.woke?.({ queue: this.queue, workerId: this.id, latencyMs: performance.now() - wokeAt, claimed })
   }
 
   /**
@@ -305,7 +317,7 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
       stored,
     )
     this.#observerMap().set(job, observer)
-    return observer.run(() => this.#run(entry))
+    return this.#run(entry, observer)
   }
 
   #observerMap(): WeakMap<J, AttemptObserver> {
@@ -346,16 +358,22 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
     this.#alarmAt = at
     this.#alarm = setTimeout(() => {
       this.#alarm = null
-      this.#subscription.deliver()
+      this.#subscription.deliver(null)
     }, Math.min(timeoutMs, MAX_TIMER_MS))
   }
 
-  async #run(entry: Running<Payload, J>): Promise<void> {
+  /**
+   * One attempt. With an observer, only the handler's call runs inside the attempt's context: its
+   * promises carry the context, the worker's own bookkeeping around it stays outside (context
+   * propagation costs on every promise created inside).
+   */
+  async #run(entry: Running<Payload, J>, observer?: AttemptObserver): Promise<void> {
     const { job, controller } = entry
     const timeout = this.#options.timeoutMs === null ? null : new AttemptTimeout(this.#options.timeoutMs, controller)
     let result: unknown
     try {
-      const running = this.#handler(job, { signal: controller.signal })
+      const signal = controller.signal
+      const running = observer === undefined ? this.#handler(job, { signal }) : observer.run(() => this.#handler(job, { signal }))
       result = await (timeout === null ? running : Promise.race([running, timeout.expired]))
     } catch (error) {
       // Our own timeout fails the attempt; any other abort (a lost claim, a shutdown) was settled by whoever aborted.

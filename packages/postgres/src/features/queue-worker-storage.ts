@@ -1,4 +1,7 @@
-import { EVENTS_KEPT_S, sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
+import { EVENTS_KEPT_S, getInstrumentation, sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
+
+/** A claimed row as the claim statements return it: with the job's stored trace context. */
+type TracedRow = ClaimedRow & { trace_context?: string | null }
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { claimLimited, wakeLimited, type ClaimLimits } from './limited-claim.ts'
@@ -29,6 +32,13 @@ export function pgQueueWorkerStorage<Payload>(
   makeJob: (row: ClaimedRow) => Job<Payload, 'async'>,
 ): WorkerStorage<Payload, Job<Payload, 'async'>> {
   const { name, visibilityTimeoutS } = queue
+  /**
+   * With instrumentation on, each claimed job's stored trace context, returned by the claim itself;
+   * emptied at each claim (the worker starts a claim's jobs before it claims again).
+   */
+  const traceContexts = new Map<Job<Payload, 'async'>, string | null>()
+  const readTraceContext = async (job: Job<Payload, 'async'>): Promise<string | null> =>
+    (await engine.query<{ trace_context: string | null }>(engine.jobs.traceContext, [job.id])).rows[0]?.trace_context ?? null
   /** When this worker's claim last dead-lettered the queue's exhausted jobs (performance.now()). */
   let exhaustedCheckedAt = -Infinity
   return {
@@ -61,10 +71,10 @@ export function pgQueueWorkerStorage<Payload>(
         if (acked.size > 0) await wakeLimited(engine, name)
         if (limit > 0) claimed = await claimLimited(engine, limits, name, workerId, limit, visibilityTimeoutS)
       }
-      return {
-        acked: ids.map((id) => acked.has(id)),
-        claimed: claimed.map(makeJob),
-      }
+      const jobs = claimed.map(makeJob)
+      traceContexts.clear()
+      if (getInstrumentation() !== undefined) jobs.forEach((job, k) => traceContexts.set(job, (claimed[k] as TracedRow).trace_context ?? null))
+      return { acked: ids.map((id) => acked.has(id)), claimed: jobs }
     },
     ackWithResult: async (job, value, ttlS) => {
       const { rows } = await engine.query<{ acked: string }>(engine.jobs.ackWithResult, [
@@ -76,7 +86,12 @@ export function pgQueueWorkerStorage<Payload>(
       ])
       return Number(rows[0]!.acked) === 1
     },
-    traceContext: async (job) => (await engine.query<{ trace_context: string | null }>(engine.jobs.traceContext, [job.id])).rows[0]?.trace_context ?? null,
+    traceContext: (job) => {
+      const stored = traceContexts.get(job)
+      if (stored === undefined) return readTraceContext(job)
+      traceContexts.delete(job)
+      return stored
+    },
     retry: (job, delayS, error) => job.retry({ delayS, error }),
     fail: (job, error) => job.fail(error),
     heartbeat: (job) => job.heartbeat(),

@@ -61,6 +61,8 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
       WHERE q.queue = $2 AND (q.paused <> 0 OR q.concurrency IS NOT NULL OR q.group_concurrency IS NOT NULL)) AS limits`
   /** A processing row claimed again had a claim that expired: its worker stalled or died. */
   const STALLED_EVENTS = eventsCte('ev_stalled', 'picked', 'stalled', `json_build_object('workerId', a.worker_id, 'attempts', a.attempts + 1)`, `a.state = 'processing'`)
+  /** What a claim returns per job: its columns, and its trace context for an instrumented worker (null, and unread, otherwise). */
+  const CLAIMED_RETURNING = `l.${COLUMNS.split(', ').join(', l.')}, l.trace_context`
   /** The claim: `limit` jobs in priority, run_at, id order, each claimed for `timeout` seconds ($2 queue, $3 worker). */
   const claimCtes = (limit: string, timeout: string, guard = `AND NOT ${LIMITED}`) => `picked AS MATERIALIZED (
       SELECT id, queue, state, worker_id, attempts FROM ${s}._honker_live
@@ -74,7 +76,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
       UPDATE ${s}._honker_live AS l
       SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + ${timeout}::bigint, attempts = l.attempts + 1
       WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
-      RETURNING l.${COLUMNS.split(', ').join(', l.')}),
+      RETURNING ${CLAIMED_RETURNING}),
     ${STALLED_EVENTS}`
   const CLAIM_CTES = claimCtes('$4', '$5')
   /** Jobs of queue $2 whose claim is live: what a concurrency limit counts. */
@@ -261,7 +263,7 @@ export function jobStatements(s: string, wake: string, options: { asyncWorkerCom
          UPDATE ${s}._honker_live AS l
          SET state = 'processing', worker_id = $3, claim_expires_at = ${NOW} + $5::bigint, attempts = l.attempts + 1
          WHERE l.id = ANY(ARRAY(SELECT id FROM picked))
-         RETURNING l.${COLUMNS.split(', ').join(', l.')}),
+         RETURNING ${CLAIMED_RETURNING}),
        ${STALLED_EVENTS}
        SELECT (SELECT coalesce(json_agg(claimed ORDER BY rank_of.rank, claimed.priority DESC, claimed.run_at, claimed.id), '[]')
                FROM claimed JOIN ranked AS rank_of ON rank_of.id = claimed.id) AS claimed, ${eventWakes('ev_exhausted', 'ev_stalled')}`,
