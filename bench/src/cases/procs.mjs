@@ -6,6 +6,7 @@
  * process's runtime and environment (so the same driver), and the honker native consumer never
  * shares a process with better-sqlite3.
  */
+import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { open } from '@honker/core'
@@ -14,7 +15,7 @@ import { openLibrary } from '../lib/libraries.mjs'
 import { completion, sleep, until } from '../lib/measure.mjs'
 import { skip } from '../lib/skip.mjs'
 import { createHonkerSchema, countLive, freshPath, prefillJobs } from '../lib/sqlite.mjs'
-import { QUEUE } from '../lib/sql.mjs'
+import { QUEUE, RAW_INSERT_JOB } from '../lib/sql.mjs'
 import { percentile, rng, wallMs } from '../lib/stats.mjs'
 
 const PROCS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'procs')
@@ -47,22 +48,9 @@ export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 
   let elapsedMs
   let detail
   if (processes === 1) {
-    const db = open(file)
-    const queue = db.queue(QUEUE)
-    const errors = []
-    const finished = completion(timeoutMs, `${jobs} completions`)
-    let completed = 0
-    const start = performance.now()
-    const worker = queue.work(noop, { concurrency })
-    worker.on('job:completed', () => {
-      if (++completed === jobs) finished.done(performance.now())
-    })
-    worker.on('worker:error', (error) => errors.push(String(error?.message ?? error)))
-    const endAt = await finished.promise
-    await worker.stop({ timeoutMs: 5000 })
-    db.close()
-    elapsedMs = endAt - start
-    detail = { completed, errors: errors.length }
+    const drained = await drainHere(file, jobs, concurrency, timeoutMs)
+    elapsedMs = drained.elapsedMs
+    detail = { completed: drained.completed, errors: drained.errors.length }
   } else {
     const workers = Array.from({ length: processes }, () =>
       spawnProc(HONKER_WORKER, { file, queue: QUEUE, mode: 'e2e', concurrency }, { timeoutMs }),
@@ -94,28 +82,31 @@ export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 
   return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail }
 }
 
-/**
- * `work` with OpenTelemetry tracing on (issue 19): `@honker/otel` with the SDK's always-on
- * sampler and an in-memory exporter, every prefilled job carrying a stored producer context, so
- * each attempt reads it and records a CONSUMER span parented to it. Compared with
- * `honker.work.c8.p1` (tracing off) of the same round.
- */
-export async function workTraced({ workDir, jobs, concurrency, timeoutMs = 300_000 }) {
-  const file = preparedFile(workDir, `honker-work-otel-c${concurrency}`, jobs)
-  const raw = openLibrary(file)
-  const carrier = JSON.stringify({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
-  raw.prepare('UPDATE _honker_live SET trace_context = ?').run(carrier)
-  raw.close()
+/** The SDK set-up of the traced figures: always sample, the batching processor (sized so no span drops), an in-memory exporter. */
+async function tracingSdk(spans) {
   const { context } = await import('@opentelemetry/api')
   const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
   const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
-  const { instrumentHonker } = await import('@honker/otel')
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   const exporter = new InMemorySpanExporter()
-  // The batching processor production setups use, sized so that no span is dropped.
-  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: jobs + 1024, maxExportBatchSize: 512 })
+  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: spans + 1024, maxExportBatchSize: 512 })
   const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] })
-  const telemetry = instrumentHonker({ tracerProvider, metrics: false })
+  return { exporter, tracerProvider }
+}
+
+const STORED_PARENT = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }
+
+/** A prefilled file whose every job carries a stored producer context. */
+function tracedFile(workDir, name, jobs) {
+  const file = preparedFile(workDir, name, jobs)
+  const raw = openLibrary(file)
+  raw.prepare('UPDATE _honker_live SET trace_context = ?').run(JSON.stringify({ traceparent: `00-${STORED_PARENT.traceId}-${STORED_PARENT.spanId}-01` }))
+  raw.close()
+  return file
+}
+
+/** `queue.work(noop, { concurrency })` in this process until `jobs` completions; resolves the elapsed ms. */
+async function drainHere(file, jobs, concurrency, timeoutMs) {
   const db = open(file)
   const queue = db.queue(QUEUE)
   const errors = []
@@ -130,14 +121,78 @@ export async function workTraced({ workDir, jobs, concurrency, timeoutMs = 300_0
   const endAt = await finished.promise
   await worker.stop({ timeoutMs: 5000 })
   db.close()
+  return { elapsedMs: endAt - start, completed, errors }
+}
+
+/**
+ * `work` with OpenTelemetry tracing on (issue 19): `@honker/otel` with the SDK's always-on
+ * sampler and an in-memory exporter, every prefilled job carrying a stored producer context, so
+ * each attempt reads it and records a CONSUMER span parented to it. Compared with
+ * `honker.work.c8.p1` (tracing off) of the same round.
+ */
+export async function workTraced({ workDir, jobs, concurrency, timeoutMs = 300_000 }) {
+  const file = tracedFile(workDir, `honker-work-otel-c${concurrency}`, jobs)
+  const { exporter, tracerProvider } = await tracingSdk(jobs)
+  const { instrumentHonker } = await import('@honker/otel')
+  const telemetry = instrumentHonker({ tracerProvider, metrics: false })
+  const { elapsedMs, completed, errors } = await drainHere(file, jobs, concurrency, timeoutMs)
   telemetry.disable()
   await tracerProvider.forceFlush()
   const spans = exporter.getFinishedSpans()
-  const parented = spans.filter((span) => span.parentSpanContext?.spanId === '00f067aa0ba902b7').length
+  const parented = spans.filter((span) => span.parentSpanContext?.spanId === STORED_PARENT.spanId).length
   if (parented !== jobs) throw new Error(`${parented} of ${jobs} attempts recorded a span parented to the stored context`)
   assertDrained(file, jobs)
-  const elapsedMs = endAt - start
   return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail: { completed, spans: spans.length, errors: errors.length } }
+}
+
+/**
+ * What tracing could cost at best: the same drain with tracing off, plus, per job, what the SDK
+ * alone spends on one attempt's span (start a CONSUMER span with the attempt's attributes under the
+ * stored parent, enter its context around an awaited no-op, end it; the same sampler, processor and
+ * exporter), timed in this process right after. The figure is jobs / (drain + jobs x span cost): the
+ * traced throughput if `@honker/otel` and the worker's hooks cost nothing.
+ */
+export async function workTracedCeiling({ workDir, jobs, concurrency, timeoutMs = 300_000 }) {
+  const file = preparedFile(workDir, `honker-work-otel-ceiling-c${concurrency}`, jobs)
+  const { elapsedMs } = await drainHere(file, jobs, concurrency, timeoutMs)
+  assertDrained(file, jobs)
+  const { context, trace, ROOT_CONTEXT, SpanKind } = await import('@opentelemetry/api')
+  const { exporter, tracerProvider } = await tracingSdk(jobs)
+  const tracer = tracerProvider.getTracer('floor')
+  const parent = trace.setSpanContext(ROOT_CONTEXT, { ...STORED_PARENT, traceFlags: 1, isRemote: true })
+  const handler = async () => {}
+  const spanStart = performance.now()
+  for (let i = 0; i < jobs; i++) {
+    const span = tracer.startSpan(
+      `process ${QUEUE}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'honker',
+          'messaging.destination.name': QUEUE,
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.message.id': String(i),
+          'messaging.client.id': 'worker',
+          'honker.job.attempt': 1,
+          'honker.job.max_attempts': 3,
+        },
+      },
+      parent,
+    )
+    await context.with(trace.setSpan(ROOT_CONTEXT, span), handler)
+    span.setAttribute('honker.job.outcome', 'completed')
+    span.end()
+  }
+  const spanMs = performance.now() - spanStart
+  await tracerProvider.forceFlush()
+  if (exporter.getFinishedSpans().length !== jobs) throw new Error('spans were dropped')
+  return {
+    value: (jobs * 1000) / (elapsedMs + spanMs),
+    units: jobs,
+    elapsedMs: elapsedMs + spanMs,
+    detail: { drainUsPerJob: (elapsedMs * 1000) / jobs, sdkUsPerSpan: (spanMs * 1000) / jobs },
+  }
 }
 
 function spawnConsumer(consumer, config, timeoutMs) {
@@ -213,6 +268,65 @@ export async function idleCpu({ workDir, seconds, settleMs, consumer }) {
     const result = await firstMessage(proc, 'idle', waitMs)
     return { value: result.cpuMsPerS, detail: { seconds: result.elapsedS, userMs: result.userMs, systemMs: result.systemMs } }
   } finally {
+    await proc.kill()
+  }
+}
+
+const FLOOR_CONSUMER = path.join(PROCS, 'floor-consumer.mjs')
+
+/**
+ * The floors of the wake figures (issue 20), timed the way `wakeLatency` times Honker: seeded
+ * gaps of 2-20 ms, latency = the consumer's wall clock - the producer's right after its act.
+ * - `watch`: a raw insert-commit here; in the other process a file event, `data_version` and one
+ *   hand-written claim transaction (procs/floor-consumer.mjs): the least a SQLite consumer does.
+ * - `socket`: a line written to a Unix socket; the other process's read of it (the kernel's floor).
+ */
+export async function wakeFloor({ workDir, samples, warmup, seed, floor, gapMinMs = 2, gapMaxMs = 20, timeoutMs = 120_000 }) {
+  const file = freshPath(workDir, `floor-${floor}`)
+  createHonkerSchema(file)
+  const socketPath = `${file}.sock`
+  const proc = spawnProc(FLOOR_CONSUMER, { file, queue: QUEUE, socket: socketPath, mode: floor }, { timeoutMs })
+  let raw = null
+  let client = null
+  try {
+    await proc.next('ready', 30_000)
+    let act
+    if (floor === 'watch') {
+      raw = openLibrary(file)
+      const insert = raw.prepare(RAW_INSERT_JOB)
+      act = (i) => {
+        const now = Math.floor(Date.now() / 1000)
+        insert.run(QUEUE, JSON.stringify({ i }), now - 1, now)
+      }
+    } else {
+      client = net.createConnection(socketPath)
+      client.setNoDelay(true)
+      await new Promise((resolve, reject) => client.once('connect', resolve).once('error', reject))
+      act = (i) => client.write(`${i}\n`)
+    }
+    const random = rng(seed)
+    const actedAt = new Map()
+    for (let i = 0; i < warmup + samples; i++) {
+      await sleep(gapMinMs + random() * (gapMaxMs - gapMinMs))
+      act(i)
+      actedAt.set(i, wallMs())
+    }
+    await sleep(100)
+    proc.send({ type: 'collect' })
+    const { samples: seen } = await proc.next('samples')
+    const latencies = []
+    for (const [i, at] of seen) if (i >= warmup) latencies.push(at - actedAt.get(i))
+    if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+    proc.send({ type: 'stop' })
+    await proc.next('stopped', 10_000).catch(() => {})
+    return {
+      values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      units: latencies.length,
+      detail: { min: Math.min(...latencies), max: Math.max(...latencies) },
+    }
+  } finally {
+    client?.destroy()
+    raw?.close()
     await proc.kill()
   }
 }

@@ -142,3 +142,36 @@ export function notify1({ workDir, units }) {
   db.close()
   return result
 }
+
+/**
+ * The worker ceiling (issue 20): a hand-written loop over `jobs` prefilled jobs, one transaction
+ * per job that acks the previous job and claims the next (one commit per job, as Honker's worker
+ * at concurrency 1), then `await handler(payload)` with an async no-op. No runtime around it: no
+ * heartbeats, events, retries or wake-ups. The figure is jobs / elapsed.
+ */
+export async function workerCeiling({ workDir, jobs }) {
+  const db = setup(workDir, 'raw-worker-ceiling')
+  prefillJobs(db, QUEUE, jobs)
+  const claim = db.prepare(RAW_CLAIM)
+  const ack = db.prepare(RAW_ACK)
+  const step = immediateTransaction(db, (previous) => {
+    const now = nowS()
+    if (previous !== null && ack.run(previous, WORKER, now).changes !== 1) throw new Error('ack missed')
+    return claim.all(WORKER, now + VISIBILITY_S, QUEUE, now, now, now, 1)[0]
+  })
+  const handler = async () => {}
+  let previous = null
+  let done = 0
+  const start = performance.now()
+  for (;;) {
+    const row = step(previous)
+    if (row === undefined) break
+    await handler(JSON.parse(row.payload))
+    previous = row.id
+    done++
+  }
+  const elapsedMs = performance.now() - start
+  db.close()
+  if (done !== jobs) throw new Error(`${done} of ${jobs} jobs run`)
+  return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs }
+}
