@@ -56,5 +56,9 @@ function fromHeaders(traceparent: unknown, tracestate: unknown): SpanContext | u
       // A bad tracestate is dropped; the parent still holds.
     }
   }
-  return isSpanContextValid(spanContext) ? spanContext : undefined
+  // The pattern checked the lengths and hex digits; all zeros is the one invalid value left.
+  return spanContext.traceId !== INVALID_TRACE_ID && spanContext.spanId !== INVALID_SPAN_ID ? spanContext : undefined
 }
+
+const INVALID_TRACE_ID = '0'.repeat(32)
+const INVALID_SPAN_ID = '0'.repeat(16)
