@@ -206,6 +206,24 @@ describe('worker runtime', () => {
     expect(worker.stats.completed).toBe(0)
   })
 
+  it('a handler that reads its signal only after the claim was lost still sees it aborted, with the reason', async () => {
+    const { db } = fresh()
+    const q = db.queue('q', { visibilityTimeoutS: 1 })
+    const id = q.enqueue('x')
+    let seen: { aborted: boolean; reason: unknown } | null = null
+    const worker = q.work(
+      async (_job, context) => {
+        q.cancel(id)
+        await sleep(1_500)
+        seen = { aborted: context.signal.aborted, reason: context.signal.reason }
+      },
+      { heartbeatIntervalMs: 300, fallbackPollMs: null },
+    )
+    await until(() => worker.stats.lost === 1 && seen !== null, 5_000)
+    await worker.stop()
+    expect(seen).toMatchObject({ aborted: true, reason: { code: 'claim_lost' } })
+  })
+
   it('stops gracefully: running handlers finish and are acked, nothing new is claimed', async () => {
     const { db } = fresh()
     const q = db.queue('q')

@@ -3,12 +3,13 @@ import { retryWhileBusy } from '../busy-retry.ts'
 import type { Job } from '../queue/job.ts'
 import type { Settler } from './settle.ts'
 import type { WorkerJob, WorkerStorage } from './worker-storage.ts'
+import type { AttemptAbort } from './attempt-abort.ts'
 
 /** A running job as its heartbeats see it. @internal */
 export interface Beating<Payload, J extends WorkerJob = Job<Payload>> {
   readonly job: J
   /** Aborted (with `claim_lost`) when a heartbeat finds the claim gone. */
-  readonly controller: AbortController
+  readonly abort: AttemptAbort
   /** performance.now() at which this job's claim is next renewed. */
   beatAt: number
 }
@@ -66,15 +67,15 @@ export class Heartbeats<Payload, J extends WorkerJob = Job<Payload>, Entry exten
       this.#running.delete(entry)
       entry.beatAt = now + this.#intervalMs
       this.#running.add(entry)
-      void this.#renew(entry.job, entry.controller)
+      void this.#renew(entry.job, entry.abort)
     }
     const next = this.#running.values().next()
     if (!next.done) this.#timer = setTimeout(() => this.#beatDue(), Math.max(0, next.value.beatAt - now)).unref()
   }
 
   /** One heartbeat; a claim found gone aborts the handler's signal and reports the job lost. */
-  async #renew(job: J, controller: AbortController): Promise<void> {
-    if (controller.signal.aborted) return
+  async #renew(job: J, abort: AttemptAbort): Promise<void> {
+    if (abort.aborted) return
     let owned: boolean
     try {
       owned = await retryWhileBusy(this.#storage, () => this.#storage.heartbeat(job))
@@ -82,8 +83,8 @@ export class Heartbeats<Payload, J extends WorkerJob = Job<Payload>, Entry exten
       this.#settler.error(error)
       return
     }
-    if (!owned && !controller.signal.aborted) {
-      controller.abort(new HonkerError('claim_lost', `job ${job.id}: claim lost (lapsed, reclaimed or cancelled)`))
+    if (!owned && !abort.aborted) {
+      abort.abort(new HonkerError('claim_lost', `job ${job.id}: claim lost (lapsed, reclaimed or cancelled)`))
       this.#settler.lost(job)
     }
   }

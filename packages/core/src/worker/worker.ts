@@ -6,6 +6,7 @@ import type { Job } from '../queue/job.ts'
 import type { WakeSubscription } from '../watcher/wake-subscription.ts'
 import { MAX_TIMER_MS, optionalMilliseconds, requireFunction } from '../validate.ts'
 import { Heartbeats, type Beating } from './heartbeats.ts'
+import { AttemptAbort } from './attempt-abort.ts'
 import { JobTimeoutError } from '../errors/job-timeout-error.ts'
 import { Settler } from './settle.ts'
 import { resolveWorkOptions, type ResolvedWorkOptions, type WorkOptions } from './work-options.ts'
@@ -272,7 +273,7 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
   #start(job: J): void {
     const entry: Running<Payload, J> = {
       job,
-      controller: new AbortController(),
+      abort: new AttemptAbort(),
       beatAt: this.#heartbeats.firstBeatAt(),
       settled: Promise.resolve(),
     }
@@ -368,22 +369,21 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
    * propagation costs on every promise created inside).
    */
   async #run(entry: Running<Payload, J>, observer?: AttemptObserver): Promise<void> {
-    const { job, controller } = entry
-    const timeout = this.#options.timeoutMs === null ? null : new AttemptTimeout(this.#options.timeoutMs, controller)
+    const { job, abort } = entry
+    const timeout = this.#options.timeoutMs === null ? null : new AttemptTimeout(this.#options.timeoutMs, abort)
     let result: unknown
     try {
-      const signal = controller.signal
-      const running = observer === undefined ? this.#handler(job, { signal }) : observer.run(() => this.#handler(job, { signal }))
+      const running = observer === undefined ? this.#handler(job, abort) : observer.run(() => this.#handler(job, abort))
       result = await (timeout === null ? running : Promise.race([running, timeout.expired]))
     } catch (error) {
       // Our own timeout fails the attempt; any other abort (a lost claim, a shutdown) was settled by whoever aborted.
-      if (timeout?.fired !== true && controller.signal.aborted) return
+      if (timeout?.fired !== true && abort.aborted) return
       await this.#settler.failed(job, error)
       return
     } finally {
       timeout?.clear()
     }
-    if (controller.signal.aborted) return
+    if (abort.aborted) return
     const ttlS = this.#options.resultTtlS
     if (ttlS === null) {
       // Acked by the loop with its next claim. The slot is freed in the same step: were it freed a
@@ -421,7 +421,7 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
       return this.#flushFinished()
     }
     const releases = [...this.#running].map((entry) => {
-      entry.controller.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
+      entry.abort.abort(new HonkerError('closed', 'worker stopped: job released back to the queue'))
       return this.#settler.release(entry.job)
     })
     this.#running.clear()
@@ -440,15 +440,15 @@ class AttemptTimeout {
   fired = false
   readonly #timer: NodeJS.Timeout
 
-  constructor(timeoutMs: number, controller: AbortController) {
+  constructor(timeoutMs: number, abort: AttemptAbort) {
     let reject!: (error: JobTimeoutError) => void
     this.expired = new Promise<never>((_, fail) => (reject = fail))
     this.expired.catch(() => {}) // observed through Promise.race; never an unhandled rejection
     this.#timer = setTimeout(() => {
-      if (controller.signal.aborted) return
+      if (abort.aborted) return
       this.fired = true
       const error = new JobTimeoutError(timeoutMs)
-      controller.abort(error)
+      abort.abort(error)
       reject(error)
     }, timeoutMs)
   }
