@@ -8,7 +8,8 @@
 // halves, and a figure "grows" if the second half's median exceeds the first half's by more than
 // its tolerance (memory: 10% and 8 MB; heap: 20% and 8 MB; descriptors, handles, timers: their
 // first-half maximum plus 2). Bounded by design rather than flat: the WAL file stays within
-// Honker's autocheckpoint (10,000 pages) plus a margin, the notification table within the pruning
+// Honker's autocheckpoint (10,000 pages) plus a margin (or, past it after one slow checkpoint on a
+// loaded machine, stops growing: judgeWal), the notification table within the pruning
 // policy (maxKeep 5,000 plus what commits between two prunes), and the live table within what the
 // workers leave (they keep up). Stream and dead-letter rows are a durable log with no retention
 // policy: they grow with the work by design and are reported, not judged.
@@ -55,6 +56,22 @@ function halves(series) {
   const first = series.slice(0, half)
   const second = series.slice(half)
   return { first, second, firstMedian: median(first), secondMedian: median(second), firstMax: Math.max(...first), secondMax: Math.max(...second) }
+}
+
+/**
+ * The WAL file keeps its high-water mark, so one slow checkpoint (readers starved of CPU on a busy
+ * machine hold their snapshots longer) leaves it above the autocheckpoint bound for the rest of
+ * the run without anything being wrong. What is wrong is a WAL that checkpoints cannot reset: it
+ * grows all along. So: within the bound, or past it but not growing after warm-up (the second
+ * half's maximum within one autocheckpoint of the first half's) and under twice the bound.
+ */
+function judgeWal(all, afterWarmup) {
+  const max = Math.max(0, ...all)
+  if (max <= WAL_BOUND_BYTES) return { name: 'wal bounded', ok: true, max, bound: WAL_BOUND_BYTES }
+  if (afterWarmup.length < 4) return { name: 'wal bounded', ok: false, why: `only ${afterWarmup.length} samples after warm-up`, max }
+  const h = halves(afterWarmup)
+  const ok = max <= 2 * WAL_BOUND_BYTES && h.secondMax <= h.firstMax + 10_000 * 4096
+  return { name: 'wal bounded (past the bound once, then flat)', ok, max, bound: WAL_BOUND_BYTES, firstMax: h.firstMax, secondMax: h.secondMax }
 }
 
 function judgeGrowth(name, series, { ratio, absolute }) {
@@ -150,7 +167,7 @@ export async function runEnduranceSoak(options) {
 
   const afterWarmup = fileSamples.filter((s) => s.t >= warmupMs)
   const maxOf = (key) => Math.max(0, ...fileSamples.map((s) => s[key]))
-  judgements.push({ name: 'wal bounded', ok: maxOf('wal') <= WAL_BOUND_BYTES, max: maxOf('wal'), bound: WAL_BOUND_BYTES })
+  judgements.push(judgeWal(fileSamples.map((s) => s.wal), afterWarmup.map((s) => s.wal)))
   judgements.push({ name: 'notifications bounded by pruning', ok: maxOf('notifications') <= NOTIFICATION_BOUND, max: maxOf('notifications'), bound: NOTIFICATION_BOUND })
   const live = halves(afterWarmup.map((s) => s.live))
   judgements.push({ name: 'live backlog does not grow', ok: afterWarmup.length >= 4 && live.secondMax <= live.firstMax * 2 + 500, firstMax: live.firstMax, secondMax: live.secondMax })
