@@ -15,6 +15,8 @@ export interface Executor<M extends Mode = Mode> {
   run(stmt: Statement, params: readonly unknown[]): Result<M, { changes: number }>
   /** Optional fast path: run `stmt.insertText` and return the new rowid. */
   insert?(stmt: Statement, params: readonly unknown[]): Result<M, number>
+  /** The same for an insert that may do nothing (`ON CONFLICT DO NOTHING`): undefined when it did. */
+  insertIfNew?(stmt: Statement, params: readonly unknown[]): Result<M, number | undefined>
 }
 
 /**
@@ -32,6 +34,18 @@ export function insertRowid<M extends Mode>(
     const value = rows[0]?.[column]
     if (value === undefined) throw new Error(`${stmt.name}: insert returned no ${column}`)
     return typeof value === 'bigint' ? Number(value) : value
+  })
+}
+
+/**
+ * `insertRowid` for an insert that may do nothing (`ON CONFLICT DO NOTHING`): the new rowid, or
+ * undefined when no row was inserted. The fast path tells the two apart by the change count.
+ */
+export function insertRowidIfNew<M extends Mode>(executor: Executor<M>, stmt: Statement, params: readonly unknown[], column: string): Result<M, number | undefined> {
+  if (executor.insertIfNew !== undefined && stmt.insertText !== undefined) return executor.insertIfNew(stmt, params)
+  return mapResult(executor.all<Record<string, number | bigint>>(stmt, params), (rows) => {
+    const value = rows[0]?.[column]
+    return value === undefined ? undefined : Number(value)
   })
 }
 

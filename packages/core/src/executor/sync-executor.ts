@@ -63,6 +63,16 @@ export class SyncExecutor implements Executor<'sync'> {
     }
   }
 
+  insertIfNew(stmt: Statement, params: readonly unknown[]): number | undefined {
+    try {
+      const result = this.#prepare(stmt, this.#preparedInserts, stmt.insertText!).run(params)
+      // lastInsertRowid is the connection's last insert, stale when this one inserted nothing.
+      return result.changes === 0 ? undefined : result.lastInsertRowid
+    } catch (error) {
+      throw toHonkerError(error)
+    }
+  }
+
   run(stmt: Statement, params: readonly unknown[]): { changes: number } {
     try {
       return this.#prepare(stmt, this.#prepared, stmt.text).run(params)

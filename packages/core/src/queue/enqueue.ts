@@ -1,4 +1,4 @@
-import { insertRowid, mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
+import { insertRowid, insertRowidIfNew, mapResult, type Executor, type Mode, type Result } from '../executor/executor.ts'
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts'
 import { encodePayload } from '../payload.ts'
 import { MAX_SECONDS, optionalInteger, requireName, requireObject, toUnixSeconds } from '../validate.ts'
@@ -205,8 +205,8 @@ export function tryInsertUnique(
 ): UniqueEnqueueResult | undefined {
   const fields = enqueueParams(queue, payload, options, defaults, now)
   const insert = traceContext === null ? INSERT_KEYED_JOB : INSERT_TRACED_JOB
-  const rows = executor.all<{ id: number | bigint }>(insert, insert.bind(traceContext === null ? fields : { ...fields, trace_context: traceContext }))
-  return rows[0] === undefined ? undefined : { id: Number(rows[0].id), created: true }
+  const id = insertRowidIfNew(executor, insert, insert.bind(traceContext === null ? fields : { ...fields, trace_context: traceContext }), 'id')
+  return id === undefined ? undefined : { id, created: true }
 }
 
 /**
@@ -216,10 +216,7 @@ export function tryInsertUnique(
  */
 function insertUnique<M extends Mode>(executor: Executor<M>, fields: Record<string, unknown>): Result<M, UniqueEnqueueResult> {
   const statement = fields.trace_context == null ? INSERT_KEYED_JOB : INSERT_TRACED_JOB
-  const insert = (): Result<M, number | undefined> =>
-    mapResult(executor.all<{ id: number | bigint }>(statement, statement.bind(fields)), (rows) =>
-      rows[0] === undefined ? undefined : Number(rows[0].id),
-    )
+  const insert = (): Result<M, number | undefined> => insertRowidIfNew(executor, statement, statement.bind(fields), 'id')
   return chainResult(insert(), (id) => {
     if (id !== undefined) return { id, created: true } as UniqueEnqueueResult
     return chainResult(executor.all<{ id: number | bigint; expired: number | bigint | boolean }>(GET_KEY_HOLDER, GET_KEY_HOLDER.bind(fields)), (holders) => {
