@@ -1,7 +1,7 @@
 import { copyFileSync, renameSync } from 'node:fs'
 import Sqlite from './sqlite.ts'
 import { describe, expect, it } from 'vitest'
-import { open, RetryLaterError, UnrecoverableError, type Database, type Job } from '@honker/core'
+import { open, RetryLaterError, UnrecoverableError, type Database, type HandlerContext, type Job } from '@honker/core'
 import { backoffDelayS, resolveBackoff } from '../src/worker/backoff.ts'
 import { onCleanup, sleep, tempDbPath } from './helpers.ts'
 
@@ -215,7 +215,10 @@ describe('worker runtime', () => {
       async (_job, context) => {
         q.cancel(id)
         await sleep(1_500)
-        seen = { aborted: context.signal.aborted, reason: context.signal.reason }
+        // Read through a spread copy, as handlers that add their own fields do.
+        const copy: HandlerContext & { extra: boolean } = { ...context, extra: true }
+        const { signal } = copy
+        seen = { aborted: signal.aborted, reason: signal.reason }
       },
       { heartbeatIntervalMs: 300, fallbackPollMs: null },
     )

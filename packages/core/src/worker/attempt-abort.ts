@@ -1,13 +1,11 @@
-import type { HandlerContext } from './worker.ts'
-
 /**
- * One attempt's abort, and the context its handler gets. The AbortController behind `signal` is
+ * One attempt's abort, behind its handler's `signal`. The AbortController behind `signal` is
  * made only when the handler reads it: one per job costs about 2 µs (a tenth of a no-op job's
  * whole cost), and most handlers never look. An abort before that read is kept and applied then,
  * so the handler still sees an aborted signal with its reason.
  * @internal
  */
-export class AttemptAbort implements HandlerContext {
+export class AttemptAbort {
   #controller: AbortController | undefined
   #aborted = false
   #reason: unknown

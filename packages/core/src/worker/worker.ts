@@ -373,7 +373,13 @@ export class Worker<Payload = unknown, J extends WorkerJob = Job<Payload>> exten
     const timeout = this.#options.timeoutMs === null ? null : new AttemptTimeout(this.#options.timeoutMs, abort)
     let result: unknown
     try {
-      const running = observer === undefined ? this.#handler(job, abort) : observer.run(() => this.#handler(job, abort))
+      // An own, enumerable accessor: handlers may spread the context (`{ ...context, db }`).
+      const context: HandlerContext = {
+        get signal() {
+          return abort.signal
+        },
+      }
+      const running = observer === undefined ? this.#handler(job, context) : observer.run(() => this.#handler(job, context))
       result = await (timeout === null ? running : Promise.race([running, timeout.expired]))
     } catch (error) {
       // Our own timeout fails the attempt; any other abort (a lost claim, a shutdown) was settled by whoever aborted.
