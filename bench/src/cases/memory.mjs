@@ -34,10 +34,17 @@ function append(file, count, prefill, { checkpoint = false } = {}) {
 const round1 = (mb) => Math.round(mb * 10) / 10
 
 /**
+ * RSS without the V8 heap's committed but unused space: after a GC that space is mostly the young
+ * generation, which V8 sizes to the recent allocation rate (it moved RSS by ±10 MB between
+ * otherwise equal readings), so a growth taken on it measures V8's sizing, not what is kept.
+ */
+const retainedMb = (sample) => sample.rssMb - sample.heapTotalMb + sample.heapUsedMb
+
+/**
  * A worker process, `queue.work(noop, { concurrency })` from @honker/core (better-sqlite3): its RSS
  * parked on an empty queue (`rest`), after draining `jobs` jobs prefilled while it waited
- * (`drained`), and after draining `jobs` more (growth = second minus first); `peak` is the
- * process's high-water mark over all of it.
+ * (`drained`), and after draining `jobs` more (growth = second minus first, of `retainedMb` and of the
+ * plain RSS); `peak` is the process's high-water mark over all of it.
  */
 export async function workerRss({ workDir, jobs, concurrency = 1, settleMs, timeoutMs = 600_000 }) {
   const file = freshPath(workDir, 'memory-worker')
@@ -56,7 +63,13 @@ export async function workerRss({ workDir, jobs, concurrency = 1, settleMs, time
     if (errors.length > 0) throw new Error(`worker errors: ${errors.slice(0, 3).join('; ')}`)
     const [first, second] = drains
     return {
-      values: { rest: rest.rssMb, peak: second.peakMb, drained: first.rssMb, growth: second.rssMb - first.rssMb },
+      values: {
+        rest: rest.rssMb,
+        peak: second.peakMb,
+        drained: first.rssMb,
+        growth: retainedMb(second) - retainedMb(first),
+        growthRss: second.rssMb - first.rssMb,
+      },
       units: 2 * jobs,
       detail: {
         jobsPerS: drains.map((d) => Math.round((jobs * 1000) / d.elapsedMs)),
