@@ -1,6 +1,6 @@
 // The floors of the cross-process wake figures (issue 20): the least any consumer in another
 // process can do. Config (argv[2], JSON): { file?, socket?, queue?, mode: 'watch' | 'socket' }
-// watch:  no runtime, no Honker: a raw better-sqlite3 connection, `fs.watch` on the database's
+// watch:  no runtime, no Honker: a raw connection of the bench's driver, `fs.watch` on the database's
 //         directory, `PRAGMA data_version` on each event (re-checked for up to 0.3 ms while the
 //         writer finishes its -shm update, as any watcher must), then one hand-written claim
 //         transaction of the new job. Records the wall clock once that claim has committed.
@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { procConfig, reply } from '../lib/ipc.mjs'
-import { openLibrary } from '../lib/libraries.mjs'
+import { immediateTransaction, openLibrary } from '../lib/libraries.mjs'
 import { RAW_CLAIM } from '../lib/sql.mjs'
 import { wallMs } from '../lib/stats.mjs'
 
@@ -24,22 +24,24 @@ handlers.collect = () => process.send({ type: 'samples', samples, errors: [] })
 const sleepCell = new Int32Array(new SharedArrayBuffer(4))
 
 if (config.mode === 'watch') {
+  // The driver HONKER_DRIVER names (better-sqlite3 by default), as the consumer it is the floor of.
   const db = openLibrary(config.file)
-  const version = db.prepare('PRAGMA data_version').pluck()
+  const versionStatement = db.prepare('PRAGMA data_version')
+  const version = () => Object.values(versionStatement.get())[0]
   const claim = db.prepare(RAW_CLAIM)
-  const claimOne = db.transaction(() => {
+  const claimOne = immediateTransaction(db, () => {
     const now = Math.floor(Date.now() / 1000)
     return claim.all('floor', now + 300, config.queue, now, now, now, 1)
   })
-  let baseline = version.get()
+  let baseline = version()
   const base = path.basename(config.file)
   const related = new Set([base, `${base}-wal`])
   const check = () => {
-    const current = version.get()
+    const current = version()
     if (current === baseline) return false
     baseline = current
     // This connection's own claim commit does not move its data_version.
-    for (const row of claimOne.immediate()) samples.push([JSON.parse(row.payload).i, wallMs()])
+    for (const row of claimOne()) samples.push([JSON.parse(row.payload).i, wallMs()])
     return true
   }
   let queued = false
