@@ -66,6 +66,19 @@ describe('schema migration', () => {
     expect(connection.prepare('PRAGMA wal_autocheckpoint').value()).toBe(10000)
   })
 
+  it('cacheSizeKiB sets the page cache of the connection it opens; bad values and { database } are refused', () => {
+    const db = open(tempDbPath(), { cacheSizeKiB: 2000 })
+    onCleanup(() => db.close())
+    expect(db.executor.connection.prepare('PRAGMA cache_size').value()).toBe(-2000)
+    expect(db.executor.connection.prepare('PRAGMA journal_mode').value()).toBe('wal')
+    for (const bad of [0, -5, 1.5, '2000', Number.NaN]) {
+      expect(() => open(tempDbPath(), { cacheSizeKiB: bad as number })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+    }
+    const handle = new Sqlite(tempDbPath())
+    onCleanup(() => handle.close())
+    expect(() => open({ database: handle, cacheSizeKiB: 2000 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }))
+  })
+
   it('adds the scheduler columns to a file from an older honker, keeping its rows', () => {
     const file = tempDbPath()
     const old = new Sqlite(file)

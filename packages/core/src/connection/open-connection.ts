@@ -35,7 +35,8 @@ export function assertFileDatabase(file: string, argument: string): void {
   }
 }
 
-export function openConnection(driver: Driver, file: string): DriverConnection {
+/** `cacheSizeKiB` replaces CONNECTION_PRAGMAS' `cache_size` (open()'s option). */
+export function openConnection(driver: Driver, file: string, cacheSizeKiB?: number): DriverConnection {
   if (typeof file !== 'string') throw new InvalidArgumentError('path', 'must be a string')
   assertFileDatabase(file, 'path')
   const resolved = path.resolve(file)
@@ -50,7 +51,9 @@ export function openConnection(driver: Driver, file: string): DriverConnection {
     // no permission) and only the first write would fail: refuse it here, with the reason.
     const readOnly = readOnlyReason(resolved)
     if (readOnly !== null) throw new HonkerError('readonly_database', `${resolved}: ${readOnly}; Honker needs to write to it`)
-    for (const pragma of CONNECTION_PRAGMAS) execWhileBusy(connection, `PRAGMA ${pragma}`)
+    for (const pragma of CONNECTION_PRAGMAS) {
+      execWhileBusy(connection, `PRAGMA ${cacheSizeKiB !== undefined && pragma.startsWith('cache_size') ? `cache_size = -${cacheSizeKiB}` : pragma}`)
+    }
   } catch (error) {
     connection.close()
     throw openError(error, resolved)
