@@ -89,6 +89,21 @@ export const SCALE_CASES = [
       lower('growthRss', 'honker.memory.worker.growth.rss', 'worker RSS after the second 1,000,000 jobs − after the first (includes V8 resizing its young generation)'),
     ],
   },
+  // The memory-capped set-up the docs recommend for a worker under a memory limit: a 2 MB page
+  // cache (`open(path, { cacheSizeKiB: 2000 })`) and V8's young generation held at 1 MB per
+  // semi-space (`node --max-semi-space-size=1`, an app's choice: a library cannot set V8 flags).
+  {
+    id: 'honker.memory.worker.capped', system: 'honker', topic: 'memory', module: 'memory', fn: 'workerRss',
+    params: (s) => ({ jobs: countsFor(s).workerJobs, concurrency: 1, settleMs: countsFor(s).settleMs, cacheSizeKiB: 2000, nodeFlags: ['--max-semi-space-size=1'] }),
+    setup: (p) => `the same, with \`open(path, { cacheSizeKiB: 2000 })\` and \`node --max-semi-space-size=1\``,
+    timeoutMs: () => 900_000,
+    figures: [
+      lower('rest', 'honker.memory.worker.capped.rest', 'memory-capped worker at rest', { target: { max: WORKER_MAX_MB } }),
+      lower('peak', 'honker.memory.worker.capped.peak', 'memory-capped worker, peak while draining 2 × 1,000,000 prefilled jobs (VmHWM)', { target: { max: WORKER_MAX_MB } }),
+      lower('drained', 'honker.memory.worker.capped.drained', 'memory-capped worker after draining 1,000,000 jobs', { target: { max: WORKER_MAX_MB } }),
+      lower('growth', 'honker.memory.worker.capped.growth', 'memory-capped worker growth over the second 1,000,000 jobs (as above)', { target: { max: GROWTH_MAX_MB } }),
+    ],
+  },
   {
     id: 'honker.memory.listeners', system: 'honker', topic: 'memory', module: 'memory', fn: 'listenersRss',
     params: (s) => ({ listeners: countsFor(s).listeners, settleMs: countsFor(s).settleMs }),

@@ -22,7 +22,7 @@ describe('memory and scale figures', () => {
     expect(TOPICS.map(([topic]) => topic)).toEqual(expect.arrayContaining(['memory', 'scale']))
     // The long replay brings the 500,000-event replay it is compared with, and that one its raw reference.
     expect(selectCases('memory').map((c) => c.id).sort()).toEqual(
-      ['honker.memory.listeners', 'honker.memory.worker', 'honker.scale.replay', 'honker.stream.replay', 'raw.stream.replay'],
+      ['honker.memory.listeners', 'honker.memory.worker', 'honker.memory.worker.capped', 'honker.scale.replay', 'honker.stream.replay', 'raw.stream.replay'],
     )
   })
 

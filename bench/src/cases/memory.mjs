@@ -16,8 +16,8 @@ const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pro
 /** Rows written per prefill transaction: keeps the WAL of a 10,000,000-row prefill near 100 MB. */
 const PREFILL_CHUNK = 1_000_000
 
-function spawnProbe(config, timeoutMs) {
-  return spawnProc(PROBE, config, { timeoutMs, execArgv: ['--expose-gc'] })
+function spawnProbe(config, timeoutMs, nodeFlags = []) {
+  return spawnProc(PROBE, config, { timeoutMs, execArgv: ['--expose-gc', ...nodeFlags] })
 }
 
 /**
@@ -44,12 +44,13 @@ const retainedMb = (sample) => sample.rssMb - sample.heapTotalMb + sample.heapUs
  * A worker process, `queue.work(noop, { concurrency })` from @honker/core (better-sqlite3): its RSS
  * parked on an empty queue (`rest`), after draining `jobs` jobs prefilled while it waited
  * (`drained`), and after draining `jobs` more (growth = second minus first, of `retainedMb` and of the
- * plain RSS); `peak` is the process's high-water mark over all of it.
+ * plain RSS); `peak` is the process's high-water mark over all of it. `cacheSizeKiB` goes to
+ * `open()`, `nodeFlags` to the worker's Node (the memory-capped set-up of docs/benchmarks.md).
  */
-export async function workerRss({ workDir, jobs, concurrency = 1, settleMs, timeoutMs = 600_000 }) {
+export async function workerRss({ workDir, jobs, concurrency = 1, settleMs, cacheSizeKiB, nodeFlags = [], timeoutMs = 600_000 }) {
   const file = freshPath(workDir, 'memory-worker')
   createHonkerSchema(file)
-  const probe = spawnProbe({ file, queue: QUEUE, mode: 'work', concurrency, settleMs }, timeoutMs)
+  const probe = spawnProbe({ file, queue: QUEUE, mode: 'work', concurrency, settleMs, cacheSizeKiB }, timeoutMs, nodeFlags)
   try {
     const rest = await probe.next('rest', 60_000)
     const drains = []

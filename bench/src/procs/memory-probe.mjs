@@ -1,7 +1,7 @@
 // A process whose resident memory the memory figures read (src/cases/memory.mjs). It loads only
 // @honker/core and the bench's IPC helpers, and the case process writes every backlog, so no
 // prefill's page cache or garbage is counted here. Config (argv[2], JSON):
-//   { file, queue, mode: 'work' | 'listen' | 'replay', settleMs, concurrency?, listeners?, topic?, page?, events? }
+//   { file, queue, mode: 'work' | 'listen' | 'replay', settleMs, concurrency?, cacheSizeKiB?, listeners?, topic?, page?, events? }
 // work:   park queue.work(noop) on the empty queue -> 'rest' -> on 'expect' { total } wait until
 //         `total` jobs have completed in all -> 'drained' -> ... -> on 'stop' exit with 'stopped'.
 // listen: 'base' -> `listeners` db.listen(channel), one channel each, every one waiting in next()
@@ -45,7 +45,7 @@ async function sample() {
   return { rssMb: m.rss / MB, heapUsedMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB, peakMb: peakMb() }
 }
 
-const db = open(config.file)
+const db = open(config.file, config.cacheSizeKiB === undefined ? {} : { cacheSizeKiB: config.cacheSizeKiB })
 
 if (config.mode === 'work') {
   const worker = db.queue(config.queue).work(noop, { concurrency: config.concurrency ?? 1 })
