@@ -10,16 +10,12 @@ export const SCALE_TOPICS = [
   ['scale', 'Scale: claim cost, replay rate and file size at large counts'],
 ]
 
-/**
- * Counts per run. figures.mjs's sizes carry no entry for these; quick sizes are told by its
- * never-scaled idle window (10 s full, 2 s quick). Backlogs and counts are the figures' meaning,
- * so `--scale` leaves them alone.
- */
+/** Counts per run, full or quick (`sizes.quick`). Backlogs and counts are the figures' meaning, so `--scale` leaves them alone. */
 const COUNTS = {
   full: { workerJobs: 1_000_000, listeners: 1_000, replay: 10_000_000, dead: 10_000_000, fileSmall: 10_000, fileBig: 1_000_000, fileChunk: 10_000, historyChunk: 1_000, settleMs: 1000 },
   quick: { workerJobs: 5_000, listeners: 1_000, replay: 50_000, dead: 100_000, fileSmall: 1_000, fileBig: 10_000, fileChunk: 1_000, historyChunk: 100, settleMs: 200 },
 }
-const countsFor = (s) => COUNTS[s.idleS === 10 ? 'full' : 'quick']
+const countsFor = (s) => COUNTS[s.quick ? 'quick' : 'full']
 
 /** The worker target of issue 20: under 80 MB resident at any point. */
 const WORKER_MAX_MB = 80

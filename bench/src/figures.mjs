@@ -85,6 +85,8 @@ export function sizesFor({ quick = false, scale = 1 } = {}) {
     sizes[key] = FIXED.has(key) ? value : Math.max(MULTIPLE[key] ?? 1, Math.round(value * scale))
   }
   for (const [key, multiple] of Object.entries(MULTIPLE)) sizes[key] = Math.ceil(sizes[key] / multiple) * multiple
+  // Figures whose counts are their meaning (src/figures-scale.mjs) pick their own full or quick set.
+  sizes.quick = quick
   sizes.wakeSamples = Math.max(20, sizes.wakeSamples)
   sizes.pgWakeSamples = Math.max(20, sizes.pgWakeSamples)
   return sizes

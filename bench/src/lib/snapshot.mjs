@@ -96,5 +96,15 @@ export function snapshotBench(benchDir, into, { core } = {}) {
     if (dep.startsWith('.')) return path.join(modules, dep)
     return workspaceCopy(modules, dep)
   })
+  // honker's native module is an optional dependency of the repository root, not of the bench: the
+  // snapshot, outside the repository, would not find it by walking up (its figures were skipped).
+  const native = path.join(benchDir, '..', 'node_modules', NATIVE_MODULE)
+  const nativeLink = path.join(bench, 'node_modules', NATIVE_MODULE)
+  if (fs.existsSync(native) && !fs.existsSync(nativeLink)) {
+    fs.mkdirSync(path.dirname(nativeLink), { recursive: true })
+    fs.symlinkSync(fs.realpathSync(native), nativeLink)
+  }
   return bench
 }
+
+const NATIVE_MODULE = '@russellthehippo/honker-node-linux-x64-gnu'
