@@ -17,6 +17,7 @@ export {
 } from './instrumentation.ts'
 export { prometheusText, PROMETHEUS_CONTENT_TYPE, type QueueDepth } from './inspect/prometheus.ts'
 export { Worker, type JobHandler, type HandlerContext } from './worker/worker.ts'
+export { ClaimedTraceContexts } from './worker/claimed-trace-contexts.ts'
 export type { WorkerStorage, WorkerJob, AckAndClaimResult, MaybePromise } from './worker/worker-storage.ts'
 export type { WorkOptions } from './worker/work-options.ts'
 export type { WorkerEvents, WorkerStats } from './worker/worker-events.ts'

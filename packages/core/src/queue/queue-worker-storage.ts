@@ -9,6 +9,7 @@ import { readJournal } from './journal.ts'
 import { SET_HISTORY_RESULT } from './journal.sql.ts'
 import { GET_TRACE_CONTEXT } from './trace.sql.ts'
 import { getInstrumentation } from '../instrumentation.ts'
+import { ClaimedTraceContexts } from '../worker/claimed-trace-contexts.ts'
 
 /**
  * The operations `queue.work()` hands its worker on SQLite: the queue's claim, transitions and
@@ -22,13 +23,9 @@ export function queueWorkerStorage<Payload>(
 ): WorkerStorage<Payload, Job<Payload>> {
   const { name, visibilityTimeoutS } = queue
   const results = new Results(sqliteResultOps(host))
-  /**
-   * With instrumentation on, each claimed job's stored trace context, read by the claim itself (or,
-   * on the grouped claim path, probed inside the claim's write transaction: a read of its own would
-   * open a read transaction per job).
-   */
-  // A Map emptied at each claim (the worker starts a claim's jobs before it claims again): cheaper than a WeakMap per job.
-  const traceContexts = new Map<Job<Payload>, string | null>()
+  const traceContexts = new ClaimedTraceContexts<Job<Payload>>()
+  // The grouped claim path returns no contexts: those are probed inside the claim's write
+  // transaction (a read of its own would open a read transaction per job).
   const readTraceContext = (job: Job<Payload>): string | null =>
     host.executor.get<{ trace_context: string | null }>(GET_TRACE_CONTEXT, [job.id])?.trace_context ?? null
   return {
@@ -44,12 +41,13 @@ export function queueWorkerStorage<Payload>(
         const traced = getInstrumentation() !== undefined
         const rows = claimRowsInTransaction(host, name, workerId, limit, visibilityTimeoutS, traced)
         const claimed = rows.map(makeJob)
-        traceContexts.clear()
         if (traced) {
-          claimed.forEach((job, k) => {
+          traceContexts.remember(claimed, (job, k) => {
             const stored = rows[k]!.trace_context
-            traceContexts.set(job, stored !== undefined ? stored : readTraceContext(job))
+            return stored !== undefined ? stored : readTraceContext(job)
           })
+        } else {
+          traceContexts.forget()
         }
         return { acked, claimed }
       }),
@@ -68,10 +66,8 @@ export function queueWorkerStorage<Payload>(
     sweepExpired: () => sweepExpired(host, name),
     sleepUntilClaimableMs: (fallbackMs) => sleepUntilClaimableMs(nextClaimAt(host, name), host.nowMs(), fallbackMs),
     traceContext: (job) => {
-      const stored = traceContexts.get(job)
-      if (stored === undefined) return readTraceContext(job)
-      traceContexts.delete(job)
-      return stored
+      const stored = traceContexts.take(job)
+      return stored !== undefined ? stored : readTraceContext(job)
     },
     subscribe: () => host.subscribe(),
     withBusyTimeout: (timeoutMs, fn) => host.withBusyTimeout(timeoutMs, fn),

@@ -1,10 +1,10 @@
-import { EVENTS_KEPT_S, getInstrumentation, sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
-
-/** A claimed row as the claim statements return it: with the job's stored trace context. */
-type TracedRow = ClaimedRow & { trace_context?: string | null }
+import { ClaimedTraceContexts, EVENTS_KEPT_S, getInstrumentation, sleepUntilClaimableMs, type ClaimedRow, type Job, type WorkerStorage } from '@honker/core/engine'
 import type { PgEngine } from '../engine.ts'
 import { wakeKey } from '../names.ts'
 import { claimLimited, wakeLimited, type ClaimLimits } from './limited-claim.ts'
+
+/** A claimed row as the claim statements return it: with the job's stored trace context. */
+type TracedRow = ClaimedRow & { trace_context?: string | null }
 
 const EXHAUSTED_CHECK_MS = 1_000
 
@@ -32,13 +32,7 @@ export function pgQueueWorkerStorage<Payload>(
   makeJob: (row: ClaimedRow) => Job<Payload, 'async'>,
 ): WorkerStorage<Payload, Job<Payload, 'async'>> {
   const { name, visibilityTimeoutS } = queue
-  /**
-   * With instrumentation on, each claimed job's stored trace context, returned by the claim itself;
-   * emptied at each claim (the worker starts a claim's jobs before it claims again).
-   */
-  const traceContexts = new Map<Job<Payload, 'async'>, string | null>()
-  const readTraceContext = async (job: Job<Payload, 'async'>): Promise<string | null> =>
-    (await engine.query<{ trace_context: string | null }>(engine.jobs.traceContext, [job.id])).rows[0]?.trace_context ?? null
+  const traceContexts = new ClaimedTraceContexts<Job<Payload, 'async'>>()
   /** When this worker's claim last dead-lettered the queue's exhausted jobs (performance.now()). */
   let exhaustedCheckedAt = -Infinity
   return {
@@ -72,8 +66,8 @@ export function pgQueueWorkerStorage<Payload>(
         if (limit > 0) claimed = await claimLimited(engine, limits, name, workerId, limit, visibilityTimeoutS)
       }
       const jobs = claimed.map(makeJob)
-      traceContexts.clear()
-      if (getInstrumentation() !== undefined) jobs.forEach((job, k) => traceContexts.set(job, (claimed[k] as TracedRow).trace_context ?? null))
+      if (getInstrumentation() !== undefined) traceContexts.remember(jobs, (_job, k) => (claimed[k] as TracedRow).trace_context ?? null)
+      else traceContexts.forget()
       return { acked: ids.map((id) => acked.has(id)), claimed: jobs }
     },
     ackWithResult: async (job, value, ttlS) => {
@@ -86,11 +80,11 @@ export function pgQueueWorkerStorage<Payload>(
       ])
       return Number(rows[0]!.acked) === 1
     },
+    // Every claim path returns the context (no promise then); the query covers a job claimed with instrumentation off.
     traceContext: (job) => {
-      const stored = traceContexts.get(job)
-      if (stored === undefined) return readTraceContext(job)
-      traceContexts.delete(job)
-      return stored
+      const stored = traceContexts.take(job)
+      if (stored !== undefined) return stored
+      return engine.query<{ trace_context: string | null }>(engine.jobs.traceContext, [job.id]).then(({ rows }) => rows[0]?.trace_context ?? null)
     },
     retry: (job, delayS, error) => job.retry({ delayS, error }),
     fail: (job, error) => job.fail(error),
