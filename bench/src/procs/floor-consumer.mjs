@@ -2,8 +2,8 @@
 // process can do. Config (argv[2], JSON): { file?, socket?, queue?, mode: 'watch' | 'socket' }
 // watch:  no runtime, no Honker: a raw connection of the bench's driver, `fs.watch` on the database's
 //         directory, `PRAGMA data_version` on each event (re-checked for up to 0.3 ms while the
-//         writer finishes its -shm update, as any watcher must), then one hand-written claim
-//         transaction of the new job. Records the wall clock once that claim has committed.
+//         writer finishes its -shm update, then with 1 ms timers for 3 ms, as any watcher must),
+//         then one hand-written claim transaction of the new job. Records the wall clock once that claim has committed.
 // socket: a Unix socket server; records the wall clock as each newline-terminated message arrives
 //         (the kernel's floor for one process telling another anything).
 // Both send 'ready' once listening -> on 'collect' send 'samples' [[i, at], ...] -> on 'stop' exit.
@@ -53,6 +53,12 @@ if (config.mode === 'watch') {
       queued = false
       const eventAt = performance.now()
       while (!check() && performance.now() - eventAt < 0.3) Atomics.wait(sleepCell, 0, 0, 0.025)
+      // Not visible yet (the writer is still updating -shm): 1 ms timers for 3 ms, as Honker's
+      // watcher does; without them a commit whose last file event came too early is never seen.
+      const recheck = () => {
+        if (!check() && performance.now() - eventAt < 3) setTimeout(recheck, 1)
+      }
+      if (performance.now() - eventAt >= 0.3) setTimeout(recheck, 1)
     })
   })
   handlers.stop = async () => {
