@@ -16,7 +16,7 @@ import { completion, sleep, until } from '../lib/measure.mjs'
 import { skip } from '../lib/skip.mjs'
 import { createHonkerSchema, countLive, freshPath, prefillJobs } from '../lib/sqlite.mjs'
 import { QUEUE, RAW_INSERT_JOB } from '../lib/sql.mjs'
-import { percentile, rng, wallMs } from '../lib/stats.mjs'
+import { latencyFigures, rng, wallMs } from '../lib/stats.mjs'
 
 const PROCS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'procs')
 const HONKER_WORKER = path.join(PROCS, 'honker-worker.mjs')
@@ -234,21 +234,10 @@ export async function wakeLatency({ workDir, samples, warmup, seed, consumer, ga
     db.close()
     proc.send({ type: 'collect' })
     const { samples: started, errors } = await proc.next('samples')
-    const latencies = []
-    for (const [i, at] of started) if (i >= warmup) latencies.push(at - committedAt.get(i))
-    if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+    const figures = latencyFigures(started, committedAt, warmup, samples, { errors: errors.length })
     proc.send({ type: 'stop' })
     await proc.next('stopped', 10_000).catch(() => {})
-    return {
-      values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-      units: latencies.length,
-      detail: {
-        min: Math.min(...latencies),
-        max: Math.max(...latencies),
-        mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-        errors: errors.length,
-      },
-    }
+    return figures
   } finally {
     await proc.kill()
   }
@@ -310,16 +299,10 @@ export async function wakeFloor({ workDir, samples, warmup, seed, floor, gapMinM
     await sleep(100)
     proc.send({ type: 'collect' })
     const { samples: seen } = await proc.next('samples')
-    const latencies = []
-    for (const [i, at] of seen) if (i >= warmup) latencies.push(at - actedAt.get(i))
-    if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+    const figures = latencyFigures(seen, actedAt, warmup, samples)
     proc.send({ type: 'stop' })
     await proc.next('stopped', 10_000).catch(() => {})
-    return {
-      values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-      units: latencies.length,
-      detail: { min: Math.min(...latencies), max: Math.max(...latencies) },
-    }
+    return figures
   } finally {
     client?.destroy()
     raw?.close()

@@ -15,6 +15,27 @@ export function percentile(values, p) {
   return sorted[Math.min(sorted.length, rank) - 1]
 }
 
+/**
+ * A wake-latency run's figures: `seen` is the consumer's [i, wall clock] per sample, `actedAt` the
+ * producer's wall clock right after sample i's commit (or write); the first `warmup` are untimed.
+ * Throws unless exactly `samples` timed ones came back.
+ */
+export function latencyFigures(seen, actedAt, warmup, samples, detail = {}) {
+  const latencies = []
+  for (const [i, at] of seen) if (i >= warmup) latencies.push(at - actedAt.get(i))
+  if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+  return {
+    values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    units: latencies.length,
+    detail: {
+      min: Math.min(...latencies),
+      max: Math.max(...latencies),
+      mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+      ...detail,
+    },
+  }
+}
+
 /** Seeded PRNG (mulberry32): the random gaps of a latency run are the same on every machine. */
 export function rng(seed) {
   let a = seed >>> 0

@@ -11,7 +11,7 @@ import { sleep } from '../../lib/measure.mjs'
 import { SYSTEMS } from '../../lib/pg-systems.mjs'
 import { withSchema } from '../../lib/pg-run.mjs'
 import { settleServer } from '../../lib/postgres.mjs'
-import { percentile, rng, wallMs } from '../../lib/stats.mjs'
+import { latencyFigures, rng, wallMs } from '../../lib/stats.mjs'
 
 const PG_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'procs', 'pg-worker.mjs')
 
@@ -126,21 +126,10 @@ export function wakeLatency(params) {
       await drained(handle.remaining, { everyMs: 20, timeoutMs: 30_000 })
       proc.send({ type: 'collect' })
       const { samples: started, errors } = await proc.next('samples')
-      const latencies = []
-      for (const [i, at] of started) if (i >= warmup) latencies.push(at - committedAt.get(i))
-      if (latencies.length !== samples) throw new Error(`${latencies.length} of ${samples} samples came back`)
+      const figures = latencyFigures(started, committedAt, warmup, samples, { errors: errors.length })
       proc.send({ type: 'stop' })
       await proc.next('stopped', 10_000).catch(() => {})
-      return {
-        values: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-        units: latencies.length,
-        detail: {
-          min: Math.min(...latencies),
-          max: Math.max(...latencies),
-          mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-          errors: errors.length,
-        },
-      }
+      return figures
     } finally {
       await proc.kill()
       await handle.close()
