@@ -459,11 +459,15 @@ export const CASES = [
   {
     id: 'honker.stream.replay', system: 'honker', topic: 'streams', module: 'honker', fn: 'streamReplay',
     params: (s) => ({ units: s.replay, page: s.replayPage }), setup: (p) => `${n(p.units)} events, pages of ${n(p.page)}`,
-    figures: one('honker.stream.replay', 'Honker `stream.readSince` replay from offset 0', {
-      unit: PER_S.events,
-      ref: 'raw.stream.replay',
-      target: { min: 1_000_000 },
-    }),
+    figures: [{
+      ...one('honker.stream.replay', 'Honker `stream.readSince` replay from offset 0', {
+        unit: PER_S.events,
+        ref: 'raw.stream.replay',
+        target: { min: 1_000_000 },
+      })[0],
+      // The absolute target moves with the machine; against the hand-written ceiling of the same round it does not.
+      also: [{ ref: 'raw.stream.replay', target: { ratioMin: 1 } }],
+    }],
   },
   {
     id: 'native.stream.replay', system: 'native', topic: 'streams', module: 'native', fn: 'streamReplay',
