@@ -16,7 +16,8 @@ import { completion, sleep, until } from '../lib/measure.mjs'
 import { skip } from '../lib/skip.mjs'
 import { createHonkerSchema, countLive, freshPath, prefillJobs } from '../lib/sqlite.mjs'
 import { QUEUE, RAW_INSERT_JOB } from '../lib/sql.mjs'
-import { latencyFigures, rng, wallMs } from '../lib/stats.mjs'
+import { monotonicMs } from '../lib/clock.mjs'
+import { latencyFigures, rng } from '../lib/stats.mjs'
 
 const PROCS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'procs')
 const HONKER_WORKER = path.join(PROCS, 'honker-worker.mjs')
@@ -65,7 +66,7 @@ export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 
           if (progress.reduce((sum, p) => sum + p.completed, 0) >= jobs) finished.done()
         }),
       )
-      const start = wallMs()
+      const start = monotonicMs()
       for (const w of workers) w.send({ type: 'go' })
       await finished.promise
       for (const w of workers) w.send({ type: 'stop' })
@@ -210,8 +211,8 @@ async function firstMessage(proc, type, timeoutMs) {
 /**
  * Cross-process wake latency: this process enqueues one job at a time with seeded random gaps of
  * 2-20 ms (so commits land at random points of any poll cycle); the consumer process records the
- * wall clock as its handler starts. latency = handler start - the moment enqueue() returned
- * (commit done), both `performance.timeOrigin + performance.now()`.
+ * clock (lib/clock.mjs) as its handler starts. latency = handler start - the moment enqueue() returned
+ * (commit done), both on the clock all processes share (monotonicMs).
  */
 export async function wakeLatency({ workDir, samples, warmup, seed, consumer, gapMinMs = 2, gapMaxMs = 20, timeoutMs = 120_000 }) {
   const file = freshPath(workDir, `wake-${consumer}`)
@@ -226,7 +227,7 @@ export async function wakeLatency({ workDir, samples, warmup, seed, consumer, ga
     for (let i = 0; i < warmup + samples; i++) {
       await sleep(gapMinMs + random() * (gapMaxMs - gapMinMs))
       queue.enqueue({ i })
-      committedAt.set(i, wallMs())
+      committedAt.set(i, monotonicMs())
     }
     const raw = openLibrary(file)
     await until(() => countLive(raw, QUEUE) === 0, { everyMs: 20, timeoutMs: 30_000, what: 'the consumer to finish' })
@@ -261,7 +262,7 @@ const FLOOR_CONSUMER = path.join(PROCS, 'floor-consumer.mjs')
 
 /**
  * The floors of the wake figures (issue 20), timed the way `wakeLatency` times Honker: seeded
- * gaps of 2-20 ms, latency = the consumer's wall clock - the producer's right after its act.
+ * gaps of 2-20 ms, latency = the consumer's monotonicMs() - the producer's right after its act.
  * - `watch`: a raw insert-commit here; in the other process a file event, `data_version` and one
  *   hand-written claim transaction (procs/floor-consumer.mjs): the least a SQLite consumer does.
  * - `socket`: a line written to a Unix socket; the other process's read of it (the kernel's floor).
@@ -294,7 +295,7 @@ export async function wakeFloor({ workDir, samples, warmup, seed, floor, gapMinM
     for (let i = 0; i < warmup + samples; i++) {
       await sleep(gapMinMs + random() * (gapMaxMs - gapMinMs))
       act(i)
-      actedAt.set(i, wallMs())
+      actedAt.set(i, monotonicMs())
     }
     await sleep(100)
     proc.send({ type: 'collect' })

@@ -16,8 +16,8 @@ export function percentile(values, p) {
 }
 
 /**
- * A wake-latency run's figures: `seen` is the consumer's [i, wall clock] per sample, `actedAt` the
- * producer's wall clock right after sample i's commit (or write); the first `warmup` are untimed.
+ * A wake-latency run's figures: `seen` is the consumer's [i, monotonicMs()] per sample, `actedAt` the
+ * producer's monotonicMs() after sample i's commit (or write); the first `warmup` are untimed.
  * Throws unless exactly `samples` timed ones came back.
  */
 export function latencyFigures(seen, actedAt, warmup, samples, detail = {}) {
@@ -46,9 +46,4 @@ export function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-/** Wall-clock milliseconds comparable across processes on one machine. */
-export function wallMs() {
-  return performance.timeOrigin + performance.now()
 }

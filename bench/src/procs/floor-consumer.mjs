@@ -3,8 +3,8 @@
 // watch:  no runtime, no Honker: a raw connection of the bench's driver, `fs.watch` on the database's
 //         directory, `PRAGMA data_version` on each event (re-checked for up to 0.3 ms while the
 //         writer finishes its -shm update, then with 1 ms timers for 3 ms, as any watcher must),
-//         then one hand-written claim transaction of the new job. Records the wall clock once that claim has committed.
-// socket: a Unix socket server; records the wall clock as each newline-terminated message arrives
+//         then one hand-written claim transaction of the new job. Records monotonicMs() once that claim has committed.
+// socket: a Unix socket server; records monotonicMs() as each newline-terminated message arrives
 //         (the kernel's floor for one process telling another anything).
 // Both send 'ready' once listening -> on 'collect' send 'samples' [[i, at], ...] -> on 'stop' exit.
 import fs from 'node:fs'
@@ -13,7 +13,7 @@ import path from 'node:path'
 import { procConfig, reply } from '../lib/ipc.mjs'
 import { immediateTransaction, openLibrary } from '../lib/libraries.mjs'
 import { RAW_CLAIM } from '../lib/sql.mjs'
-import { wallMs } from '../lib/stats.mjs'
+import { monotonicMs } from '../lib/clock.mjs'
 
 const config = procConfig()
 const samples = []
@@ -41,7 +41,7 @@ if (config.mode === 'watch') {
     if (current === baseline) return false
     baseline = current
     // This connection's own claim commit does not move its data_version.
-    for (const row of claimOne()) samples.push([JSON.parse(row.payload).i, wallMs()])
+    for (const row of claimOne()) samples.push([JSON.parse(row.payload).i, monotonicMs()])
     return true
   }
   let queued = false
@@ -72,7 +72,7 @@ if (config.mode === 'watch') {
   const server = net.createServer((socket) => {
     let buffered = ''
     socket.on('data', (chunk) => {
-      const at = wallMs()
+      const at = monotonicMs()
       buffered += chunk.toString()
       let newline
       while ((newline = buffered.indexOf('\n')) >= 0) {

@@ -2,14 +2,14 @@
 //   { file, queue, mode: 'e2e' | 'wake' | 'idle', concurrency?, watcher?, seconds?, settleMs? }
 // e2e:  'ready' -> on 'go' run queue.work(noop) and send 'progress' { completed, lastAt } every
 //       20 ms while it changes -> on 'stop' stop and send 'stopped' with the final count.
-// wake: park queue.work(handler) where the handler's first act is to take the wall clock; send
+// wake: park queue.work(handler) where the handler's first act is to take monotonicMs(); send
 //       'ready' once parked -> on 'collect' send 'samples' [[i, at], ...] -> on 'stop' exit.
 // idle: park queue.work(noop) with nothing to do, let it settle, measure process.cpuUsage() over
 //       `seconds`, send 'idle' { cpuMsPerS } and exit.
 import { open } from '@honker/core'
 import { procConfig, reply } from '../lib/ipc.mjs'
 import { sleep } from '../lib/measure.mjs'
-import { wallMs } from '../lib/stats.mjs'
+import { monotonicMs } from '../lib/clock.mjs'
 
 const config = procConfig()
 const db = open(config.file, config.watcher ? { watcher: config.watcher } : {})
@@ -51,7 +51,7 @@ if (config.mode === 'e2e') {
     worker = queue.work(noop, { concurrency: config.concurrency ?? 1 })
     worker.on('job:completed', () => {
       completed++
-      lastAt = wallMs()
+      lastAt = monotonicMs()
     })
     worker.on('worker:error', (error) => errors.push(String(error?.message ?? error)))
     timer = setInterval(report, 20)
@@ -67,7 +67,7 @@ if (config.mode === 'e2e') {
 } else if (config.mode === 'wake') {
   const samples = []
   const worker = queue.work((job) => {
-    const at = wallMs()
+    const at = monotonicMs()
     samples.push([job.payload.i, at])
   })
   worker.on('worker:error', (error) => errors.push(String(error?.message ?? error)))

@@ -1,6 +1,6 @@
 // A honker native (0.5.1) consumer process. Config (argv[2], JSON):
 //   { file, queue, mode: 'wake' | 'idle', seconds?, settleMs?, batch? }
-// wake: loop honker_claim_batch -> take the wall clock per job -> honker_ack_batch; when nothing
+// wake: loop honker_claim_batch -> take CLOCK_MONOTONIC per job -> honker_ack_batch; when nothing
 //       is claimable, await updateEvents().next(). 'ready' once parked; 'collect' -> 'samples'.
 // idle: one updateEvents().next() pending and nothing else; process.cpuUsage() over `seconds`.
 'use strict'
@@ -8,8 +8,10 @@ const { loadNative, inTx, waker } = require('../lib/native.cjs')
 
 const config = JSON.parse(process.argv[2])
 
-function wallMs() {
-  return performance.timeOrigin + performance.now()
+// lib/clock.mjs's monotonicMs (an ES module, so not required here): Node's hrtime is CLOCK_MONOTONIC.
+function monotonicMs() {
+  const [seconds, nanos] = process.hrtime()
+  return seconds * 1e3 + nanos / 1e6
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -73,7 +75,7 @@ async function main(honker) {
         await wait()
         continue
       }
-      const at = wallMs()
+      const at = monotonicMs()
       for (const job of jobs) samples.push([JSON.parse(job.payload).i, at])
       inTx(db, (tx) => tx.query('SELECT honker_ack_batch(?, ?) AS n', [JSON.stringify(jobs.map((job) => job.id)), 'native-consumer']))
     }

@@ -2,16 +2,16 @@
 // on a pool of its own. Config (argv[2], JSON):
 //   { system, url, schema, variant, mode: 'e2e' | 'wake' | 'idle', concurrency?, seconds?, settleMs? }
 // e2e:  'ready' -> on 'go' start the system's worker with a no-op handler -> on 'stop' stop it and
-//       send 'stopped' { handled, firstAt (wall clock of the first handler call), errors }. The
+//       send 'stopped' { handled, firstAt (monotonicMs() of the first handler call), errors }. The
 //       coordinator times the drain from its tables.
-// wake: start the worker with a handler whose first act is to take the wall clock; send 'ready'
+// wake: start the worker with a handler whose first act is to take monotonicMs(); send 'ready'
 //       once it listens and is parked -> on 'collect' send 'samples' [[i, at], ...] -> on 'stop' exit.
 // idle: park the worker with nothing to do, let it settle, measure process.cpuUsage() over
 //       `seconds`, send 'idle' { cpuMsPerS } and exit.
 import { procConfig, reply } from '../lib/ipc.mjs'
 import { SYSTEMS } from '../lib/pg-systems.mjs'
 import { sleep } from '../lib/measure.mjs'
-import { wallMs } from '../lib/stats.mjs'
+import { monotonicMs } from '../lib/clock.mjs'
 
 const config = procConfig()
 const system = SYSTEMS[config.system]
@@ -30,7 +30,7 @@ try {
     handlers.go = () =>
       worker.start(
         (payloads) => {
-          if (handled === 0) firstAt = wallMs()
+          if (handled === 0) firstAt = monotonicMs()
           handled += payloads.length
         },
         config.concurrency ?? 1,
@@ -46,7 +46,7 @@ try {
     const samples = []
     await worker.start(
       (payloads) => {
-        const at = wallMs()
+        const at = monotonicMs()
         for (const payload of payloads) samples.push([payload.i, at])
       },
       1,

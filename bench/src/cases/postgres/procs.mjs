@@ -11,7 +11,8 @@ import { sleep } from '../../lib/measure.mjs'
 import { SYSTEMS } from '../../lib/pg-systems.mjs'
 import { withSchema } from '../../lib/pg-run.mjs'
 import { settleServer } from '../../lib/postgres.mjs'
-import { latencyFigures, rng, wallMs } from '../../lib/stats.mjs'
+import { monotonicMs } from '../../lib/clock.mjs'
+import { latencyFigures, rng } from '../../lib/stats.mjs'
 
 const PG_WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'procs', 'pg-worker.mjs')
 
@@ -35,7 +36,7 @@ async function firstMessage(proc, type, timeoutMs) {
 }
 
 /**
- * Poll `remaining()` every `everyMs` until it reads 0; resolves the wall clock of that reading.
+ * Poll `remaining()` every `everyMs` until it reads 0; resolves the monotonicMs() of that reading.
  * Reading the tables (not the workers' events) times every system the same way: a job counts
  * once its completion has committed.
  */
@@ -43,7 +44,7 @@ async function drained(remaining, { everyMs = 10, timeoutMs }) {
   const deadline = performance.now() + timeoutMs
   for (;;) {
     const left = await remaining()
-    if (left === 0) return wallMs()
+    if (left === 0) return monotonicMs()
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms with ${left} jobs left`)
     await sleep(everyMs)
   }
@@ -70,7 +71,7 @@ export function work(params) {
         workers.push(spawnProc(PG_WORKER, { system: name, url, schema, variant: 'e2e', mode: 'e2e', concurrency }, { timeoutMs }))
       }
       await Promise.all(workers.map((w) => firstMessage(w, 'ready', 60_000)))
-      const start = wallMs()
+      const start = monotonicMs()
       for (const w of workers) w.send({ type: 'go' })
       const end = await drained(handle.remaining, { timeoutMs })
       for (const w of workers) w.send({ type: 'stop' })
@@ -121,7 +122,7 @@ export function wakeLatency(params) {
       for (let i = 0; i < warmup + samples; i++) {
         await sleep(gapMinMs + random() * (gapMaxMs - gapMinMs))
         await producer.enqueue({ i })
-        committedAt.set(i, wallMs())
+        committedAt.set(i, monotonicMs())
       }
       await drained(handle.remaining, { everyMs: 20, timeoutMs: 30_000 })
       proc.send({ type: 'collect' })
