@@ -40,7 +40,13 @@ export function createSchema(sqlite) {
   `)
 }
 
-/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
-export function wallClockMs() {
-  return performance.timeOrigin + performance.now()
+/**
+ * Milliseconds on the machine's monotonic clock, the one clock every process on it shares (Node's
+ * process.hrtime reads CLOCK_MONOTONIC), for latencies timed across processes. Not
+ * `performance.timeOrigin + performance.now()`: each process fixes its origin from its own
+ * wall-clock read at start-up, and two processes' origins can be a millisecond apart.
+ */
+export function monotonicMs() {
+  const [seconds, nanos] = process.hrtime()
+  return seconds * 1e3 + nanos / 1e6
 }

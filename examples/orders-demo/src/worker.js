@@ -4,7 +4,7 @@
 //   node src/worker.js <database file> <worker name> [concurrency]
 //
 // It reports to its parent over the fork IPC channel and stops gracefully on SIGTERM.
-import { EMAIL_QUEUE, openAppDatabase, wallClockMs } from './app-db.js'
+import { EMAIL_QUEUE, openAppDatabase, monotonicMs } from './app-db.js'
 
 const [file, name = `worker-${process.pid}`, concurrencyArg = '8'] = process.argv.slice(2)
 if (file === undefined) {
@@ -35,7 +35,7 @@ async function deliverEmail(/** @type {EmailPayload} */ _payload) {}
  * @param {import('@honker/core').Job<EmailPayload>} job
  */
 async function sendConfirmationEmail(job) {
-  const startedAt = wallClockMs()
+  const startedAt = monotonicMs()
   const { orderId, to, scenario } = job.payload
   if (scenario === 'poison') throw new Error(`SMTP 550 5.1.1 <${to}>: mailbox does not exist`)
   if (scenario === 'flaky' && job.attempts === 1) throw new Error('SMTP 421 4.7.0 service busy, try again later')
@@ -56,10 +56,10 @@ const worker = emails.work(sendConfirmationEmail, {
 worker.on('job:completed', (job, result) => {
   const { startedAt } = /** @type {{ startedAt: number }} */ (result)
   const p = job.payload
-  report({ type: 'completed', worker: name, orderId: p.orderId, jobId: job.id, kind: p.kind, attempt: job.attempts, startedAt, ackedAt: wallClockMs() })
+  report({ type: 'completed', worker: name, orderId: p.orderId, jobId: job.id, kind: p.kind, attempt: job.attempts, startedAt, ackedAt: monotonicMs() })
 })
 worker.on('job:retried', (job, error, delayS) => {
-  report({ type: 'retried', worker: name, orderId: job.payload.orderId, jobId: job.id, attempt: job.attempts, delayS, at: wallClockMs(), error: error instanceof Error ? error.message : String(error) })
+  report({ type: 'retried', worker: name, orderId: job.payload.orderId, jobId: job.id, attempt: job.attempts, delayS, at: monotonicMs(), error: error instanceof Error ? error.message : String(error) })
 })
 worker.on('job:dead', (job, error) => {
   markFailed.run(job.payload.orderId)

@@ -14,8 +14,9 @@ import { WakeSubscription } from './wake-subscription.ts'
  *   milliseconds. A slow fallback check bounds the delay if an event is ever lost.
  * - `poll`: honker's fixed poll of `data_version` every `pollIntervalMs`.
  *
- * Measured here (2 cores, cross-process, 500 commits): events p50 0.03-0.07 ms, p99 0.25-0.5 ms,
- * 0.4-0.6 ms CPU per second idle; a 1 ms poll: p50 0.54 ms, p99 1.1 ms, ~30 ms CPU per second idle.
+ * Measured on a 2-core VM (cross-process, commit to handler start, 500 commits): events p50 0.40 ms,
+ * p99 1.0 ms, as the floor of a bare fs.watch + data_version consumer (0.39 / 0.99 ms), 0.6 ms CPU
+ * per second idle; a 1 ms poll: p50 0.76 ms, p99 1.6 ms, ~45 ms CPU per second idle.
  */
 export type WatcherMode = 'events' | 'poll'
 
