@@ -15,7 +15,8 @@ export class ClaimedTraceContexts<J> {
 
   /** A claim with instrumentation off: keep nothing. */
   forget(): void {
-    this.#byJob.clear()
+    // Map#clear allocates a new table even when empty, and this runs on every claim of every worker.
+    if (this.#byJob.size > 0) this.#byJob.clear()
   }
 
   /** `job`'s context, once; undefined when its claim kept none (read it then). */
