@@ -18,6 +18,7 @@ import { createHonkerSchema, countLive, freshPath, prefillJobs } from '../lib/sq
 import { QUEUE, RAW_INSERT_JOB } from '../lib/sql.mjs'
 import { monotonicMs } from '../lib/clock.mjs'
 import { latencyFigures, rng } from '../lib/stats.mjs'
+import { STORED_PARENT, TRACED_CARRIER, installBareTracingHook, tracingSdk } from '../lib/tracing.mjs'
 
 const PROCS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'procs')
 const HONKER_WORKER = path.join(PROCS, 'honker-worker.mjs')
@@ -83,25 +84,11 @@ export async function work({ workDir, jobs, concurrency, processes, timeoutMs = 
   return { value: (jobs * 1000) / elapsedMs, units: jobs, elapsedMs, detail }
 }
 
-/** The SDK set-up of the traced figures: always sample, the batching processor (sized so no span drops), an in-memory exporter. */
-async function tracingSdk(spans) {
-  const { context } = await import('@opentelemetry/api')
-  const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
-  const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-  const exporter = new InMemorySpanExporter()
-  const processor = new BatchSpanProcessor(exporter, { maxQueueSize: spans + 1024, maxExportBatchSize: 512 })
-  const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] })
-  return { exporter, tracerProvider }
-}
-
-const STORED_PARENT = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' }
-
 /** A prefilled file whose every job carries a stored producer context. */
 function tracedFile(workDir, name, jobs) {
   const file = preparedFile(workDir, name, jobs)
   const raw = openLibrary(file)
-  raw.prepare('UPDATE _honker_live SET trace_context = ?').run(JSON.stringify({ traceparent: `00-${STORED_PARENT.traceId}-${STORED_PARENT.spanId}-01` }))
+  raw.prepare('UPDATE _honker_live SET trace_context = ?').run(TRACED_CARRIER)
   raw.close()
   return file
 }
@@ -156,36 +143,9 @@ export async function workTraced({ workDir, jobs, concurrency, timeoutMs = 300_0
 export async function workTracedCeiling({ workDir, jobs, concurrency, timeoutMs = 300_000 }) {
   const file = tracedFile(workDir, `honker-work-otel-ceiling-c${concurrency}`, jobs)
   const { exporter, tracerProvider } = await tracingSdk(jobs)
-  const { context, trace, ROOT_CONTEXT, SpanKind } = await import('@opentelemetry/api')
-  const { setInstrumentation } = await import('@honker/core/engine')
-  const tracer = tracerProvider.getTracer('ceiling')
-  const parent = trace.setSpanContext(ROOT_CONTEXT, { ...STORED_PARENT, traceFlags: 1, isRemote: true })
-  setInstrumentation({
-    enqueue: (_queue, _count, insert) => insert(null),
-    attempt(job) {
-      const span = tracer.startSpan(
-        `process ${job.queue}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': 'honker',
-            'messaging.destination.name': job.queue,
-            'messaging.operation.type': 'process',
-            'messaging.operation.name': 'process',
-            'messaging.message.id': String(job.id),
-            'messaging.client.id': job.workerId,
-            'honker.job.attempt': job.attempts,
-            'honker.job.max_attempts': job.maxAttempts,
-          },
-        },
-        parent,
-      )
-      const active = trace.setSpan(ROOT_CONTEXT, span)
-      return { run: (fn) => context.with(active, fn), end: () => span.end() }
-    },
-  })
+  const removeHook = await installBareTracingHook(tracerProvider)
   const { elapsedMs } = await drainHere(file, jobs, concurrency, timeoutMs)
-  setInstrumentation(undefined)
+  removeHook()
   await tracerProvider.forceFlush()
   if (exporter.getFinishedSpans().length !== jobs) throw new Error('spans were dropped')
   assertDrained(file, jobs)

@@ -19,10 +19,9 @@ import { PgBoss } from 'pg-boss'
 import { Logger, makeWorkerUtils, run } from 'graphile-worker'
 import { POOL_MAX, pgPool, prefillHonker } from './postgres.mjs'
 import { QUEUE } from './sql.mjs'
+import { TRACED_CARRIER, installBareTracingHook, tracingSdk } from './tracing.mjs'
 
 const CHUNK = 1000
-/** A stored producer context, as `@honker/otel` writes it. */
-export const TRACED_CARRIER = JSON.stringify({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })
 /** graphile-worker logs every completed job at INFO; the figures measure the queue, not the console. */
 const silent = new Logger(() => () => {})
 
@@ -62,6 +61,33 @@ async function chunked(total, fn) {
   for (let done = 0; done < total; done += CHUNK) {
     const n = Math.min(CHUNK, total - done)
     await fn(Array.from({ length: n }, (_, k) => done + k), done)
+  }
+}
+
+/** Honker's set-up with every prefilled job carrying the stored producer context. */
+async function tracedSetup(url, pool, schema, variant) {
+  const handle = await SYSTEMS.honker.setup(url, pool, schema, variant)
+  return {
+    ...handle,
+    async prefill(n) {
+      await handle.prefill(n)
+      await pool.query(`UPDATE ${schema}._honker_live SET trace_context = $1`, [TRACED_CARRIER])
+    },
+  }
+}
+
+/** Honker's worker with the tracing SDK on; `instrument(tracerProvider)` resolves its remover. */
+async function tracedWorker(url, schema, instrument) {
+  const { tracerProvider } = await tracingSdk(1_000_000)
+  const uninstrument = await instrument(tracerProvider)
+  const worker = await honkerWorker(url, schema, {})
+  return {
+    ...worker,
+    async stop() {
+      await worker.stop()
+      uninstrument()
+      await tracerProvider.shutdown()
+    },
   }
 }
 
@@ -114,35 +140,20 @@ export const SYSTEMS = {
   // process records a CONSUMER span per attempt (always sample, in-memory exporter, batching processor).
   'honker-traced': {
     prefix: 'honker',
-    async setup(url, pool, schema, variant) {
-      const handle = await SYSTEMS.honker.setup(url, pool, schema, variant)
-      return {
-        ...handle,
-        async prefill(n) {
-          await handle.prefill(n)
-          await pool.query(`UPDATE ${schema}._honker_live SET trace_context = $1`, [TRACED_CARRIER])
-        },
-      }
-    },
-    async worker(url, schema) {
-      const { context } = await import('@opentelemetry/api')
-      const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks')
-      const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } = await import('@opentelemetry/sdk-trace-base')
-      const { instrumentHonker } = await import('@honker/otel')
-      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
-      const processor = new BatchSpanProcessor(new InMemorySpanExporter(), { maxQueueSize: 1_000_000, maxExportBatchSize: 512 })
-      const tracerProvider = new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] })
-      const telemetry = instrumentHonker({ tracerProvider, metrics: false })
-      const worker = await honkerWorker(url, schema, {})
-      return {
-        ...worker,
-        async stop() {
-          await worker.stop()
-          telemetry.disable()
-          await tracerProvider.shutdown()
-        },
-      }
-    },
+    setup: tracedSetup,
+    worker: (url, schema) =>
+      tracedWorker(url, schema, async (tracerProvider) => {
+        const { instrumentHonker } = await import('@honker/otel')
+        const telemetry = instrumentHonker({ tracerProvider, metrics: false })
+        return () => telemetry.disable()
+      }),
+  },
+
+  // Its ceiling: the same, with @honker/otel replaced by the bare SDK hook (lib/tracing.mjs).
+  'honker-traced-ceiling': {
+    prefix: 'honker',
+    setup: tracedSetup,
+    worker: (url, schema) => tracedWorker(url, schema, installBareTracingHook),
   },
 
   pgboss: {
